@@ -1,0 +1,69 @@
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from jinguo.lib.scoping import ScopedManager, subtree_q
+
+# Past-tense dotted actions, in Chinese for the history panels.
+ACTION_LABELS = {
+    "orgs.unit.created": "新建单位",
+    "orgs.unit.moved": "移动单位",
+    "orgs.unit.updated": "修改单位",
+    "orgs.unit.deactivated": "停用单位",
+    "orgs.unit.reactivated": "启用单位",
+    "orgs.tree.imported": "导入组织树",
+    "accounts.user.created": "新建用户",
+    "accounts.user.updated": "修改用户",
+    "accounts.user.deactivated": "停用用户",
+    "accounts.user.password_reset": "重置密码",
+    "campaigns.campaign.created": "创建活动",
+    "campaigns.campaign.updated": "修改活动",
+    "campaigns.campaign.published": "发布活动",
+    "campaigns.campaign.reissued": "转发活动",
+    "campaigns.receipt.signed": "签收",
+    "campaigns.plan.saved": "保存方案草稿",
+    "campaigns.plan.submitted": "报送方案",
+    "campaigns.plan.returned": "退回修改",
+    "campaigns.plan.approved": "备案通过",
+}
+
+
+class AuditEntry(models.Model):
+    """Who did what to which object, when, from which state to which, and why."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=60, db_index=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    from_state = models.CharField(max_length=100, blank=True)
+    to_state = models.CharField(max_length=100, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("操作记录")
+        verbose_name_plural = _("操作记录")
+        ordering = ["-created_at", "-id"]
+        base_manager_name = "all_objects"
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} {self.action}"
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return subtree_q(path, "org")
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)

@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jinguo.lib.scoping import ScopedManager, subtree_q
+
+
+class Campaign(models.Model):
+    """A notice that launches a series of activities for a frozen set of target units."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+        CLOSED = "closed", _("已结束")
+
+    issuer = models.ForeignKey(
+        "orgs.Org", verbose_name=_("发文单位"), on_delete=models.PROTECT, related_name="issued_campaigns"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级活动"), on_delete=models.PROTECT, null=True, blank=True, related_name="reissues"
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    theme = models.CharField(_("主题"), max_length=100, blank=True)
+    doc_number = models.CharField(_("文号"), max_length=50, blank=True)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    body = models.TextField(_("正文"), blank=True)
+    plan_deadline = models.DateTimeField(_("方案报备截止"))
+    summary_deadline = models.DateTimeField(_("总结报送截止"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("活动")
+        verbose_name_plural = _("活动")
+        ordering = ["-published_at", "-created_at"]
+        base_manager_name = "all_objects"
+
+    def __str__(self) -> str:
+        return self.title
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        # Visible to the issuer's subtree, and to a unit it was sent to (the inbox).
+        targeted = CampaignTarget.all_objects.filter(subtree_q(path, "org"), campaign=OuterRef("pk"))
+        return subtree_q(path, "issuer") | Q(Exists(targeted))
+
+    @property
+    def is_published(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+    @property
+    def plan_deadline_passed(self) -> bool:
+        return timezone.now() > self.plan_deadline
+
+
+class ActivityLine(models.Model):
+    """One of the campaign's lines of activity (the notice's 主要活动 (一)…(五))."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="lines")
+    order = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(_("活动名称"), max_length=200)
+    description = models.TextField(_("说明"), blank=True)
+
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        ordering = ["campaign", "order", "id"]
+        base_manager_name = "all_objects"
+
+    def __str__(self) -> str:
+        return self.title
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return Q(campaign__in=Campaign.all_objects.filter(Campaign.scope_q(path)).values("pk"))
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"campaigns/{instance.campaign_id}/{timezone.now():%Y%m%d%H%M%S}_{filename}"
+
+
+class Attachment(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        base_manager_name = "all_objects"
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return Q(campaign__in=Campaign.all_objects.filter(Campaign.scope_q(path)).values("pk"))
+
+
+class CampaignTarget(models.Model):
+    """A unit a published campaign was sent to: its receipt (签收). Frozen at publication."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="campaign_targets")
+    first_read_at = models.DateTimeField(_("首次阅读"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("签收")
+        ordering = ["campaign", "org__path"]
+        base_manager_name = "all_objects"
+        constraints = [models.UniqueConstraint(fields=["campaign", "org"], name="unique_campaign_target")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} → {self.org}"
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return subtree_q(path, "org")
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class VenueType(models.TextChoices):
+    VILLAGE = "village", _("农村")
+    COMMUNITY = "community", _("社区")
+    ENTERPRISE = "enterprise", _("企业")
+    SCHOOL = "school", _("学校")
+    AGENCY = "agency", _("机关")
+    ONLINE = "online", _("线上")
+
+
+class Plan(models.Model):
+    """A target unit's activity plan, filed for the record (备案) with the issuer."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已报送")
+        APPROVED = "approved", _("已备案")
+        RETURNED = "returned", _("退回修改")
+
+    target = models.OneToOneField(CampaignTarget, on_delete=models.CASCADE, related_name="plan")
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    lines = models.ManyToManyField(ActivityLine, verbose_name=_("承担的活动"), blank=True, related_name="+")
+    person_in_charge = models.CharField(_("负责人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    summary = models.TextField(_("方案说明"), blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=0)
+    submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
+    first_submitted_at = models.DateTimeField(_("首次报送时间"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    return_reason = models.TextField(_("退回原因"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("活动方案")
+        ordering = ["target__org__path"]
+        base_manager_name = "all_objects"
+
+    def __str__(self) -> str:
+        return f"{self.target.org} 的方案"
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return subtree_q(path, "target__org")
+
+    @property
+    def is_filed(self) -> bool:
+        return self.status in (self.Status.SUBMITTED, self.Status.APPROVED)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+class PlannedEvent(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="events")
+    line = models.ForeignKey(
+        ActivityLine, verbose_name=_("活动"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(_("活动名称"), max_length=200)
+    date = models.DateField(_("日期"))
+    place = models.CharField(_("地点"), max_length=200)
+    venue_type = models.CharField(_("场所类型"), max_length=20, choices=VenueType.choices)
+    expected_participants = models.PositiveIntegerField(_("预计参加人数"), default=0)
+
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        ordering = ["date", "id"]
+        base_manager_name = "all_objects"
+
+    def __str__(self) -> str:
+        return self.title
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return subtree_q(path, "plan__target__org")
+
+
+class PlanVersion(models.Model):
+    """A frozen copy of the plan as submitted; the review outcome is written on it."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField()
+    outcome = models.CharField(max_length=20, choices=Plan.Status.choices, default=Plan.Status.SUBMITTED)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        ordering = ["plan", "-number"]
+        base_manager_name = "all_objects"
+        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="unique_plan_version")]
+
+    def __str__(self) -> str:
+        return f"v{self.number}"
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return subtree_q(path, "plan__target__org")

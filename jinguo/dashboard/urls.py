@@ -1,0 +1,8 @@
+from django.urls import path
+
+from jinguo.dashboard import views
+
+app_name = "dashboard"
+urlpatterns = [
+    path("campaigns/<int:pk>/matrix/", views.matrix, name="matrix"),
+]

@@ -1,0 +1,106 @@
+"""Excel in and out, safely: text stays text, and nothing a user typed runs as a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from django.http import HttpResponse
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Make a cell value inert: strings that a spreadsheet would run get a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def build_workbook(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) -> Workbook:
+    """One sheet per (title, header, rows). Strings are written as text cells ("@" format)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, header, rows in sheets:
+        ws = wb.create_sheet(title=title[:31])
+        ws.append(list(header))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="F3D6D8")
+            cell.alignment = Alignment(vertical="center")
+        widths = [max(6, len(str(h)) * 2 + 2) for h in header]
+        for row in rows:
+            values = [neutralise(v) for v in row]
+            ws.append(values)
+            for i, v in enumerate(values):
+                if isinstance(v, str):
+                    ws.cell(row=ws.max_row, column=i + 1).number_format = "@"
+                    widths[i] = min(60, max(widths[i], len(v) * 2 + 2))
+        for i, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+        ws.freeze_panes = "A2"
+    return wb
+
+
+def xlsx_response(filename: str, sheets) -> HttpResponse:
+    """An .xlsx download; ``filename`` may be Chinese."""
+    from urllib.parse import quote
+
+    buf = io.BytesIO()
+    build_workbook(sheets).save(buf)
+    response = HttpResponse(buf.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+class TableReadError(ValueError):
+    """The uploaded file could not be read as a table; the message is for the user."""
+
+
+def read_table(data: bytes, filename: str) -> list[dict[str, str]]:
+    """Rows of an uploaded .xlsx or .csv as dicts keyed by the stripped header, values as text.
+
+    Row dicts carry ``_row``: the line number the user sees in the file (header is row 1).
+    """
+    name = filename.lower()
+    if name.endswith(".csv"):
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise TableReadError("无法识别文件编码，请保存为 UTF-8 编码的 CSV 或 .xlsx 文件")
+        raw_rows = list(csv.reader(io.StringIO(text)))
+    elif name.endswith(".xlsx"):
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            raise TableReadError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未损坏") from exc
+        ws = wb.worksheets[0]
+        raw_rows = [["" if v is None else _cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    else:
+        raise TableReadError("只支持 .xlsx 或 .csv 文件")
+    if not raw_rows:
+        raise TableReadError("文件是空的")
+    header = [str(h).strip() for h in raw_rows[0]]
+    rows = []
+    for number, raw in enumerate(raw_rows[1:], start=2):
+        if not any(str(v).strip() for v in raw):
+            continue
+        row = {h: (str(raw[i]).strip() if i < len(raw) else "") for i, h in enumerate(header) if h}
+        row["_row"] = number
+        rows.append(row)
+    return rows
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

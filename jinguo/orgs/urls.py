@@ -1,0 +1,8 @@
+from django.urls import path
+
+from jinguo.orgs import views
+
+app_name = "orgs"
+urlpatterns = [
+    path("", views.tree, name="tree"),
+]

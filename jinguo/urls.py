@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.urls import include, path
+
+from jinguo import views
+from jinguo.api.api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("jinguo.accounts.urls")),
+    path("orgs/", include("jinguo.orgs.urls")),
+    path("campaigns/", include("jinguo.campaigns.urls")),
+    path("dashboard/", include("jinguo.dashboard.urls")),
+    path("notifications/", include("jinguo.notifications.urls")),
+    path("api/", api.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
