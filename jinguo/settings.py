@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "jinguo.campaigns",
     "jinguo.dashboard",
     "jinguo.api",
+    "jinguo.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,34 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from jinguo.demo import people, tree
+from jinguo.lib.scoping import scopes_disabled
+from jinguo.orgs.models import Org
+
+
+class Command(BaseCommand):
+    help = "载入演示数据：毕节市组织树、演示账号和 2023 年“三八”系列活动通知（已存在则跳过）。"
+
+    def handle(self, *args, **options):
+        with scopes_disabled():
+            if Org.all_objects.filter(code="520500").exists():
+                self.stdout.write("演示数据已存在，跳过载入。")
+            else:
+                with transaction.atomic():
+                    tree.load_tree()
+                    people.load_users()
+                    self._load_campaign()
+                self.stdout.write(self.style.SUCCESS(f"已载入演示数据：{Org.all_objects.count()} 个单位。"))
+        self._print_logins()
+
+    def _load_campaign(self) -> None:
+        try:
+            from jinguo.demo import campaign
+        except ImportError:
+            return
+        campaign.load_campaign()
+
+    def _print_logins(self) -> None:
+        self.stdout.write("\n演示账号（密码均为 %s）：" % people.DEMO_PASSWORD)
+        for username, full_name, unit, _roles in people.DEMO_USERS:
+            self.stdout.write(f"  {username:<10} {full_name}  @ {unit}")
