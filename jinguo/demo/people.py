@@ -7,7 +7,7 @@ from django.contrib.auth.hashers import make_password
 from jinguo.accounts.models import User
 from jinguo.orgs.models import Org
 
-DEMO_PASSWORD = "Jinguo@2023"
+DEMO_PASSWORD = "Jinguo@2023"  # noqa: S105 - the published password of the local demo
 
 # (username, full name, unit name, roles)
 DEMO_USERS = [

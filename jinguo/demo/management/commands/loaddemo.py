@@ -29,6 +29,6 @@ class Command(BaseCommand):
         campaign.load_campaign()
 
     def _print_logins(self) -> None:
-        self.stdout.write("\n演示账号（密码均为 %s）：" % people.DEMO_PASSWORD)
+        self.stdout.write(f"\n演示账号（密码均为 {people.DEMO_PASSWORD}）：")
         for username, full_name, unit, _roles in people.DEMO_USERS:
             self.stdout.write(f"  {username:<10} {full_name}  @ {unit}")
