@@ -1,11 +1,82 @@
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from jinguo.campaigns.models import Campaign
+from jinguo.dashboard.selectors import (
+    NO_PLAN,
+    PLAN_FILTER_CHOICES,
+    MatrixFilters,
+    matrix_rows,
+    matrix_stats,
+    sees_whole_matrix,
+)
+from jinguo.lib.excel import xlsx_response
+from jinguo.orgs.models import Org
+
+MATRIX_PAGE_SIZE = 100
+
+
+def _get_campaign_for_user(request: HttpRequest, pk: int) -> Campaign:
+    # Scoped: a campaign neither issued in nor sent into the viewer's subtree is a 404.
+    return get_object_or_404(Campaign.objects.select_related("issuer", "parent"), pk=pk)
 
 
 @login_required
 def matrix(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = get_object_or_404(Campaign.objects, pk=pk)
-    return render(request, "dashboard/matrix.html", {"campaign": campaign})
+    campaign = _get_campaign_for_user(request, pk)
+    now = timezone.now()
+    rows = matrix_rows(campaign, user=request.user, now=now)
+    filters = MatrixFilters.from_params(request.GET)
+    page = Paginator(filters.apply(rows), MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = dict(PLAN_FILTER_CHOICES)
+    targets = list(page.object_list)
+    for t in targets:
+        t.plan_label = labels[t.plan_status or NO_PLAN]
+    context = {
+        "campaign": campaign,
+        "stats": matrix_stats(rows),
+        "page": page,
+        "targets": targets,
+        "filters": filters,
+        "whole": sees_whole_matrix(campaign, user=request.user),
+        "deadline_passed": now > campaign.plan_deadline,
+        "as_of": now,
+        "plan_choices": PLAN_FILTER_CHOICES,
+        "kind_choices": Org.Kind.choices,
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "dashboard/matrix.html", context)
+
+
+EXPORT_HEADER = ["单位", "单位类型", "上级单位", "是否签收", "签收时间", "签收人", "方案状态", "报送时间", "是否逾期"]
+
+
+def _fmt(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+@login_required
+def matrix_export(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _get_campaign_for_user(request, pk)
+    filters = MatrixFilters.from_params(request.GET)
+    rows = filters.apply(matrix_rows(campaign, user=request.user))
+    status_labels = dict(PLAN_FILTER_CHOICES)
+    data = (
+        [
+            t.org.name,
+            t.org.get_kind_display(),
+            t.org.parent.name if t.org.parent else "",
+            "已签收" if t.signed_at else "未签收",
+            _fmt(t.signed_at),
+            t.signed_by.display_name if t.signed_by else "",
+            str(status_labels[t.plan_status or NO_PLAN]),
+            _fmt(t.plan_submitted_at),
+            "逾期" if t.is_overdue else "",
+        ]
+        for t in rows.iterator(chunk_size=1000)
+    )
+    filename = f"督导矩阵_{campaign.title}_{timezone.localtime():%Y%m%d%H%M}.xlsx"
+    return xlsx_response(filename, [("督导矩阵", EXPORT_HEADER, data)])
