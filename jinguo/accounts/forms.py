@@ -1,5 +1,15 @@
+from __future__ import annotations
+
+import re
+
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+
+from jinguo.accounts.models import User
+from jinguo.orgs.models import Org
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{3,150}$")
 
 
 class LoginForm(AuthenticationForm):
@@ -14,3 +24,127 @@ class LoginForm(AuthenticationForm):
     password = forms.CharField(
         label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
+
+
+class StyledPasswordChangeForm(PasswordChangeForm):
+    """Django's form (its messages are already Chinese under zh-hans), with Bootstrap inputs."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+
+
+class UserFilterForm(forms.Form):
+    ACTIVE_CHOICES = [("", "全部状态"), ("1", "启用"), ("0", "已停用")]
+
+    q = forms.CharField(label="搜索", required=False, max_length=100)
+    role = forms.ChoiceField(label="角色", required=False, choices=[("", "全部角色"), *User.Role.choices])
+    active = forms.ChoiceField(label="状态", required=False, choices=ACTIVE_CHOICES)
+
+
+class OrgChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Org) -> str:
+        return "\u3000" * obj.depth + obj.name
+
+
+class _UserFieldsForm(forms.Form):
+    """Fields an admin sets on a user. The unit list is the admin's own subtree, nothing else."""
+
+    full_name = forms.CharField(label="姓名", max_length=50)
+    phone = forms.CharField(label="手机号", max_length=20, required=False, help_text="11 位手机号，可不填。")
+    org = OrgChoiceField(
+        label="所属单位",
+        queryset=Org.all_objects.none(),
+        error_messages={"invalid_choice": "请选择本单位或下级单位。", "required": "请选择所属单位。"},
+    )
+    roles = forms.MultipleChoiceField(
+        label="角色", choices=User.Role.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, admin: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = Org.all_objects.filter(admin.org.subtree_q(), is_active=True).order_by("path")
+        for name, field in self.fields.items():
+            if name != "roles" and not isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs["class"] = "form-select" if name == "org" else "form-control"
+        self.fields["full_name"].error_messages["required"] = "请填写姓名。"
+
+    def clean_full_name(self) -> str:
+        value = self.cleaned_data["full_name"].strip()
+        if not value:
+            raise forms.ValidationError("请填写姓名。")
+        return value
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip().replace(" ", "").replace("-", "")
+        if value and not PHONE_RE.match(value):
+            raise forms.ValidationError("手机号格式不正确，应为 11 位数字，以 1 开头。")
+        return value
+
+
+class UserCreateForm(_UserFieldsForm):
+    username = forms.CharField(
+        label="用户名",
+        max_length=150,
+        help_text="用于登录，3 个字符以上，只能包含字母、数字和 _ . @ + -，创建后不能修改。",
+    )
+    field_order = ["username", "full_name", "phone", "org", "roles"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update({"class": "form-control", "autocomplete": "off"})
+        self.fields["username"].error_messages["required"] = "请填写用户名。"
+
+    def clean_username(self) -> str:
+        value = self.cleaned_data["username"].strip()
+        if not USERNAME_RE.match(value):
+            raise forms.ValidationError("用户名须为 3 个字符以上，只能包含字母、数字和 _ . @ + -。")
+        if User.objects.filter(username__iexact=value).exists():
+            raise forms.ValidationError(f"用户名“{value}”已被使用，请换一个。")
+        return value
+
+
+class UserEditForm(_UserFieldsForm):
+    is_active = forms.BooleanField(label="启用（可以登录）", required=False)
+
+    def __init__(self, *args, target: User, admin: User, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "full_name": target.full_name,
+                "phone": target.phone,
+                "org": target.org_id,
+                "roles": target.roles,
+                "is_active": target.is_active,
+            },
+        )
+        super().__init__(*args, admin=admin, **kwargs)
+        self.target = target
+        self.admin = admin
+        self.fields["is_active"].widget.attrs["class"] = "form-check-input"
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.target.pk == self.admin.pk:
+            if not cleaned.get("is_active"):
+                self.add_error("is_active", "不能停用自己的账号。")
+            if User.Role.ADMIN not in cleaned.get("roles", []):
+                self.add_error("roles", "不能取消自己的管理员角色。")
+        return cleaned
+
+
+class TokenCreateForm(forms.Form):
+    name = forms.CharField(
+        label="用途",
+        max_length=50,
+        help_text="写明这个令牌给谁、做什么用，例如“数据大屏读取”。",
+        error_messages={"required": "请填写令牌的用途。"},
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "例如：数据大屏读取"}),
+    )
+
+    def clean_name(self) -> str:
+        value = self.cleaned_data["name"].strip()
+        if not value:
+            raise forms.ValidationError("请填写令牌的用途。")
+        return value

@@ -18,6 +18,8 @@ ACTION_LABELS = {
     "accounts.user.updated": "修改用户",
     "accounts.user.deactivated": "停用用户",
     "accounts.user.password_reset": "重置密码",
+    "accounts.token.created": "创建 API 令牌",
+    "accounts.token.revoked": "吊销 API 令牌",
     "campaigns.campaign.created": "创建活动",
     "campaigns.campaign.updated": "修改活动",
     "campaigns.campaign.published": "发布活动",

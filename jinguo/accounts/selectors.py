@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django.db.models import F, Q, QuerySet
+
+from jinguo.accounts.models import ApiToken, User
+
+_ROLE_FIELDS = {
+    User.Role.ADMIN: "is_org_admin",
+    User.Role.REVIEWER: "is_reviewer",
+    User.Role.LIAISON: "is_liaison",
+}
+
+
+def users_visible_to(*, user: User, q: str = "", role: str = "", active: str = "") -> QuerySet[User]:
+    """Users of the viewer's subtree (through the scoped manager), filtered for the admin list.
+
+    ``q`` matches username, full name, phone or unit name; ``active`` is "1", "0" or "".
+    """
+    qs = User.in_scope.select_related("org")
+    q = q.strip()
+    if q:
+        qs = qs.filter(
+            Q(username__icontains=q)
+            | Q(full_name__icontains=q)
+            | Q(phone__icontains=q)
+            | Q(org__name__icontains=q)
+            | Q(org__short_name__icontains=q)
+        )
+    if role in _ROLE_FIELDS:
+        qs = qs.filter(**{_ROLE_FIELDS[role]: True})
+    if active in ("0", "1"):
+        qs = qs.filter(is_active=active == "1")
+    return qs.order_by("org__path", "username")
+
+
+def tokens_of(*, user: User) -> QuerySet[ApiToken]:
+    """The viewer's own API tokens, live ones first."""
+    return ApiToken.objects.filter(user=user).order_by(F("revoked_at").asc(nulls_first=True), "-created_at")

@@ -1,0 +1,296 @@
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from jinguo.accounts.models import ApiToken
+from jinguo.accounts.services import create_api_token, revoke_api_token
+from jinguo.api.schemas import mask_phone
+from jinguo.campaigns.models import CampaignTarget, Plan
+from jinguo.lib.scoping import _current
+from tests.factories import make_campaign, make_plan
+
+
+@pytest.fixture
+def no_scope():
+    """Requests in these tests meet no ambient scope: the API must set its own."""
+    token = _current.set(None)
+    yield
+    _current.reset(token)
+
+
+@pytest.fixture
+def data(tree, users):
+    city_campaign = make_campaign(
+        issuer=tree.city, by=users.city_admin, targets=[tree.qxg, tree.dafang], title="三八妇女节系列活动"
+    )
+    qxg_campaign = make_campaign(issuer=tree.qxg, by=users.qxg_admin, targets=[tree.qxg_town], title="七星关区维权周")
+    qxg_target = CampaignTarget.all_objects.get(campaign=city_campaign, org=tree.qxg)
+    dafang_target = CampaignTarget.all_objects.get(campaign=city_campaign, org=tree.dafang)
+    CampaignTarget.all_objects.filter(pk=qxg_target.pk).update(signed_at=timezone.now(), signed_by=users.qxg_liaison)
+    town_target = CampaignTarget.all_objects.get(campaign=qxg_campaign)
+    return SimpleNamespace(
+        city_campaign=city_campaign,
+        qxg_campaign=qxg_campaign,
+        qxg_target=qxg_target,
+        dafang_target=dafang_target,
+        qxg_plan=make_plan(qxg_target),
+        dafang_plan=make_plan(dafang_target, status=Plan.Status.APPROVED),
+        town_plan=make_plan(town_target),
+    )
+
+
+def key_for(user) -> str:
+    return create_api_token(user=user, name="测试")[1]
+
+
+def api_get(client, url, key=None, **params):
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return client.get(url, params, headers=headers)
+
+
+def ids(response) -> list[int]:
+    assert response.status_code == 200, response.content
+    return [item["id"] for item in response.json()["items"]]
+
+
+ENDPOINTS = [
+    "/api/orgs",
+    "/api/orgs/{org}",
+    "/api/campaigns",
+    "/api/campaigns/{campaign}",
+    "/api/campaigns/{campaign}/receipts",
+    "/api/plans",
+    "/api/plans/{plan}",
+]
+
+
+def _fill(url, data, tree):
+    return url.format(org=tree.qxg.pk, campaign=data.qxg_campaign.pk, plan=data.qxg_plan.pk)
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_api_without_token_is_401(client, tree, users, data, no_scope, url):
+    response = api_get(client, _fill(url, data, tree))
+    assert response.status_code == 401
+    assert response.json() == {"detail": "未认证：请在请求头中提供有效的 API 令牌（Authorization: Bearer <令牌>）。"}
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_api_with_revoked_token_is_401(client, tree, users, data, no_scope, url):
+    token, key = create_api_token(user=users.qxg_admin, name="大屏")
+    assert api_get(client, "/api/orgs", key).status_code == 200
+    revoke_api_token(token, by=users.qxg_admin)
+    assert api_get(client, _fill(url, data, tree), key).status_code == 401
+
+
+def test_api_with_wrong_key_or_scheme_is_401(client, tree, users, no_scope):
+    key = key_for(users.qxg_admin)
+    assert api_get(client, "/api/orgs", key + "x").status_code == 401
+    assert client.get("/api/orgs", headers={"Authorization": f"Token {key}"}).status_code == 401
+
+
+def test_api_token_of_deactivated_user_is_401(client, tree, users, no_scope):
+    key = key_for(users.qxg_admin)
+    users.qxg_admin.is_active = False
+    users.qxg_admin.save()
+    assert api_get(client, "/api/orgs", key).status_code == 401
+
+
+def test_api_session_login_alone_is_401(tree, users, client_for, no_scope):
+    assert client_for(users.city_admin).get("/api/orgs").status_code == 401
+
+
+def test_api_last_used_is_updated_at_most_once_a_minute(client, tree, users, no_scope):
+    token, key = create_api_token(user=users.qxg_admin, name="大屏")
+    assert token.last_used_at is None
+    api_get(client, "/api/orgs", key)
+    first = ApiToken.objects.get(pk=token.pk).last_used_at
+    assert first is not None
+    api_get(client, "/api/orgs", key)
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == first
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - dt.timedelta(seconds=61))
+    api_get(client, "/api/orgs", key)
+    assert ApiToken.objects.get(pk=token.pk).last_used_at > first
+
+
+# --- the sibling county sees nothing of 七星关区 -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/orgs/{org}", "/api/campaigns/{campaign}", "/api/campaigns/{campaign}/receipts", "/api/plans/{plan}"]
+)
+def test_api_sibling_gets_404_on_qxg_objects(client, tree, users, data, no_scope, url):
+    # The objects exist and the owner can read them: the 404 is scoping, not a missing row.
+    assert api_get(client, _fill(url, data, tree), key_for(users.qxg_admin)).status_code == 200
+    response = api_get(client, _fill(url, data, tree), key_for(users.dafang_admin))
+    assert response.status_code == 404
+    assert response.json() == {"detail": "未找到，或不在您的权限范围内。"}
+
+
+def test_api_org_list_is_subtree_only(client, tree, users, no_scope):
+    assert ids(api_get(client, "/api/orgs", key_for(users.dafang_liaison))) == [tree.dafang.pk, tree.dafang_town.pk]
+    assert ids(api_get(client, "/api/orgs", key_for(users.qxg_liaison))) == [tree.qxg.pk, tree.qxg_town.pk]
+
+
+def test_api_org_list_filters(client, tree, users, no_scope):
+    key = key_for(users.city_admin)
+    assert ids(api_get(client, "/api/orgs", key, kind="county")) == [tree.qxg.pk, tree.dafang.pk]
+    assert ids(api_get(client, "/api/orgs", key, parent=tree.qxg.pk)) == [tree.qxg_town.pk]
+    assert ids(api_get(client, "/api/orgs", key, q="大方")) == [tree.dafang.pk, tree.dafang_town.pk]
+    assert api_get(client, "/api/orgs", key, kind="nonsense").status_code == 422
+
+
+def test_api_org_detail_fields(client, tree, users, no_scope):
+    response = api_get(client, f"/api/orgs/{tree.qxg.pk}", key_for(users.qxg_liaison))
+    assert response.json() == {
+        "id": tree.qxg.pk,
+        "name": "七星关区妇联",
+        "short_name": "",
+        "kind": "county",
+        "kind_label": "县级妇联",
+        "code": "520502",
+        "parent_id": tree.city.pk,
+        "depth": 1,
+        "is_active": True,
+    }
+
+
+def test_api_campaign_list_has_no_sibling_campaigns(client, tree, users, data, no_scope):
+    assert ids(api_get(client, "/api/campaigns", key_for(users.dafang_admin))) == [data.city_campaign.pk]
+    qxg_ids = ids(api_get(client, "/api/campaigns", key_for(users.qxg_admin)))
+    assert sorted(qxg_ids) == sorted([data.city_campaign.pk, data.qxg_campaign.pk])
+
+
+def test_api_campaign_detail_has_lines(client, tree, users, data, no_scope):
+    body = api_get(client, f"/api/campaigns/{data.city_campaign.pk}", key_for(users.dafang_liaison)).json()
+    assert body["title"] == "三八妇女节系列活动"
+    assert body["issuer"] == {"id": tree.city.pk, "name": "毕节市妇联"}
+    assert body["status"] == "published"
+    assert body["status_label"] == "已发布"
+    assert [line["title"] for line in body["lines"]] == ["活动1", "活动2"]
+
+
+def test_api_receipts_show_only_own_subtree(client, tree, users, data, no_scope):
+    url = f"/api/campaigns/{data.city_campaign.pk}/receipts"
+    items = api_get(client, url, key_for(users.dafang_liaison)).json()["items"]
+    assert [(i["org"]["name"], i["signed_at"]) for i in items] == [("大方县妇联", None)]
+    city_items = api_get(client, url, key_for(users.city_admin)).json()["items"]
+    assert [i["org"]["name"] for i in city_items] == ["七星关区妇联", "大方县妇联"]
+    assert city_items[0]["signed_at"] is not None
+    assert ids(api_get(client, url, key_for(users.city_admin), signed="false")) == [data.dafang_target.pk]
+
+
+def test_api_plan_list_has_no_sibling_plans_and_masks_phones(client, tree, users, data, no_scope):
+    response = api_get(client, "/api/plans", key_for(users.dafang_admin))
+    assert ids(response) == [data.dafang_plan.pk]
+    assert response.json()["items"][0]["contact_phone"] == "138****8000"
+    assert "13800138000" not in response.content.decode()
+
+
+def test_api_plan_list_filters(client, tree, users, data, no_scope):
+    key = key_for(users.city_admin)
+    assert ids(api_get(client, "/api/plans", key, campaign=data.qxg_campaign.pk)) == [data.town_plan.pk]
+    assert ids(api_get(client, "/api/plans", key, status="approved")) == [data.dafang_plan.pk]
+    assert ids(api_get(client, "/api/plans", key, campaign=data.city_campaign.pk, status="submitted")) == [
+        data.qxg_plan.pk
+    ]
+
+
+def test_api_plan_detail_has_events_and_masked_phone(client, tree, users, data, no_scope):
+    response = api_get(client, f"/api/plans/{data.qxg_plan.pk}", key_for(users.qxg_liaison))
+    body = response.json()
+    assert body["org"] == {"id": tree.qxg.pk, "name": "七星关区妇联"}
+    assert body["campaign_id"] == data.city_campaign.pk
+    assert body["contact_phone"] == "138****8000"
+    assert "13800138000" not in response.content.decode()
+    assert [(e["title"], e["venue_type_label"], e["expected_participants"]) for e in body["events"]] == [
+        ("维权周宣讲", "农村", 50)
+    ]
+
+
+def test_mask_phone_keeps_head_and_tail():
+    assert mask_phone("13800138000") == "138****8000"
+    assert mask_phone("") == ""
+    assert mask_phone("12") == "**"
+    assert mask_phone("12345") == "***45"
+
+
+@pytest.mark.parametrize("url", ["/api/orgs", "/api/campaigns", "/api/plans", "/api/campaigns/{campaign}/receipts"])
+def test_api_list_query_count_is_flat(client, tree, users, data, no_scope, django_assert_max_num_queries, url):
+    key = key_for(users.city_admin)
+    target_url = url.format(campaign=data.city_campaign.pk)
+    with django_assert_max_num_queries(6):
+        assert api_get(client, target_url, key).status_code == 200
+    from tests.factories import make_org
+
+    for i in range(15):
+        org = make_org(f"测试乡镇{i}", parent=tree.qxg)
+        target = CampaignTarget.all_objects.create(campaign=data.city_campaign, org=org)
+        make_plan(target)
+        make_campaign(issuer=org, by=users.city_admin, title=f"乡镇活动{i}")
+    with django_assert_max_num_queries(6):
+        response = api_get(client, target_url, key)
+    assert response.json()["count"] > 15
+
+
+def test_openapi_lists_every_endpoint(tree, users, client_for, no_scope):
+    response = client_for(users.qxg_liaison).get("/api/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert schema["info"]["title"] == "巾帼 API"
+    assert sorted(schema["paths"]) == [
+        "/api/campaigns",
+        "/api/campaigns/{campaign_id}",
+        "/api/campaigns/{campaign_id}/receipts",
+        "/api/orgs",
+        "/api/orgs/{org_id}",
+        "/api/plans",
+        "/api/plans/{plan_id}",
+    ]
+    assert all(list(ops) == ["get"] for ops in schema["paths"].values())
+    props = schema["components"]["schemas"]["PlanOut"]["properties"]
+    assert props["contact_phone"]["description"] == "联系电话（已脱敏，如 138****8000）"
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def test_openapi_schema_is_consistent(tree, users, client_for, no_scope):
+    # No validator package is installed on purpose; check what a client generator relies on.
+    schema = client_for(users.qxg_liaison).get("/api/openapi.json").json()
+    refs = set(_refs(schema))
+    assert refs
+    for ref in refs:
+        assert ref.startswith("#/components/schemas/")
+        assert ref.removeprefix("#/components/schemas/") in schema["components"]["schemas"], ref
+    for path, ops in schema["paths"].items():
+        op = ops["get"]
+        assert op["summary"] and op["tags"], path
+        assert set(op["responses"]) >= {"200"}, path
+        assert op["security"] == [{"TokenAuth": []}], path
+        for param in op.get("parameters", []):
+            assert param["in"] in ("path", "query"), (path, param)
+    assert schema["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
+
+
+def test_api_docs_serve_swagger_locally(tree, users, client_for, no_scope):
+    response = client_for(users.qxg_liaison).get("/api/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    import re
+
+    assert re.findall(r"""(?:src|href)=["']https?://""", html) == []
+    assert "cdn" not in html.lower()
