@@ -25,6 +25,8 @@ ACTION_LABELS = {
     "campaigns.campaign.published": "发布活动",
     "campaigns.campaign.reissued": "转发活动",
     "campaigns.receipt.signed": "签收",
+    "campaigns.receipt.read": "首次阅读",
+    "campaigns.attachment.added": "上传附件",
     "campaigns.plan.saved": "保存方案草稿",
     "campaigns.plan.submitted": "报送方案",
     "campaigns.plan.returned": "退回修改",

@@ -32,6 +32,10 @@ class Campaign(models.Model):
     plan_deadline = models.DateTimeField(_("方案报备截止"))
     summary_deadline = models.DateTimeField(_("总结报送截止"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # The draft's target selection; publication resolves it into CampaignTarget rows (frozen).
+    # Kept apart from CampaignTarget so that a draft is never visible to the units it names.
+    target_kinds = models.JSONField(_("按类型选择的下级单位"), default=list, blank=True)
+    target_units = models.ManyToManyField("orgs.Org", verbose_name=_("逐个选择的单位"), blank=True, related_name="+")
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
