@@ -90,3 +90,36 @@ def set_org_active(org: Org, *, active: bool, by=None) -> None:
         org.is_active = active
         action = "orgs.unit.reactivated" if active else "orgs.unit.deactivated"
         log_action(org, action, by=by, org=org, from_state=str(not active), to_state=str(active))
+
+
+def update_org(org: Org, *, by=None, name: str, short_name: str, kind: str, code: str | None) -> list[str]:
+    """Change a unit's name, short name, kind or code. Returns the changed field names.
+
+    Audit: ``orgs.unit.updated`` with the old and new values (only when something changed).
+    """
+    name, short_name, code = name.strip(), short_name.strip(), (code or "").strip() or None
+    if not name:
+        raise OrgError("单位名称不能为空")
+    if kind not in Org.Kind.values:
+        raise OrgError(f"单位类型“{kind}”无效")
+    new = {"name": name, "short_name": short_name, "kind": kind, "code": code}
+    changed = [f for f, v in new.items() if getattr(org, f) != v]
+    if not changed:
+        return []
+    with transaction.atomic():
+        if "code" in changed and code and Org.all_objects.filter(code=code).exclude(pk=org.pk).exists():
+            raise OrgError(f"区划代码 {code} 已被其他单位使用")
+        old = {f: getattr(org, f) for f in changed}
+        for f in changed:
+            setattr(org, f, new[f])
+        org.save(update_fields=[*changed, "updated_at"])
+        log_action(
+            org,
+            "orgs.unit.updated",
+            by=by,
+            org=org,
+            from_state=old.get("name", ""),
+            to_state=new["name"] if "name" in changed else "",
+            data={f: [old[f], new[f]] for f in changed},
+        )
+    return changed
