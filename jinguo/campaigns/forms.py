@@ -133,7 +133,10 @@ class EventForm(forms.Form):
     date = forms.DateField(label="日期", widget=_date_input())
     place = forms.CharField(label="地点", max_length=200, widget=_text())
     venue_type = forms.ChoiceField(
-        label="场所类型", choices=VenueType.choices, widget=forms.Select(attrs={"class": "form-select"})
+        # The empty choice keeps an untouched extra row "unchanged", so the formset skips it.
+        label="场所类型",
+        choices=[("", "请选择"), *VenueType.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     expected_participants = forms.IntegerField(
         label="预计参加人数",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -51,12 +51,16 @@ def issued_campaigns(*, user, status: str = "") -> QuerySet[Campaign]:
     qs = Campaign.objects.filter(issuer=user.org)
     if status:
         qs = qs.filter(status=status)
-    return qs.annotate(
-        target_count=Count("targets", distinct=True),
-        signed_count=Count("targets", filter=Q(targets__signed_at__isnull=False), distinct=True),
-        submitted_count=Count("targets", filter=Q(targets__plan__status__in=FILED_STATUSES), distinct=True),
-        approved_count=Count("targets", filter=Q(targets__plan__status=Plan.Status.APPROVED), distinct=True),
-    ).select_related("parent")
+    return (
+        qs.annotate(
+            target_count=Count("targets", distinct=True),
+            signed_count=Count("targets", filter=Q(targets__signed_at__isnull=False), distinct=True),
+            submitted_count=Count("targets", filter=Q(targets__plan__status__in=FILED_STATUSES), distinct=True),
+            approved_count=Count("targets", filter=Q(targets__plan__status=Plan.Status.APPROVED), distinct=True),
+        )
+        .select_related("parent")
+        .order_by(F("published_at").desc(nulls_first=True), "-created_at")
+    )
 
 
 def campaign_for_issuer(*, user, campaign: Campaign) -> bool:

@@ -1,0 +1,94 @@
+import datetime as dt
+
+from django.utils import timezone
+
+from jinguo.campaigns import selectors, services
+from jinguo.campaigns.models import Campaign, CampaignTarget, Plan
+from jinguo.lib.scoping import scope
+from tests.campaigns.conftest import event
+from tests.factories import make_campaign, make_org
+
+
+def _past_deadline(campaign: Campaign) -> None:
+    Campaign.all_objects.filter(pk=campaign.pk).update(plan_deadline=timezone.now() - dt.timedelta(hours=1))
+
+
+def test_overdue_derived_for_missing_draft_and_returned_plans(tree, users):
+    towns = [make_org(f"镇{i}", parent=tree.qxg) for i in range(5)]
+    campaign = make_campaign(issuer=tree.qxg, by=users.qxg_admin, targets=towns)
+    targets = list(CampaignTarget.all_objects.filter(campaign=campaign).order_by("org__path"))
+    statuses = [None, Plan.Status.DRAFT, Plan.Status.RETURNED, Plan.Status.SUBMITTED, Plan.Status.APPROVED]
+    for target, status in zip(targets, statuses, strict=True):
+        if status:
+            Plan.all_objects.create(target=target, status=status)
+    qs = selectors.with_plan_state(CampaignTarget.all_objects.filter(campaign=campaign)).order_by("org__path")
+    assert [(t.plan_state, t.is_overdue) for t in qs] == [
+        ("none", False),
+        ("draft", False),
+        ("returned", False),
+        ("submitted", False),
+        ("approved", False),
+    ]
+    _past_deadline(campaign)
+    qs = selectors.with_plan_state(CampaignTarget.all_objects.filter(campaign=campaign)).order_by("org__path")
+    assert [t.is_overdue for t in qs] == [True, True, True, False, False]
+    overdue = CampaignTarget.all_objects.filter(selectors.overdue_q(), campaign=campaign).order_by("org__path")
+    assert [t.org for t in overdue] == towns[:3]
+
+
+def test_overdue_q_with_prefix_from_campaign(tree, users):
+    campaign = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg, tree.dafang])
+    _past_deadline(campaign)
+    assert list(Campaign.all_objects.filter(selectors.overdue_q(prefix="targets__")).distinct()) == [campaign]
+
+
+def test_receipt_summary_counts(qxg_submitted, dafang_target, users):
+    services.sign_campaign(dafang_target, by=users.dafang_liaison)
+    assert selectors.receipt_summary(campaign=dafang_target.campaign) == {
+        "total": 2,
+        "signed": 1,
+        "submitted": 1,
+        "approved": 0,
+        "overdue": 0,
+    }
+
+
+def test_inbox_targets_unsigned_first_and_drafts_hidden(tree, users):
+    old = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg], title="旧通知")
+    new = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg], title="新通知")
+    draft = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg], title="草稿", published=False)
+    CampaignTarget.all_objects.filter(campaign=new).update(signed_at=timezone.now())
+    with scope(org=tree.qxg):
+        assert [t.campaign for t in selectors.inbox_targets(user=users.qxg_liaison)] == [old, new]
+        assert [t.campaign for t in selectors.inbox_targets(user=users.qxg_liaison, state="signed")] == [new]
+    assert draft.status == Campaign.Status.DRAFT
+
+
+def test_issued_campaigns_counts_signed_and_filed(qxg_submitted, users, tree):
+    services.approve_plan(qxg_submitted, by=users.city_reviewer)
+    services.sign_campaign(qxg_submitted.target, by=users.qxg_liaison)
+    with scope(org=tree.city):
+        (campaign,) = selectors.issued_campaigns(user=users.city_admin)
+    assert (campaign.target_count, campaign.signed_count, campaign.submitted_count, campaign.approved_count) == (
+        2,
+        1,
+        1,
+        1,
+    )
+
+
+def test_home_summary_lists_what_is_due(qxg_target, dafang_target, tree, users):
+    plan = services.save_plan(
+        dafang_target, by=users.dafang_liaison, person_in_charge="王芳", contact_phone="13900139000", events=[event()]
+    )
+    services.submit_plan(plan, by=users.dafang_liaison)
+    with scope(org=tree.qxg):
+        qxg = selectors.home_summary(user=users.qxg_liaison)
+    assert [t.pk for t in qxg["unsigned"]] == [qxg_target.pk]
+    assert [t.pk for t in qxg["plans_due"]] == [qxg_target.pk]
+    assert qxg["can_review"] is False
+    assert len(qxg["unread"]) == 1
+    with scope(org=tree.city):
+        city = selectors.home_summary(user=users.city_reviewer)
+    assert city["unsigned_count"] == 0
+    assert [p.pk for p in city["to_review"]] == [plan.pk]
