@@ -206,7 +206,8 @@ class _Tree:
         node.name = name
         self._index(node)
 
-    def move(self, node: _Node, new_parent: _Node) -> None:
+    def move(self, node: _Node, new_parent: _Node) -> int:
+        """Move ``node`` under ``new_parent``; returns the child number it gets there."""
         self._unindex_name(node)
         old_parent = node.parent
         if old_parent is not None:
@@ -218,6 +219,7 @@ class _Tree:
         new_parent.children.append(node)
         self._index(node)
         self._repath(node, path, depth)
+        return new_parent.child_seq
 
     def _repath(self, node: _Node, path: str, depth: int) -> None:
         old_len = len(node.path)
@@ -316,7 +318,7 @@ class _Rollback(Exception):
 @dataclass
 class _Plan:
     tree: _Tree
-    ops: list  # ("create", node) and ("move", node, new_parent) in row order
+    ops: list  # ("create", node) and ("move", node, new_parent, child number) in row order
     updates: dict  # node -> {field: (old, new)}
 
 
@@ -441,8 +443,8 @@ class _Planner:
             if parent.path.startswith(node.path):
                 raise _RowError(f"不能把“{node.name}”移动到它自己或它的下级单位“{parent.name}”之下（循环引用）")
             old_parent_name = node.parent.name if node.parent else "（顶级）"
-            tree.move(node, parent)
-            self.ops.append(("move", node, parent))
+            seq = tree.move(node, parent)
+            self.ops.append(("move", node, parent, seq))
             result.moved.append(ImportChange(number, node.code or "", name, f"{old_parent_name} → {parent.name}"))
         if changes:
             self.updates[node] = changes
@@ -532,14 +534,12 @@ def _write(plan: _Plan, *, by, root: Org | None, result: ImportResult) -> None:
         if op[0] == "create":
             pending.append(op[1])
             continue
-        _, node, new_parent = op
+        _, node, new_parent, seq = op
         flush()
-        org = Org.all_objects.get(pk=node.pk)
-        target = Org.all_objects.get(pk=new_parent.pk)
-        move_org(org, new_parent=target, by=by)
-        new_parent.synced_seq = new_parent.child_seq
-        if org.path != node.path:  # our in-memory numbering must agree with move_org's
-            raise OrgError("组织树在导入期间被修改，请重新导入")
+        # move_org numbers the moved unit from the parent's child_seq; give it the one planned.
+        Org.all_objects.filter(pk=new_parent.pk).update(child_seq=seq - 1)
+        move_org(Org.all_objects.get(pk=node.pk), new_parent=Org.all_objects.get(pk=new_parent.pk), by=by)
+        new_parent.synced_seq = -1
     flush()
 
     if plan.updates:
