@@ -48,13 +48,28 @@ def kind_choices(issuer: Org) -> list[tuple[str, str]]:
     return [(value, f"全部{label}（{counts[value]} 个）") for value, label in Org.Kind.choices if counts.get(value)]
 
 
+class UnitChoiceField(forms.ModelMultipleChoiceField):
+    """Units indented by their depth below the issuer, so the picker reads like the tree."""
+
+    def __init__(self, *args, issuer: Org, **kwargs):
+        self.issuer_depth = issuer.depth
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: Org) -> str:
+        return "　" * (obj.depth - self.issuer_depth - 1) + obj.name
+
+
+def _checkboxes():
+    return forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+
+
 class TargetFieldsMixin:
     def _add_target_fields(self, issuer: Org) -> None:
         self.fields["target_kinds"] = forms.MultipleChoiceField(
-            label="按类型选择", required=False, choices=kind_choices(issuer), widget=forms.CheckboxSelectMultiple
+            label="按类型选择", required=False, choices=kind_choices(issuer), widget=_checkboxes()
         )
-        self.fields["target_units"] = forms.ModelMultipleChoiceField(
-            label="逐个选择单位", required=False, queryset=units_below(issuer), widget=forms.CheckboxSelectMultiple
+        self.fields["target_units"] = UnitChoiceField(
+            label="逐个选择单位", required=False, queryset=units_below(issuer), issuer=issuer, widget=_checkboxes()
         )
 
 
@@ -106,7 +121,7 @@ class PlanForm(forms.Form):
         label="承担的活动",
         required=False,
         queryset=ActivityLine.all_objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=_checkboxes(),
     )
     person_in_charge = forms.CharField(label="负责人", max_length=50, required=False, widget=_text())
     contact_phone = forms.CharField(
