@@ -378,3 +378,16 @@ def test_matrix_export_runs_constant_queries(tree, users, client_for, django_ass
     with django_assert_max_num_queries(8):
         response = client.get(export_url(campaign))
     assert len(export_rows(response)) == count + 1
+
+
+def test_matrix_parent_link_only_for_viewers_of_the_whole(tree, users, client_for, campaign):
+    from tests.factories import UserFactory
+
+    child = make_campaign(issuer=tree.qxg, by=users.qxg_admin, targets=[tree.qxg_town], title="七星关区转发")
+    Campaign.all_objects.filter(pk=child.pk).update(parent=campaign)
+    town_user = UserFactory(username="town", org=tree.qxg_town, is_liaison=True)
+
+    assert matrix_url(campaign) in client_for(users.qxg_admin).get(matrix_url(child)).content.decode()
+    town_page = client_for(town_user).get(matrix_url(child))
+    assert row_ids(town_page) == [tree.qxg_town.pk]
+    assert matrix_url(campaign) not in town_page.content.decode()
