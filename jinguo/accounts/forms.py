@@ -76,6 +76,12 @@ class _UserFieldsForm(forms.Form):
             raise forms.ValidationError("请填写姓名。")
         return value
 
+    def clean_roles(self) -> list[str]:
+        roles = self.cleaned_data["roles"]
+        if not roles:
+            raise forms.ValidationError("请至少选择一个角色。")
+        return roles
+
     def clean_phone(self) -> str:
         value = self.cleaned_data["phone"].strip().replace(" ", "").replace("-", "")
         if value and not PHONE_RE.match(value):

@@ -270,3 +270,11 @@ def test_createadmin_refuses_unknown_unit_weak_password_and_taken_name(tree, use
         call_command("createadmin", "--org-code", "520500", "--username", "x", "--password", "a1")
     with pytest.raises(CommandError, match="用户名“city_admin”已被使用。"):
         call_command("createadmin", "--org-code", "520500", "--username", "city_admin", "--password", "Good!pw-2026")
+
+
+def test_create_user_without_role_is_refused(tree, users, client_for):
+    response = client_for(users.qxg_admin).post(
+        "/accounts/users/new/", {"username": "norole", "full_name": "无角色", "org": tree.qxg.pk}
+    )
+    assert "请至少选择一个角色。" in response.content.decode()
+    assert not User.objects.filter(username="norole").exists()
