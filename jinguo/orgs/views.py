@@ -32,8 +32,16 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 UPLOAD_MAX_AGE = 24 * 60 * 60
 
 
+def _viewer_org(request: HttpRequest) -> Org:
+    """The viewer's own unit; an account without one (e.g. a bare superuser) sees no tree."""
+    if request.user.org_id is None:
+        raise PermissionDenied
+    return request.user.org
+
+
 def _org_for_user(request: HttpRequest, pk: int) -> Org:
     """A unit of the viewer's subtree; anything else does not exist for them (404)."""
+    _viewer_org(request)
     return get_object_or_404(Org.objects, pk=pk)
 
 
@@ -46,6 +54,7 @@ def _writable_org(request: HttpRequest, pk: int) -> Org:
 
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
+    _viewer_org(request)
     q = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
     kind = kind if kind in Org.Kind.values else ""
@@ -205,6 +214,7 @@ def set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
+    _viewer_org(request)
     header = ["区划代码", "单位名称", "简称", "单位类型", "上级代码", "上级路径", "启用"]
     rows = selectors.export_rows(user=request.user)
     return xlsx_response(f"组织机构-{request.user.org.name}.xlsx", [("组织机构", header, rows)])
@@ -215,7 +225,7 @@ TEMPLATE_HEADER = ["区划代码", "单位名称", "上级代码", "单位类型
 
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    org = request.user.org
+    org = _viewer_org(request)
     parent_code, parent_path = (org.code, "") if org.code else ("", org.name)
     child_kind = str(Org.Kind(_child_kind(org)).label)
     examples = [

@@ -451,3 +451,13 @@ def test_import_by_liaison_is_403(users, client_for, tree, settings, tmp_path):
 
     assert client_for(users.qxg_liaison).get(reverse("orgs:import")).status_code == 403
     assert _upload(client_for(users.qxg_liaison), CSV).status_code == 403
+
+
+def test_account_without_unit_gets_403(client_for, tree):
+    from tests.factories import UserFactory
+
+    client = client_for(UserFactory(username="no_unit", org=None))
+
+    assert client.get(reverse("orgs:tree")).status_code == 403
+    assert client.get(reverse("orgs:export")).status_code == 403
+    assert client.get(reverse("orgs:detail", args=[tree.city.pk])).status_code == 403
