@@ -555,7 +555,8 @@ def save_plan(
     """Create or change the unit's plan while it is a draft or returned; events are replaced.
 
     The contact phone, when given, must be a mainland mobile or a landline with area code.
-    Audit: ``campaigns.plan.saved``.
+    A unit that works on its plan has evidently received the notice: if it has not signed yet,
+    this signs for it too (report once). Audit: ``campaigns.plan.saved`` (and the signature's).
     """
     if not has_perm_here(by, PLAN_WRITE, at=target.org):
         raise PermissionDenied
@@ -573,6 +574,8 @@ def save_plan(
     events = list(events)
     _check_events(campaign, events)
     with transaction.atomic():
+        if target.signed_at is None and has_perm_here(by, SIGN, at=target.org):
+            sign_campaign(target, by=by)
         plan, _created = Plan.all_objects.select_for_update().get_or_create(target=target)
         if not plan.is_editable:
             raise CampaignError(f"方案{plan.get_status_display()}，不能修改")

@@ -402,3 +402,16 @@ def test_approve_plans_bulk_with_one_draft_changes_nothing(qxg_submitted, dafang
     with pytest.raises(CampaignError, match="大方县妇联的方案草稿"):
         services.approve_plans([qxg_submitted, dafang_plan], by=users.city_reviewer)
     assert Plan.all_objects.get(pk=qxg_submitted.pk).status == Plan.Status.SUBMITTED
+
+
+def test_save_plan_signs_an_unsigned_receipt(tree, users):
+    from jinguo.campaigns.models import CampaignTarget
+    from jinguo.campaigns.services import save_plan
+    from tests.factories import make_campaign
+
+    campaign = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg])
+    target = CampaignTarget.all_objects.get(campaign=campaign, org=tree.qxg)
+    save_plan(target, by=users.qxg_liaison, person_in_charge="刘洋")
+    target.refresh_from_db()
+    assert target.signed_by == users.qxg_liaison
+    assert target.signed_at is not None
