@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "jinguo.audit",
     "jinguo.notifications",
     "jinguo.campaigns",
+    "jinguo.activities",
     "jinguo.dashboard",
     "jinguo.api",
     "jinguo.demo",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("jinguo.accounts.urls")),
     path("orgs/", include("jinguo.orgs.urls")),
     path("campaigns/", include("jinguo.campaigns.urls")),
+    path("activities/", include("jinguo.activities.urls")),
     path("dashboard/", include("jinguo.dashboard.urls")),
     path("notifications/", include("jinguo.notifications.urls")),
     path("api/", api.urls),

@@ -1,0 +1,287 @@
+"""The activity ledger (活动台账): what each unit actually held, with photos, the roster and
+minutes of symposiums, and the needs (所需所盼) raised there and followed up until closed."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jinguo.campaigns.models import VenueType
+from jinguo.lib.scoping import ScopedManager, subtree_q
+
+# The five laws a 维权周 event may cover: field name → label.
+LAW_FIELDS = {
+    "law_civil_code": "民法典婚姻家庭编",
+    "law_women_rights": "妇女权益保障法",
+    "law_domestic_violence": "反家庭暴力法",
+    "law_family_education": "家庭教育促进法",
+    "law_minors": "未成年人保护法",
+}
+
+
+class Activity(models.Model):
+    """One ledger entry: an event a unit held."""
+
+    class Format(models.TextChoices):
+        LECTURE = "lecture", _("宣讲会")
+        STORY = "story", _("故事分享会")
+        SYMPOSIUM = "symposium", _("座谈交流会")
+        SPEECH = "speech", _("演讲比赛")
+        QUIZ = "quiz", _("知识竞赛")
+        SHOW = "show", _("文艺展演")
+        VISIT = "visit", _("走访慰问")
+        TRAINING = "training", _("培训")
+        OTHER = "other", _("其他")
+
+    class SpeakerType(models.TextChoices):
+        LEADER = "leader", _("领导干部")
+        WOMAN = "woman", _("女性代表")
+        MODEL = "model", _("先进典型")
+        VOLUNTEER = "volunteer", _("巾帼志愿宣讲队")
+
+    org = models.ForeignKey("orgs.Org", verbose_name=_("举办单位"), on_delete=models.PROTECT, related_name="activities")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("所属活动通知"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+    line = models.ForeignKey(
+        "campaigns.ActivityLine",
+        verbose_name=_("活动类别"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+    planned_event = models.OneToOneField(
+        "campaigns.PlannedEvent",
+        verbose_name=_("方案中的计划活动"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activity",
+    )
+    title = models.CharField(_("活动名称"), max_length=200)
+    date = models.DateField(_("日期"))
+    place = models.CharField(_("地点"), max_length=200)
+    venue_type = models.CharField(_("场所类型"), max_length=20, choices=VenueType.choices)
+    format = models.CharField(_("活动形式"), max_length=20, choices=Format.choices, default=Format.LECTURE)
+    speaker_type = models.CharField(_("宣讲人类型"), max_length=20, choices=SpeakerType.choices, blank=True)
+    law_civil_code = models.BooleanField(_("民法典婚姻家庭编"), default=False)
+    law_women_rights = models.BooleanField(_("妇女权益保障法"), default=False)
+    law_domestic_violence = models.BooleanField(_("反家庭暴力法"), default=False)
+    law_family_education = models.BooleanField(_("家庭教育促进法"), default=False)
+    law_minors = models.BooleanField(_("未成年人保护法"), default=False)
+    participants_total = models.PositiveIntegerField(_("参加人数"), default=0)
+    participants_women = models.PositiveIntegerField(_("其中妇女"), default=0)
+    participants_minors = models.PositiveIntegerField(_("其中未成年人"), default=0)
+    online_reach = models.PositiveIntegerField(_("线上覆盖人次"), default=0)
+    account = models.TextField(_("活动简述"), blank=True)
+    minutes = models.TextField(_("座谈纪要"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("活动台账")
+        verbose_name_plural = _("活动台账")
+        ordering = ["-date", "-id"]
+        base_manager_name = "all_objects"
+        indexes = [
+            models.Index(fields=["campaign", "org"], name="activity_campaign_org"),
+            models.Index(fields=["org", "date"], name="activity_org_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return subtree_q(path, "org")
+
+    @property
+    def is_symposium(self) -> bool:
+        return self.format == self.Format.SYMPOSIUM
+
+    @property
+    def laws(self) -> list[str]:
+        """Labels of the laws this event covered, in the fixed order."""
+        return [label for field, label in LAW_FIELDS.items() if getattr(self, field)]
+
+
+def _photo_name(folder: str, filename: str) -> str:
+    ext = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return f"activities/{folder}/{timezone.now():%Y%m}/{uuid.uuid4().hex}{ext}"
+
+
+def photo_path(instance: ActivityPhoto, filename: str) -> str:
+    return _photo_name("photos", filename)
+
+
+def thumbnail_path(instance: ActivityPhoto, filename: str) -> str:
+    return _photo_name("thumbs", filename)
+
+
+class ActivityPhoto(models.Model):
+    """A photo of an event. Stored without EXIF under a random name; served by a scoped view."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to=photo_path, max_length=200)
+    thumbnail = models.FileField(upload_to=thumbnail_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("活动照片")
+        ordering = ["uploaded_at", "id"]
+        base_manager_name = "all_objects"
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return subtree_q(path, "activity__org")
+
+
+class Attendee(models.Model):
+    """A participant on a symposium's roster (参会人员)."""
+
+    class Category(models.TextChoices):
+        RED_BANNER = "red_banner", _("三八红旗手")
+        SCIENTIST = "scientist", _("女科技工作者")
+        INTELLECTUAL = "intellectual", _("女知识分子")
+        ENTREPRENEUR = "entrepreneur", _("女企业家")
+        RURAL_LEADER = "rural_leader", _("女致富带头人")
+        INFLUENCER = "influencer", _("女网络大V")
+        CADRE_FAMILY = "cadre_family", _("领导干部家属")
+        OTHER = "other", _("其他")
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendees")
+    name = models.CharField(_("姓名"), max_length=50)
+    category = models.CharField(_("类别"), max_length=20, choices=Category.choices, default=Category.OTHER)
+    affiliation = models.CharField(_("单位或身份"), max_length=100, blank=True)
+
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("参会人员")
+        ordering = ["activity", "id"]
+        base_manager_name = "all_objects"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return subtree_q(path, "activity__org")
+
+
+class Need(models.Model):
+    """A need (所需所盼) raised at a symposium, handled by a responsible unit until closed."""
+
+    class Category(models.TextChoices):
+        BUSINESS = "business", _("创业")
+        EMPLOYMENT = "employment", _("就业")
+        SKILLS = "skills", _("技能培训")
+        FINANCE = "finance", _("融资贷款")
+        LEGAL_AID = "legal_aid", _("法律援助")
+        FAMILY_EDUCATION = "family_education", _("家庭教育")
+        OTHER = "other", _("其他")
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("登记")
+        IN_PROGRESS = "in_progress", _("办理中")
+        RESOLVED = "resolved", _("已办结")
+        UNRESOLVABLE = "unresolvable", _("无法解决")
+
+    OPEN_STATUSES = (Status.REGISTERED, Status.IN_PROGRESS)
+    CLOSED_STATUSES = (Status.RESOLVED, Status.UNRESOLVABLE)
+
+    activity = models.ForeignKey(Activity, verbose_name=_("座谈会"), on_delete=models.PROTECT, related_name="needs")
+    org = models.ForeignKey("orgs.Org", verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="needs")
+    category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
+    description = models.TextField(_("诉求内容"))
+    raised_by_name = models.CharField(_("提出人"), max_length=50, blank=True)
+    raised_by_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    due_date = models.DateField(_("办理时限"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    closing_note = models.TextField(_("办结情况或无法解决的原因"), blank=True)
+    resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("所需所盼")
+        verbose_name_plural = _("所需所盼")
+        ordering = ["due_date", "id"]
+        base_manager_name = "all_objects"
+        indexes = [models.Index(fields=["org", "status"], name="need_org_status")]
+
+    def __str__(self) -> str:
+        return self.description[:30]
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return subtree_q(path, "org") | subtree_q(path, "activity__org")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
+
+    @classmethod
+    def overdue_q(cls, today=None) -> Q:
+        """Needs past their due date and not closed (derived, never stored)."""
+        today = today or timezone.localdate()
+        return Q(status__in=cls.OPEN_STATUSES, due_date__lt=today)
+
+
+class NeedNote(models.Model):
+    """A follow-up note on a need (办理记录)."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="notes")
+    note = models.TextField(_("办理记录"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("办理记录")
+        ordering = ["at", "id"]
+        base_manager_name = "all_objects"
+
+    def __str__(self) -> str:
+        return self.note[:30]
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return subtree_q(path, "need__org") | subtree_q(path, "need__activity__org")
