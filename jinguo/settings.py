@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "jinguo.notifications",
     "jinguo.campaigns",
     "jinguo.activities",
+    "jinguo.reports",
     "jinguo.dashboard",
     "jinguo.api",
     "jinguo.demo",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("orgs/", include("jinguo.orgs.urls")),
     path("campaigns/", include("jinguo.campaigns.urls")),
     path("activities/", include("jinguo.activities.urls")),
+    path("reports/", include("jinguo.reports.urls")),
     path("dashboard/", include("jinguo.dashboard.urls")),
     path("notifications/", include("jinguo.notifications.urls")),
     path("api/", api.urls),

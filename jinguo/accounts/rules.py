@@ -12,9 +12,11 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "campaigns.plans:review",
         "campaigns.receipts:sign",
         "campaigns.plans:write",
+        "reports.reports:write",
+        "reports.reports:review",
     },
-    User.Role.REVIEWER: {"campaigns.plans:review"},
-    User.Role.LIAISON: {"campaigns.receipts:sign", "campaigns.plans:write"},
+    User.Role.REVIEWER: {"campaigns.plans:review", "reports.reports:review"},
+    User.Role.LIAISON: {"campaigns.receipts:sign", "campaigns.plans:write", "reports.reports:write"},
 }
 
 

@@ -31,6 +31,13 @@ ACTION_LABELS = {
     "campaigns.plan.submitted": "报送方案",
     "campaigns.plan.returned": "退回修改",
     "campaigns.plan.approved": "备案通过",
+    "reports.report.saved": "保存信息草稿",
+    "reports.report.submitted": "报送信息",
+    "reports.report.revised": "审核修改信息",
+    "reports.report.adopted": "采用信息",
+    "reports.report.rejected": "信息未采用",
+    "reports.photo.added": "上传信息图片",
+    "reports.photo.removed": "删除信息图片",
 }
 
 

@@ -11,6 +11,9 @@ class Notification(models.Model):
         PLAN_SUBMITTED = "plan_submitted", _("方案待审核")
         PLAN_RETURNED = "plan_returned", _("方案被退回")
         PLAN_APPROVED = "plan_approved", _("方案已备案")
+        REPORT_SUBMITTED = "report_submitted", _("信息待审核")
+        REPORT_ADOPTED = "report_adopted", _("信息已采用")
+        REPORT_REJECTED = "report_rejected", _("信息未采用")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)
