@@ -1,0 +1,215 @@
+"""Reads of the reports app. Each takes the viewer and loads through the scoped managers, adding an
+explicit subtree filter where a selector must not widen when called with scoping off.
+
+Counting rules (one definition, reused by the ranking page, its export and the dashboard):
+
+- 报送数 (submitted): reports that left the draft state — pending, adopted or not adopted.
+- 采用数 (adopted): reports in the adopted state (a report adopted through several channels
+  counts once).
+- 采用率 (rate): adopted / submitted, in percent, one decimal; 0 when nothing was submitted.
+- A unit's numbers roll up its whole subtree (a county counts its townships' reports).
+- Ranking is by quality, not volume: adopted desc, then rate desc, then tree order.
+
+Reusable reads for other apps:
+
+    report_counts_by_child(*, user, parent, campaign=None, year=None) -> list[UnitReportCounts]
+    report_totals(*, user, org, campaign=None, year=None) -> ReportCounts
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
+
+from jinguo.accounts.rules import has_perm, has_perm_here, permissions_of
+from jinguo.campaigns.models import Campaign
+from jinguo.orgs.models import SEGMENT_WIDTH, Org
+from jinguo.reports.models import Report
+from jinguo.reports.services import REVIEW, WRITE
+
+SENT_STATUSES = (Report.Status.SUBMITTED, Report.Status.ADOPTED, Report.Status.REJECTED)
+RANKING_RULE = (
+    "排名看质量、不看数量：先按采用数从多到少，采用数相同再按采用率从高到低。"
+    "报送数指已报送的信息（含待审核、已采用、未采用），采用率 = 采用数 ÷ 报送数；"
+    "各单位的数字包含其全部下级单位报送的信息。"
+)
+
+
+@dataclass(frozen=True)
+class ReportCounts:
+    submitted: int = 0
+    adopted: int = 0
+    rejected: int = 0
+    pending: int = 0
+
+    @property
+    def rate(self) -> float:
+        """Adoption rate in percent; adopted reports are a subset of submitted ones, so ≤ 100."""
+        return round(100 * self.adopted / self.submitted, 1) if self.submitted else 0.0
+
+
+@dataclass(frozen=True)
+class UnitReportCounts(ReportCounts):
+    org: Org | None = None
+    has_children: bool = False
+
+
+def _counts_kwargs() -> dict:
+    return {
+        "submitted": Count("pk"),
+        "adopted": Count("pk", filter=Q(status=Report.Status.ADOPTED)),
+        "rejected": Count("pk", filter=Q(status=Report.Status.REJECTED)),
+        "pending": Count("pk", filter=Q(status=Report.Status.SUBMITTED)),
+    }
+
+
+def _sent(*, campaign: Campaign | int | None = None, year: int | None = None) -> QuerySet[Report]:
+    qs = Report.objects.filter(status__in=SENT_STATUSES)
+    if campaign:
+        qs = qs.filter(campaign=campaign)
+    if year:
+        qs = qs.filter(submitted_at__year=year)
+    return qs
+
+
+def report_totals(*, user, org: Org, campaign: Campaign | int | None = None, year: int | None = None) -> ReportCounts:
+    """Counts over ``org``'s whole subtree (one query). ``org`` must lie within the viewer's unit."""
+    if user.org is None or not org.is_within(user.org):
+        return ReportCounts()
+    agg = _sent(campaign=campaign, year=year).filter(org.subtree_q("org")).aggregate(**_counts_kwargs())
+    return ReportCounts(**agg)
+
+
+def report_counts_by_child(
+    *, user, parent: Org, campaign: Campaign | int | None = None, year: int | None = None
+) -> list[UnitReportCounts]:
+    """One row per child unit of ``parent`` (active ones, plus inactive ones that have reports),
+    each rolled up over the child's subtree, in tree order. Two queries, whatever the size.
+
+    ``parent`` must lie within the viewer's unit, else the result is empty.
+    """
+    if user.org is None or not parent.is_within(user.org):
+        return []
+    prefix_len = len(parent.path) + SEGMENT_WIDTH
+    grouped = (
+        _sent(campaign=campaign, year=year)
+        .filter(parent.subtree_q("org"))
+        .exclude(org=parent)
+        .annotate(unit_path=Substr("org__path", 1, prefix_len))
+        .order_by()
+        .values("unit_path")
+        .annotate(**_counts_kwargs())
+    )
+    by_path = {row.pop("unit_path"): row for row in grouped}
+    grandchildren = Org.all_objects.filter(parent=OuterRef("pk"), is_active=True)
+    children = (
+        Org.objects.filter(parent=parent)
+        .filter(Q(is_active=True) | Q(path__in=list(by_path)))
+        .annotate(has_children=Exists(grandchildren))
+        .order_by("path")
+    )
+    return [
+        UnitReportCounts(org=child, has_children=child.has_children, **by_path.get(child.path, {}))
+        for child in children
+    ]
+
+
+def ranking(
+    *, user, parent: Org, campaign: Campaign | int | None = None, year: int | None = None
+) -> list[UnitReportCounts]:
+    """``report_counts_by_child`` ordered by quality: adopted desc, rate desc, tree order."""
+    rows = report_counts_by_child(user=user, parent=parent, campaign=campaign, year=year)
+    return sorted(rows, key=lambda r: (-r.adopted, -r.rate, r.org.path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Lists
+
+
+def _search(qs: QuerySet[Report], q: str) -> QuerySet[Report]:
+    for word in q.split()[:5]:
+        qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word))
+    return qs
+
+
+def unit_reports(*, user, kind: str = "", status: str = "", q: str = "") -> QuerySet[Report]:
+    """The viewer's own unit's reports, drafts first, then newest."""
+    qs = Report.objects.filter(org=user.org)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        qs = _search(qs, q)
+    return qs.select_related("to_org", "campaign").order_by("-updated_at", "-pk")
+
+
+def review_queue(
+    *,
+    user,
+    kind: str = "",
+    status: str = Report.Status.SUBMITTED,
+    unit: Org | None = None,
+    campaign_id: int | None = None,
+    q: str = "",
+) -> QuerySet[Report]:
+    """Reports sent to the viewer's unit (never drafts), oldest pending first. ``unit`` narrows
+    to that unit's subtree."""
+    qs = Report.objects.filter(to_org=user.org, status__in=SENT_STATUSES)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    if unit is not None:
+        qs = qs.filter(unit.subtree_q("org"))
+    if campaign_id:
+        qs = qs.filter(campaign_id=campaign_id)
+    if q:
+        qs = _search(qs, q)
+    return qs.select_related("org", "campaign", "submitted_by", "reviewed_by").order_by("submitted_at", "pk")
+
+
+def practice_library(*, user, q: str = "", unit: Org | None = None, year: int | None = None) -> QuerySet[Report]:
+    """Adopted good practices (典型经验) of the viewer's subtree, newest adoption first."""
+    qs = Report.objects.filter(
+        user.org.subtree_q("org"), kind=Report.Kind.PRACTICE, status=Report.Status.ADOPTED
+    ).select_related("org", "campaign")
+    if unit is not None:
+        qs = qs.filter(unit.subtree_q("org"))
+    if year:
+        qs = qs.filter(submitted_at__year=year)
+    if q:
+        qs = _search(qs, q)
+    return qs.prefetch_related("adoptions").order_by("-reviewed_at", "-pk")
+
+
+# ---------------------------------------------------------------------------------------------
+# Permissions as the pages ask them
+
+
+def can_write_here(user) -> bool:
+    return user.org is not None and has_perm_here(user, WRITE, at=user.org)
+
+
+def can_review_anything(user) -> bool:
+    return user.org is not None and REVIEW in permissions_of(user)
+
+
+def can_review(user, report: Report) -> bool:
+    return has_perm(user, REVIEW, at=report.to_org)
+
+
+def can_edit(user, report: Report) -> bool:
+    return report.is_editable and has_perm_here(user, WRITE, at=report.org)
+
+
+def filter_units(*, user, depth: int = 2) -> QuerySet[Org]:
+    """Units offered in filter bars: the viewer's unit and two levels below it."""
+    org = user.org
+    return Org.objects.filter(org.subtree_q(), depth__lte=org.depth + depth).order_by("path")
+
+
+def review_campaigns(*, user) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(reports__to_org=user.org).distinct().only("pk", "title").order_by("-pk")
