@@ -14,6 +14,7 @@ class Notification(models.Model):
         REPORT_SUBMITTED = "report_submitted", _("信息待审核")
         REPORT_ADOPTED = "report_adopted", _("信息已采用")
         REPORT_REJECTED = "report_rejected", _("信息未采用")
+        REMINDER = "reminder", _("督办提醒")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)
