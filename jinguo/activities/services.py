@@ -106,7 +106,7 @@ def campaign_reaches(campaign: Campaign, org: Org) -> bool:
     )
 
 
-def _clean_fields(org: Org, raw: dict) -> dict:
+def clean_fields(org: Org, raw: dict) -> dict:
     unknown = set(raw) - set(FIELD_DEFAULTS) - set(REQUIRED_FIELDS)
     if unknown:
         raise TypeError(f"unknown activity fields: {sorted(unknown)}")
@@ -160,7 +160,7 @@ def record_activity(*, org: Org, by: User, **fields) -> Activity:
     _require(by, ACTIVITY_WRITE, org)
     if not org.is_active:
         raise ActivityError(f"“{org.name}”已停用，不能再记录活动")
-    data = _clean_fields(org, fields)
+    data = clean_fields(org, fields)
     with transaction.atomic():
         activity = Activity.all_objects.create(org=org, created_by=by, **data)
         log_action(activity, "activities.activity.recorded", by=by, org=org, data={"title": activity.title})
@@ -170,7 +170,7 @@ def record_activity(*, org: Org, by: User, **fields) -> Activity:
 def update_activity(activity: Activity, *, by: User, **fields) -> Activity:
     """Change a ledger entry (all fields given). Audit: ``activities.activity.updated`` with the changed fields."""
     _require(by, ACTIVITY_WRITE, activity.org)
-    data = _clean_fields(activity.org, fields)
+    data = clean_fields(activity.org, fields)
     if activity.planned_event_id and data["campaign"] is None:
         data["campaign"] = activity.campaign
     changed = []

@@ -1,0 +1,28 @@
+"""Template helpers for pages of other apps that link to the ledger."""
+
+from django import template
+
+from jinguo.activities.rules import ACTIVITY_WRITE, can
+from jinguo.activities.selectors import recorded_entries
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def ledger_entries(context, events, plan) -> dict:
+    """For a plan's events: {"entries": {event pk: Activity}, "can_record": bool} (one query).
+
+    Recording is offered for a filed plan (报送 or 备案) to users who may write its unit's ledger.
+    """
+    events = list(events)
+    user = context["request"].user
+    filed = plan.status in ("submitted", "approved")
+    return {
+        "entries": recorded_entries(events),
+        "can_record": filed and can(user, ACTIVITY_WRITE, at=plan.target.org),
+    }
+
+
+@register.filter
+def entry_for(entries: dict, event):
+    return entries.get(event.pk)

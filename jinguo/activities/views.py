@@ -1,0 +1,608 @@
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from jinguo.activities import importing, selectors, services
+from jinguo.activities.forms import (
+    ActivityForm,
+    AttendeeForm,
+    ImportForm,
+    MinutesForm,
+    NeedForm,
+    NoteForm,
+    PhotoForm,
+    units_of,
+)
+from jinguo.activities.models import LAW_FIELDS, Activity, ActivityPhoto, Attendee, Need, NeedNote
+from jinguo.activities.rules import ACTIVITY_WRITE, NEED_WRITE, can
+from jinguo.activities.selectors import KEY_VENUES, LedgerFilter, NeedFilter
+from jinguo.activities.services import ActivityError
+from jinguo.audit.selectors import history_of
+from jinguo.campaigns.models import Campaign, PlannedEvent, VenueType
+from jinguo.lib.excel import TableReadError, read_table, xlsx_response
+from jinguo.orgs.models import Org
+
+PAGE_SIZE = 20
+EXPORT_LIMIT = 20000
+PREVIEW_LIMIT = 500
+SESSION_IMPORTS = "activities_imports"
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+UPLOAD_MAX_AGE = 24 * 60 * 60
+
+
+def _viewer_org(request: HttpRequest) -> Org:
+    if request.user.org_id is None:
+        raise PermissionDenied
+    return request.user.org
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _date(value: str | None):
+    return importing.parse_date(value) if value else None
+
+
+def _activity_for_user(request: HttpRequest, pk: int) -> Activity:
+    # Scoped manager: outside the viewer's subtree the entry does not exist (404).
+    return get_object_or_404(Activity.objects.select_related("org", "campaign", "line", "created_by"), pk=pk)
+
+
+def _writable_activity(request: HttpRequest, pk: int) -> Activity:
+    activity = _activity_for_user(request, pk)
+    if not can(request.user, ACTIVITY_WRITE, at=activity.org):
+        raise PermissionDenied
+    return activity
+
+
+# ---------------------------------------------------------------------------------------------
+# Ledger list, export
+
+
+def _ledger_filters(request: HttpRequest) -> tuple[LedgerFilter, dict]:
+    g = request.GET
+    org_pk, campaign_pk = _int(g.get("org")), _int(g.get("campaign"))
+    campaign = Campaign.objects.filter(pk=campaign_pk).first() if campaign_pk else None
+    org = Org.objects.filter(pk=org_pk).first() if org_pk else None
+    filters = LedgerFilter(
+        campaign=campaign,
+        org=org,
+        venue_type=g.get("venue_type", "") if g.get("venue_type") in VenueType.values else "",
+        format=g.get("format", "") if g.get("format") in Activity.Format.values else "",
+        date_from=_date(g.get("date_from")),
+        date_to=_date(g.get("date_to")),
+        text=g.get("q", "").strip()[:50],
+    )
+    values = {
+        "campaign": campaign.pk if campaign else None,
+        "org": org.pk if org else None,
+        "venue_type": filters.venue_type,
+        "format": filters.format,
+        "date_from": g.get("date_from", ""),
+        "date_to": g.get("date_to", ""),
+        "q": filters.text,
+    }
+    return filters, values
+
+
+@login_required
+def ledger(request: HttpRequest) -> HttpResponse:
+    viewer_org = _viewer_org(request)
+    filters, values = _ledger_filters(request)
+    page = Paginator(selectors.ledger(user=request.user, filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "f": values,
+        "filtered": any(values.values()),
+        "campaigns": selectors.campaigns_for_filter(user=request.user),
+        "units": units_of(viewer_org),
+        "base_depth": viewer_org.depth,
+        "venue_types": VenueType.choices,
+        "formats": Activity.Format.choices,
+        "can_write": can(request.user, ACTIVITY_WRITE, at=viewer_org),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "activities/ledger.html", context)
+
+
+EXPORT_HEADER = [*importing.HEADER[:9], "参加人数", "其中妇女", "其中未成年人", "线上覆盖人次", "活动简述", "照片数"]
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    viewer_org = _viewer_org(request)
+    filters, _ = _ledger_filters(request)
+    qs = selectors.ledger(user=request.user, filters=filters)[:EXPORT_LIMIT]
+    rows = (
+        [
+            a.org.name,
+            a.campaign.title if a.campaign else "",
+            a.title,
+            a.date.isoformat(),
+            a.place,
+            a.get_venue_type_display(),
+            a.get_format_display(),
+            a.get_speaker_type_display() if a.speaker_type else "",
+            "、".join(a.laws),
+            a.participants_total,
+            a.participants_women,
+            a.participants_minors,
+            a.online_reach,
+            a.account,
+            a.photo_count,
+        ]
+        for a in qs
+    )
+    return xlsx_response(f"活动台账-{viewer_org.name}.xlsx", [("活动台账", EXPORT_HEADER, rows)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Create, edit, detail
+
+
+@login_required
+def create(request: HttpRequest) -> HttpResponse:
+    viewer_org = _viewer_org(request)
+    if not can(request.user, ACTIVITY_WRITE, at=viewer_org):
+        raise PermissionDenied
+    form = ActivityForm(request.POST or None, viewer_org=viewer_org, initial={"org": viewer_org.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity = services.record_activity(org=form.cleaned_data["org"], by=request.user, **form.service_fields())
+        except ActivityError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "已记入台账。可以继续上传照片。")
+            return redirect("activities:detail", activity.pk)
+    return render(request, "activities/activity_form.html", {"form": form, "activity": None})
+
+
+@login_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _writable_activity(request, pk)
+    viewer_org = _viewer_org(request)
+    form = ActivityForm(request.POST or None, viewer_org=viewer_org, initial=ActivityForm.initial_for(activity))
+    form.fields["org"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_activity(activity, by=request.user, **form.service_fields())
+        except ActivityError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "台账已保存。")
+            return redirect("activities:detail", activity.pk)
+    return render(request, "activities/activity_form.html", {"form": form, "activity": activity})
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _activity_for_user(request, pk)
+    user = request.user
+    can_write = can(user, ACTIVITY_WRITE, at=activity.org)
+    needs = list(Need.objects.filter(activity=activity).select_related("org").order_by("id"))
+    for need in needs:
+        need.phone_display = phone_for(user, need)
+    context = {
+        "activity": activity,
+        "photos": ActivityPhoto.objects.filter(activity=activity),
+        "attendees": Attendee.objects.filter(activity=activity),
+        "needs": needs,
+        "history": history_of(activity)[:50],
+        "can_write": can_write,
+        "can_raise": can_write and activity.is_symposium and can(user, NEED_WRITE, at=activity.org),
+        "photo_form": PhotoForm(),
+        "attendee_form": AttendeeForm(),
+        "minutes_form": MinutesForm(initial={"minutes": activity.minutes}),
+        "law_labels": activity.laws,
+    }
+    return render(request, "activities/detail.html", context)
+
+
+@require_POST
+@login_required
+def record_event(request: HttpRequest, event_pk: int) -> HttpResponse:
+    """One click on a filed plan: the planned event becomes a ledger entry to complete."""
+    event = get_object_or_404(
+        PlannedEvent.objects.select_related("plan__target__org", "plan__target__campaign", "line"), pk=event_pk
+    )
+    if not can(request.user, ACTIVITY_WRITE, at=event.plan.target.org):
+        raise PermissionDenied
+    try:
+        activity = services.record_from_planned_event(event, by=request.user)
+    except ActivityError as exc:
+        messages.error(request, str(exc))
+        existing = Activity.objects.filter(planned_event=event).first()
+        if existing is not None:
+            return redirect("activities:detail", existing.pk)
+        return redirect("campaigns:plan_detail", event.plan_id)
+    messages.success(request, "已记入台账。请补充实际参加人数、活动形式等情况。")
+    return redirect("activities:edit", activity.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Photos
+
+
+@require_POST
+@login_required
+def photo_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _writable_activity(request, pk)
+    uploads = request.FILES.getlist("photos")
+    if not uploads:
+        messages.error(request, "请选择要上传的照片。")
+    for upload in uploads:
+        try:
+            services.add_photo(activity, by=request.user, upload=upload)
+        except ActivityError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已上传“{upload.name}”。")
+    return redirect(reverse("activities:detail", args=[activity.pk]) + "#photos")
+
+
+def _serve(photo_file, *, filename: str | None = None) -> FileResponse:
+    try:
+        handle = photo_file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    content_type = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}.get(
+        photo_file.name.rsplit(".", 1)[-1].lower(), "application/octet-stream"
+    )
+    response = FileResponse(handle, content_type=content_type, filename=filename)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def photo_image(request: HttpRequest, pk: int) -> FileResponse:
+    photo = get_object_or_404(ActivityPhoto.objects, pk=pk)
+    return _serve(photo.image, filename=photo.original_name)
+
+
+@login_required
+def photo_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+    photo = get_object_or_404(ActivityPhoto.objects, pk=pk)
+    return _serve(photo.thumbnail)
+
+
+@require_POST
+@login_required
+def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    photo = get_object_or_404(ActivityPhoto.objects.select_related("activity__org"), pk=pk)
+    if not can(request.user, ACTIVITY_WRITE, at=photo.activity.org):
+        raise PermissionDenied
+    services.delete_photo(photo, by=request.user)
+    messages.success(request, "照片已删除。")
+    return redirect(reverse("activities:detail", args=[photo.activity_id]) + "#photos")
+
+
+# ---------------------------------------------------------------------------------------------
+# Symposium: roster and minutes
+
+
+@require_POST
+@login_required
+def attendee_add(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _writable_activity(request, pk)
+    form = AttendeeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_attendee(activity, by=request.user, **form.cleaned_data)
+        except ActivityError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已添加参会人员“{form.cleaned_data['name']}”。")
+    else:
+        messages.error(request, "请填写参会人员姓名并选择类别。")
+    return redirect(reverse("activities:detail", args=[activity.pk]) + "#roster")
+
+
+@require_POST
+@login_required
+def attendee_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    attendee = get_object_or_404(Attendee.objects.select_related("activity__org"), pk=pk)
+    if not can(request.user, ACTIVITY_WRITE, at=attendee.activity.org):
+        raise PermissionDenied
+    services.remove_attendee(attendee, by=request.user)
+    return redirect(reverse("activities:detail", args=[attendee.activity_id]) + "#roster")
+
+
+@require_POST
+@login_required
+def minutes_save(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _writable_activity(request, pk)
+    form = MinutesForm(request.POST)
+    form.is_valid()
+    try:
+        services.save_minutes(activity, by=request.user, minutes=form.cleaned_data.get("minutes", ""))
+    except ActivityError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "座谈纪要已保存。")
+    return redirect(reverse("activities:detail", args=[activity.pk]) + "#minutes")
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel import (preview → confirm)
+
+
+@login_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    org = _viewer_org(request)
+    example = [
+        org.name,
+        "",
+        "妇女权益保障法宣讲（示例，请替换）",
+        "2023-03-06",
+        "某村村委会",
+        "农村",
+        "宣讲会",
+        "巾帼志愿宣讲队",
+        "妇女权益保障法、反家庭暴力法",
+        60,
+        45,
+        5,
+        0,
+        "",
+    ]
+    notes = [
+        ["举办单位", "必填。本单位或下级单位的名称或区划代码。"],
+        ["所属活动通知", "可不填。活动通知的标题或文号。"],
+        ["日期", "必填。如 2023-03-06。"],
+        ["场所类型", "必填。" + "、".join(str(lb) for _, lb in VenueType.choices)],
+        ["活动形式", "可不填（默认“其他”）。" + "、".join(str(lb) for _, lb in Activity.Format.choices)],
+        ["宣讲人类型", "可不填。" + "、".join(str(lb) for _, lb in Activity.SpeakerType.choices)],
+        ["宣讲的法律", "可不填，多部用“、”分隔：" + "、".join(LAW_FIELDS.values())],
+        ["人数", "整数；妇女、未成年人数不能多于参加人数。"],
+    ]
+    return xlsx_response(
+        "活动台账导入模板.xlsx",
+        [("活动台账", importing.HEADER, [example]), ("填写说明", ["列", "说明"], notes)],
+    )
+
+
+def _upload_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _import_file(request: HttpRequest, token: str) -> tuple[Path, str]:
+    """The upload kept for this user's session; the token alone opens nothing."""
+    uploads = request.session.get(SESSION_IMPORTS, {})
+    if not TOKEN_RE.match(token) or token not in uploads:
+        raise Http404
+    filename = uploads[token]
+    path = _upload_dir() / f"activities-{token}{Path(filename).suffix.lower()}"
+    if not path.is_file():
+        raise Http404
+    return path, filename
+
+
+def _require_import_perm(request: HttpRequest) -> None:
+    if not can(request.user, ACTIVITY_WRITE, at=_viewer_org(request)):
+        raise PermissionDenied
+
+
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    _require_import_perm(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            read_table(data, upload.name)
+        except TableReadError as exc:
+            form.add_error("file", str(exc))
+        else:
+            folder = _upload_dir()
+            cutoff = time.time() - UPLOAD_MAX_AGE
+            for old in folder.glob("activities-*"):
+                if old.stat().st_mtime < cutoff:
+                    old.unlink(missing_ok=True)
+            token = secrets.token_urlsafe(24)
+            (folder / f"activities-{token}{Path(upload.name).suffix.lower()}").write_bytes(data)
+            uploads = request.session.get(SESSION_IMPORTS, {})
+            uploads[token] = upload.name
+            request.session[SESSION_IMPORTS] = uploads
+            return redirect("activities:import_preview", token=token)
+    return render(request, "activities/import_upload.html", {"form": form})
+
+
+@login_required
+def import_preview(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: the dry run of the kept upload. POST: import it for real, re-read from the kept file."""
+    _require_import_perm(request)
+    path, filename = _import_file(request, token)
+    try:
+        rows = read_table(path.read_bytes(), filename)
+    except TableReadError as exc:
+        messages.error(request, str(exc))
+        return redirect("activities:import")
+    confirm = request.method == "POST"
+    result = importing.import_activities(rows, by=request.user, dry_run=not confirm)
+    if confirm and result.written:
+        path.unlink(missing_ok=True)
+        uploads = request.session.get(SESSION_IMPORTS, {})
+        uploads.pop(token, None)
+        request.session[SESSION_IMPORTS] = uploads
+        messages.success(request, f"已导入 {len(result.rows)} 条台账。")
+        return redirect("activities:list")
+    context = {
+        "result": result,
+        "filename": filename,
+        "token": token,
+        "rows": result.rows[:PREVIEW_LIMIT],
+        "errors": result.errors[:PREVIEW_LIMIT],
+        "limit": PREVIEW_LIMIT,
+    }
+    return render(request, "activities/import_preview.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Coverage (维权周)
+
+
+@login_required
+def coverage(request: HttpRequest) -> HttpResponse:
+    viewer_org = _viewer_org(request)
+    org_pk, campaign_pk = _int(request.GET.get("org")), _int(request.GET.get("campaign"))
+    org = get_object_or_404(Org.objects, pk=org_pk) if org_pk else viewer_org
+    campaigns = selectors.campaigns_for_filter(user=request.user)
+    campaign = get_object_or_404(Campaign.objects, pk=campaign_pk) if campaign_pk else None
+    data = selectors.coverage(org, campaign)
+    trail = list(Org.objects.filter(path__in=org.ancestor_paths(), depth__gte=viewer_org.depth).order_by("path"))
+    context = {
+        "data": data,
+        "org": org,
+        "campaign": campaign,
+        "campaigns": campaigns,
+        "trail": trail,
+        "venue_labels": [(v, str(label), v in KEY_VENUES) for v, label in VenueType.choices],
+        "law_labels": list(LAW_FIELDS.values()),
+        "speaker_labels": [str(label) for _, label in Activity.SpeakerType.choices],
+    }
+    return render(request, "activities/coverage.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Needs (所需所盼)
+
+
+def mask_phone(phone: str) -> str:
+    """13812345678 → 138****5678; short numbers keep only their last two digits."""
+    if len(phone) >= 8:
+        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    return "*" * max(0, len(phone) - 2) + phone[-2:]
+
+
+def phone_for(user, need: Need) -> str:
+    """The full number only for users of the responsible unit; everyone else sees it masked."""
+    if not need.raised_by_phone:
+        return ""
+    return need.raised_by_phone if user.org_id == need.org_id else mask_phone(need.raised_by_phone)
+
+
+@login_required
+def need_create(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _activity_for_user(request, pk)
+    if not can(request.user, NEED_WRITE, at=activity.org):
+        raise PermissionDenied
+    if not activity.is_symposium:
+        raise Http404
+    viewer_org = _viewer_org(request)
+    form = NeedForm(request.POST or None, viewer_org=viewer_org, activity=activity)
+    if request.method == "POST" and form.is_valid():
+        try:
+            need = services.raise_need(activity, by=request.user, **form.cleaned_data)
+        except ActivityError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "诉求已登记。")
+            return redirect("activities:need_detail", need.pk)
+    return render(request, "activities/need_form.html", {"form": form, "activity": activity})
+
+
+@login_required
+def needs(request: HttpRequest) -> HttpResponse:
+    viewer_org = _viewer_org(request)
+    g = request.GET
+    org_pk = _int(g.get("org"))
+    org = Org.objects.filter(pk=org_pk).first() if org_pk else None
+    state = g.get("state", "")
+    category = g.get("category", "") if g.get("category") in Need.Category.values else ""
+    filters = NeedFilter(org=org, state=state, category=category, text=g.get("q", "").strip()[:50])
+    page = Paginator(selectors.needs_list(user=request.user, filters=filters), PAGE_SIZE).get_page(g.get("page"))
+    context = {
+        "page": page,
+        "board": selectors.need_board(viewer_org),
+        "counts": selectors.need_counts(viewer_org),
+        "f": {"org": org.pk if org else None, "state": state, "category": category, "q": filters.text},
+        "units": units_of(viewer_org),
+        "base_depth": viewer_org.depth,
+        "states": selectors.NEED_STATES,
+        "categories": Need.Category.choices,
+    }
+    return render(request, "activities/needs.html", context)
+
+
+def _need_for_user(request: HttpRequest, pk: int) -> Need:
+    return get_object_or_404(Need.objects.select_related("org", "activity__org", "created_by"), pk=pk)
+
+
+def _render_need(request: HttpRequest, need: Need, note_form: NoteForm | None = None) -> HttpResponse:
+    context = {
+        "need": need,
+        "phone": phone_for(request.user, need),
+        "notes": NeedNote.objects.filter(need=need).select_related("by"),
+        "history": history_of(need)[:50],
+        "can_handle": can(request.user, NEED_WRITE, at=need.org),
+        "note_form": note_form or NoteForm(),
+    }
+    return render(request, "activities/need_detail.html", context, status=400 if note_form else 200)
+
+
+@login_required
+def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_need(request, _need_for_user(request, pk))
+
+
+def _need_action(request: HttpRequest, pk: int) -> Need:
+    need = _need_for_user(request, pk)
+    if not can(request.user, NEED_WRITE, at=need.org):
+        raise PermissionDenied
+    return need
+
+
+@require_POST
+@login_required
+def need_start(request: HttpRequest, pk: int) -> HttpResponse:
+    need = _need_action(request, pk)
+    try:
+        services.start_need(need, by=request.user)
+    except ActivityError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已开始办理。")
+    return redirect("activities:need_detail", need.pk)
+
+
+@require_POST
+@login_required
+def need_note(request: HttpRequest, pk: int) -> HttpResponse:
+    need = _need_action(request, pk)
+    action = request.POST.get("action", "note")
+    form = NoteForm(request.POST)
+    text = request.POST.get("note", "")
+    try:
+        if action == "resolve":
+            services.resolve_need(need, by=request.user, note=text)
+            messages.success(request, "诉求已办结。")
+        elif action == "unresolvable":
+            services.close_need_unresolvable(need, by=request.user, reason=text)
+            messages.success(request, "已标记为无法解决。")
+        else:
+            services.add_need_note(need, by=request.user, note=text)
+            messages.success(request, "办理记录已添加。")
+    except ActivityError as exc:
+        form.is_valid()
+        form.errors.clear()
+        form.add_error("note", str(exc))
+        return _render_need(request, need, note_form=form)
+    return redirect("activities:need_detail", need.pk)

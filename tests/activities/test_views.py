@@ -1,0 +1,288 @@
+import datetime as dt
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from jinguo.activities import services
+from jinguo.activities.models import Activity, ActivityPhoto, Attendee, Need
+from jinguo.campaigns.models import PlannedEvent, VenueType
+from tests.activities.conftest import image_upload, make_activity, make_need
+
+
+def _rows_of(response) -> list[list]:
+    ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+# --- scope: a sibling county's objects do not exist
+
+
+@pytest.fixture
+def qxg_data(tree, users, media):
+    talk = make_activity(tree.qxg_town, users.qxg_liaison, title="七星关座谈会", format=Activity.Format.SYMPOSIUM)
+    photo = services.add_photo(talk, by=users.qxg_liaison, upload=image_upload())
+    attendee = Attendee.all_objects.create(activity=talk, name="王芳", category=Attendee.Category.ENTREPRENEUR)
+    need = make_need(talk, users.qxg_liaison, raised_by_phone="13800138000")
+    return talk, photo, attendee, need
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "method"),
+    [
+        ("activities:detail", "activity", "get"),
+        ("activities:edit", "activity", "get"),
+        ("activities:photo_upload", "activity", "post"),
+        ("activities:attendee_add", "activity", "post"),
+        ("activities:minutes_save", "activity", "post"),
+        ("activities:need_create", "activity", "get"),
+        ("activities:photo_image", "photo", "get"),
+        ("activities:photo_thumbnail", "photo", "get"),
+        ("activities:photo_delete", "photo", "post"),
+        ("activities:attendee_remove", "attendee", "post"),
+        ("activities:need_detail", "need", "get"),
+        ("activities:need_start", "need", "post"),
+        ("activities:need_note", "need", "post"),
+    ],
+)
+def test_sibling_county_gets_404(client_for, users, qxg_data, name, kind, method):
+    talk, photo, attendee, need = qxg_data
+    obj = {"activity": talk, "photo": photo, "attendee": attendee, "need": need}[kind]
+    assert type(obj).all_objects.filter(pk=obj.pk).exists()  # the data that could leak is there
+    for user in (users.dafang_liaison, users.dafang_admin):
+        response = getattr(client_for(user), method)(reverse(name, args=[obj.pk]))
+        assert response.status_code == 404
+    assert Need.all_objects.get(pk=need.pk).status == Need.Status.REGISTERED
+    assert ActivityPhoto.all_objects.filter(pk=photo.pk).exists()
+
+
+def test_record_event_of_sibling_plan_404(client_for, users, qxg_plan):
+    event = PlannedEvent.all_objects.get(plan=qxg_plan)
+    response = client_for(users.dafang_admin).post(reverse("activities:record_event", args=[event.pk]))
+    assert response.status_code == 404
+    assert Activity.all_objects.count() == 0
+
+
+def test_lists_exports_coverage_never_show_sibling_data(client_for, tree, users, campaign, qxg_data):
+    make_activity(tree.dafang_town, users.dafang_liaison, title="大方宣讲", campaign=campaign)
+    client = client_for(users.dafang_liaison)
+    ledger = client.get(reverse("activities:list")).content.decode()
+    assert "大方宣讲" in ledger and "七星关座谈会" not in ledger
+    rows = _rows_of(client.get(reverse("activities:export")))
+    assert [r[2] for r in rows[1:]] == ["大方宣讲"]
+    needs = client.get(reverse("activities:needs"))
+    assert needs.context["counts"]["total"] == 0
+    assert list(needs.context["page"]) == []
+    cov = client.get(reverse("activities:coverage"))
+    assert [r.org for r in cov.context["data"].rows] == [tree.dafang_town]
+    assert cov.context["data"].total.events == 1
+    # a sibling unit in the coverage drill-down or the list filter does not exist either
+    assert client.get(reverse("activities:coverage"), {"org": tree.qxg.pk}).status_code == 404
+    filtered = client.get(reverse("activities:list"), {"org": tree.qxg.pk}).content.decode()
+    assert "七星关座谈会" not in filtered
+
+
+# --- ledger list
+
+
+def test_ledger_filters(client_for, tree, users, campaign):
+    make_activity(tree.qxg, users.qxg_liaison, title="进社区宣讲", venue_type=VenueType.COMMUNITY, campaign=campaign)
+    make_activity(tree.qxg_town, users.qxg_liaison, title="进学校宣讲", venue_type=VenueType.SCHOOL)
+    make_activity(tree.qxg_town, users.qxg_liaison, title="老活动", date=dt.date(2022, 1, 1))
+    client = client_for(users.qxg_liaison)
+
+    def titles(**params):
+        return [a.title for a in client.get(reverse("activities:list"), params).context["page"]]
+
+    assert titles(venue_type="community") == ["进社区宣讲"]
+    assert titles(campaign=campaign.pk) == ["进社区宣讲"]
+    assert sorted(titles(org=tree.qxg_town.pk)) == ["老活动", "进学校宣讲"]
+    assert titles(date_to="2022-12-31") == ["老活动"]
+    assert titles(q="学校") == ["进学校宣讲"]
+
+
+def test_ledger_empty_state(client_for, users):
+    response = client_for(users.qxg_liaison).get(reverse("activities:list"))
+    assert "还没有记录活动" in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_ledger_query_count(client_for, tree, users, campaign, django_assert_max_num_queries, count):
+    for i in range(count):
+        make_activity(tree.qxg_town if i % 2 else tree.qxg, users.qxg_liaison, title=f"活动{i}", campaign=campaign)
+    client = client_for(users.qxg_liaison)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("activities:list"))
+    assert len(response.context["page"]) == min(count, 20)
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_export_and_coverage_and_needs_query_count(
+    client_for, tree, users, campaign, django_assert_max_num_queries, count
+):
+    for i in range(count):
+        a = make_activity(tree.qxg_town, users.qxg_liaison, format=Activity.Format.SYMPOSIUM, campaign=campaign)
+        make_need(a, users.qxg_liaison, org=tree.qxg if i % 2 else tree.qxg_town)
+    client = client_for(users.qxg_liaison)
+    with django_assert_max_num_queries(8):
+        assert len(_rows_of(client.get(reverse("activities:export")))) == count + 1
+    with django_assert_max_num_queries(12):
+        client.get(reverse("activities:coverage"), {"campaign": campaign.pk})
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("activities:needs")).context["counts"]["total"] == count
+
+
+# --- create / edit
+
+
+def _post_data(org, **extra):
+    data = {
+        "org": org.pk,
+        "title": "反家暴宣讲",
+        "date": "2023-03-07",
+        "place": "某小学",
+        "venue_type": "school",
+        "format": "lecture",
+        "speaker_type": "model",
+        "laws": ["law_domestic_violence", "law_minors"],
+        "participants_total": "100",
+        "participants_women": "40",
+        "participants_minors": "50",
+        "online_reach": "",
+        "account": "",
+    }
+    return data | extra
+
+
+def test_create_activity(client_for, tree, users):
+    response = client_for(users.qxg_liaison).post(reverse("activities:create"), _post_data(tree.qxg_town))
+    a = Activity.all_objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("activities:detail", args=[a.pk])
+    assert (a.org, a.participants_minors, a.laws) == (tree.qxg_town, 50, ["反家庭暴力法", "未成年人保护法"])
+
+
+def test_create_activity_keeps_input_on_error(client_for, tree, users):
+    response = client_for(users.qxg_liaison).post(
+        reverse("activities:create"), _post_data(tree.qxg, participants_women="120")
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "妇女人数不能多于参加总人数" in body
+    assert 'value="反家暴宣讲"' in body and 'value="120"' in body
+    assert Activity.all_objects.count() == 0
+
+
+def test_create_for_sibling_unit_rejected(client_for, tree, users):
+    response = client_for(users.qxg_liaison).post(reverse("activities:create"), _post_data(tree.dafang))
+    assert response.status_code == 200
+    assert Activity.all_objects.count() == 0
+
+
+def test_reviewer_cannot_create(client_for, users):
+    assert client_for(users.city_reviewer).get(reverse("activities:create")).status_code == 403
+
+
+def test_edit_activity(client_for, tree, users):
+    a = make_activity(tree.qxg, users.qxg_liaison)
+    response = client_for(users.qxg_admin).post(
+        reverse("activities:edit", args=[a.pk]), _post_data(tree.qxg, title="改过的")
+    )
+    a.refresh_from_db()
+    assert (response.status_code, a.title, a.org) == (302, "改过的", tree.qxg)
+
+
+def test_city_can_view_but_reviewer_cannot_edit(client_for, tree, users):
+    a = make_activity(tree.qxg, users.qxg_liaison)
+    assert client_for(users.city_reviewer).get(reverse("activities:detail", args=[a.pk])).status_code == 200
+    assert client_for(users.city_reviewer).get(reverse("activities:edit", args=[a.pk])).status_code == 403
+
+
+# --- one click from a filed plan
+
+
+def test_plan_detail_offers_record_then_links_entry(client_for, users, qxg_plan):
+    client = client_for(users.qxg_liaison)
+    url = reverse("campaigns:plan_detail", args=[qxg_plan.pk])
+    event = PlannedEvent.all_objects.get(plan=qxg_plan)
+    record_url = reverse("activities:record_event", args=[event.pk])
+    assert record_url in client.get(url).content.decode()
+    response = client.post(record_url)
+    a = Activity.all_objects.get(planned_event=event)
+    assert response["Location"] == reverse("activities:edit", args=[a.pk])
+    body = client.get(url).content.decode()
+    assert record_url not in body and reverse("activities:detail", args=[a.pk]) in body
+    again = client.post(record_url)
+    assert again["Location"] == reverse("activities:detail", args=[a.pk])
+    assert Activity.all_objects.count() == 1
+
+
+# --- photos
+
+
+def test_photo_served_only_through_scoped_view(client_for, tree, users, media):
+    a = make_activity(tree.qxg, users.qxg_liaison)
+    client = client_for(users.qxg_liaison)
+    client.post(reverse("activities:photo_upload", args=[a.pk]), {"photos": image_upload()})
+    photo = ActivityPhoto.all_objects.get()
+    response = client.get(reverse("activities:photo_thumbnail", args=[photo.pk]))
+    assert (response.status_code, response["Content-Type"]) == (200, "image/jpeg")
+    body = client.get(reverse("activities:detail", args=[a.pk])).content.decode()
+    assert "/media/" not in body and reverse("activities:photo_thumbnail", args=[photo.pk]) in body
+
+
+def test_photo_upload_rejects_pdf(client_for, tree, users, media):
+    a = make_activity(tree.qxg, users.qxg_liaison)
+    fake = SimpleUploadedFile("x.jpg", b"%PDF-1.4")
+    response = client_for(users.qxg_liaison).post(
+        reverse("activities:photo_upload", args=[a.pk]), {"photos": fake}, follow=True
+    )
+    assert "不是照片文件" in response.content.decode()
+    assert ActivityPhoto.all_objects.count() == 0
+
+
+# --- needs
+
+
+def test_need_phone_masked_except_for_responsible_unit(client_for, tree, users):
+    talk = make_activity(tree.qxg_town, users.qxg_liaison, format=Activity.Format.SYMPOSIUM)
+    need = make_need(talk, users.qxg_liaison, org=tree.qxg, raised_by_phone="13800138000")
+    url = reverse("activities:need_detail", args=[need.pk])
+    assert "13800138000" in client_for(users.qxg_liaison).get(url).content.decode()
+    city = client_for(users.city_admin).get(url).content.decode()
+    assert "13800138000" not in city and "138****8000" in city
+
+
+def test_need_flow_through_views(client_for, tree, users):
+    talk = make_activity(tree.qxg, users.qxg_liaison, format=Activity.Format.SYMPOSIUM)
+    client = client_for(users.qxg_liaison)
+    response = client.post(
+        reverse("activities:need_create", args=[talk.pk]),
+        {"category": "employment", "description": "想找工作", "org": tree.qxg.pk, "raised_by_phone": "123"},
+    )
+    assert "联系电话格式不正确" in response.content.decode() and "想找工作" in response.content.decode()
+    client.post(
+        reverse("activities:need_create", args=[talk.pk]),
+        {"category": "employment", "description": "想找工作", "org": tree.qxg.pk},
+    )
+    need = Need.all_objects.get()
+    client.post(reverse("activities:need_start", args=[need.pk]))
+    bad = client.post(reverse("activities:need_note", args=[need.pk]), {"action": "unresolvable", "note": ""})
+    assert bad.status_code == 400 and "请填写无法解决的原因" in bad.content.decode()
+    client.post(reverse("activities:need_note", args=[need.pk]), {"action": "resolve", "note": "已推荐岗位"})
+    need.refresh_from_db()
+    assert (need.status, need.closing_note) == (Need.Status.RESOLVED, "已推荐岗位")
+
+
+def test_needs_board_counts_overdue(client_for, tree, users):
+    talk = make_activity(tree.qxg_town, users.qxg_liaison, format=Activity.Format.SYMPOSIUM)
+    make_need(talk, users.qxg_liaison, due_date=dt.date(2020, 1, 1))
+    make_need(talk, users.qxg_liaison, org=tree.qxg, due_date=dt.date(2999, 1, 1))
+    make_need(talk, users.qxg_liaison, org=tree.qxg, status=Need.Status.RESOLVED, due_date=dt.date(2020, 1, 1))
+    response = client_for(users.qxg_admin).get(reverse("activities:needs"))
+    assert response.context["counts"] == {"total": 3, "open": 2, "overdue": 1, "resolved": 1, "unresolvable": 0}
+    board = [(r.org, r.open, r.overdue, r.resolved) for r in response.context["board"]]
+    assert board == [(tree.qxg_town, 1, 1, 0), (tree.qxg, 1, 0, 1)]
+    overdue = client_for(users.qxg_admin).get(reverse("activities:needs"), {"state": "overdue"})
+    assert [n.org for n in overdue.context["page"]] == [tree.qxg_town]
