@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "jinguo.campaigns",
     "jinguo.activities",
     "jinguo.reports",
+    "jinguo.quiz",
     "jinguo.dashboard",
     "jinguo.api",
     "jinguo.demo",
@@ -160,6 +161,14 @@ MEDIA_URL = "/media/"
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# SMS verification codes for the public quiz: a dotted path to a backend (jinguo/lib/sms.py);
+# the default writes the code to the log instead of sending it.
+SMS_BACKEND = env_str("SMS_BACKEND", "jinguo.lib.sms.LogBackend")
+# Public quiz rate limits per minute. A whole school or village office may share one NAT address,
+# so the per-address limit is generous; the per-phone one is tight.
+QUIZ_RATE_PER_IP = env_int("QUIZ_RATE_PER_IP", 600)
+QUIZ_RATE_PER_PHONE = env_int("QUIZ_RATE_PER_PHONE", 20)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "jinguo@localhost")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("campaigns/", include("jinguo.campaigns.urls")),
     path("activities/", include("jinguo.activities.urls")),
     path("reports/", include("jinguo.reports.urls")),
+    path("quiz/", include("jinguo.quiz.urls")),
     path("dashboard/", include("jinguo.dashboard.urls")),
     path("notifications/", include("jinguo.notifications.urls")),
     path("api/", api.urls),

@@ -1,0 +1,375 @@
+"""The hot path of the public quiz, kept free of per-request question queries.
+
+A quiz's settings and its question bank are held in process memory: the settings for a few
+seconds (one small query refreshes them), the bank for as long as its version is current. Drawing
+a paper, hiding the answers and grading happen here, in memory.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+
+from jinguo.quiz.models import JUDGE_OPTIONS, LETTERS, Kind, Question, Quiz
+
+SNAPSHOT_TTL = 5.0  # seconds a worker trusts its copy of a quiz's settings
+UNIT_TTL = 300.0
+MAX_CACHED_BANKS = 32
+MAX_CACHED_UNITS = 200_000
+
+_lock = threading.Lock()
+_snapshots: dict[str, tuple[float, QuizSnapshot | None]] = {}
+_banks: dict[tuple[int, int], BankData] = {}
+_units: dict[int, tuple[float, tuple[str, str, bool] | None]] = {}
+
+
+@dataclass(frozen=True)
+class CachedQuestion:
+    id: int
+    kind: str
+    stem: str
+    options: tuple[str, ...]
+    answer: str
+    explanation: str
+    source: str
+    basis: str
+    topic: str
+    difficulty: str
+    is_active: bool
+
+
+@dataclass
+class BankData:
+    questions: dict[int, CachedQuestion]
+    # (topic, kind, difficulty) -> ids of active questions
+    pools: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+
+    def matching(self, rule: dict) -> list[int]:
+        out: list[int] = []
+        for (topic, kind, difficulty), ids in self.pools.items():
+            if rule.get("topic") and rule["topic"] != topic:
+                continue
+            if rule.get("kind") and rule["kind"] != kind:
+                continue
+            if rule.get("difficulty") and rule["difficulty"] != difficulty:
+                continue
+            out.extend(ids)
+        return out
+
+
+@dataclass(frozen=True)
+class QuizSnapshot:
+    id: int
+    slug: str
+    version: int
+    bank_id: int
+    bank_version: int
+    owner_id: int
+    owner_path: str
+    owner_name: str
+    title: str
+    description: str
+    is_published: bool
+    opens_at: datetime
+    closes_at: datetime
+    audience: str
+    rules: tuple
+    points: dict
+    time_limit_minutes: int
+    max_attempts: int
+    max_attempts_per_day: int
+    leaderboard_size: int
+    require_sms_code: bool
+
+    @property
+    def question_count(self) -> int:
+        return sum(int(r.get("count", 0)) for r in self.rules)
+
+    @property
+    def max_score(self) -> int:
+        return sum(int(r.get("count", 0)) * self.points[r["kind"]] for r in self.rules)
+
+
+def _snapshot_of(quiz: Quiz) -> QuizSnapshot:
+    return QuizSnapshot(
+        id=quiz.pk,
+        slug=quiz.slug,
+        version=quiz.version,
+        bank_id=quiz.bank_id,
+        bank_version=quiz.bank.version,
+        owner_id=quiz.owner_id,
+        owner_path=quiz.owner.path,
+        owner_name=quiz.owner.name,
+        title=quiz.title,
+        description=quiz.description,
+        is_published=quiz.is_published,
+        opens_at=quiz.opens_at,
+        closes_at=quiz.closes_at,
+        audience=quiz.audience,
+        rules=tuple(dict(r) for r in quiz.paper_rules),
+        points={Kind.SINGLE: quiz.points_single, Kind.MULTI: quiz.points_multi, Kind.JUDGE: quiz.points_judge},
+        time_limit_minutes=quiz.time_limit_minutes,
+        max_attempts=quiz.max_attempts,
+        max_attempts_per_day=quiz.max_attempts_per_day,
+        leaderboard_size=quiz.leaderboard_size,
+        require_sms_code=quiz.require_sms_code,
+    )
+
+
+def quiz_by_slug(slug: str) -> QuizSnapshot | None:
+    """The quiz behind a public link, from memory when fresh (one query otherwise)."""
+    now = time.monotonic()
+    hit = _snapshots.get(slug)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    quiz = Quiz.all_objects.select_related("owner", "bank").filter(slug=slug).first()
+    snap = _snapshot_of(quiz) if quiz is not None else None
+    with _lock:
+        if len(_snapshots) > 10_000:
+            _snapshots.clear()
+        _snapshots[slug] = (now + SNAPSHOT_TTL, snap)
+    return snap
+
+
+def quiz_by_id(quiz_id: int) -> QuizSnapshot:
+    quiz = Quiz.all_objects.select_related("owner", "bank").get(pk=quiz_id)
+    return _snapshot_of(quiz)
+
+
+def forget(slug: str) -> None:
+    """Drop this worker's copy at once (other workers refresh within SNAPSHOT_TTL)."""
+    with _lock:
+        _snapshots.pop(slug, None)
+
+
+def bank_data(bank_id: int, version: int) -> BankData:
+    key = (bank_id, version)
+    data = _banks.get(key)
+    if data is not None:
+        return data
+    questions: dict[int, CachedQuestion] = {}
+    pools: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for q in Question.all_objects.filter(bank_id=bank_id).order_by("id"):
+        cq = CachedQuestion(
+            id=q.pk,
+            kind=q.kind,
+            stem=q.stem,
+            options=tuple(q.shown_options),
+            answer=q.answer,
+            explanation=q.explanation,
+            source=q.source,
+            basis=q.basis,
+            topic=q.topic,
+            difficulty=q.difficulty,
+            is_active=q.is_active,
+        )
+        questions[q.pk] = cq
+        if q.is_active:
+            pools[(q.topic, q.kind, q.difficulty)].append(q.pk)
+    data = BankData(questions=questions, pools=dict(pools))
+    with _lock:
+        for old in [k for k in _banks if k[0] == bank_id]:
+            del _banks[old]
+        if len(_banks) >= MAX_CACHED_BANKS:
+            _banks.clear()
+        _banks[key] = data
+    return data
+
+
+def bank_for(snap: QuizSnapshot) -> BankData:
+    return bank_data(snap.bank_id, snap.bank_version)
+
+
+def unit_info(unit_id: int) -> tuple[str, str, bool] | None:
+    """(path, name, active) of a unit, cached: participants name their unit on every start."""
+    from jinguo.orgs.models import Org
+
+    now = time.monotonic()
+    hit = _units.get(unit_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    row = Org.all_objects.filter(pk=unit_id).values_list("path", "name", "is_active").first()
+    with _lock:
+        if len(_units) > MAX_CACHED_UNITS:
+            _units.clear()
+        _units[unit_id] = (now + UNIT_TTL, tuple(row) if row else None)
+    return tuple(row) if row else None
+
+
+def clear_caches() -> None:
+    with _lock:
+        _snapshots.clear()
+        _banks.clear()
+        _units.clear()
+
+
+# ---- rules, drawing, grading ----------------------------------------------------------------
+
+
+def _specificity(rule: dict) -> int:
+    return -sum(1 for k in ("topic", "kind", "difficulty") if rule.get(k))
+
+
+def ordered_rules(rules) -> list[dict]:
+    """The most specific rules draw first, so that a general rule cannot use up their questions."""
+    return sorted((dict(r) for r in rules), key=_specificity)
+
+
+def _overlaps(a: dict, b: dict) -> bool:
+    return all(not a.get(k) or not b.get(k) or a[k] == b[k] for k in ("topic", "kind", "difficulty"))
+
+
+def check_rules(rules, bank: BankData) -> list[str]:
+    """Chinese messages for rules the bank cannot always satisfy (empty: every draw will work)."""
+    from jinguo.quiz.models import Difficulty, Topic
+
+    errors = []
+    done: list[dict] = []
+    for rule in ordered_rules(rules):
+        count = int(rule.get("count", 0))
+        available = len(bank.matching(rule))
+        taken = sum(int(r["count"]) for r in done if _overlaps(r, rule))
+        if count > available - taken:
+            label = "、".join(
+                [
+                    Topic(rule["topic"]).label if rule.get("topic") else "全部主题",
+                    Kind(rule["kind"]).label if rule.get("kind") else "全部题型",
+                    Difficulty(rule["difficulty"]).label if rule.get("difficulty") else "全部难度",
+                ]
+            )
+            errors.append(f"“{label}”要抽 {count} 题，题库中可用的只有 {max(0, available - taken)} 题")
+        done.append(rule)
+    return errors
+
+
+def draw_paper(rules, bank: BankData, rng: random.Random | None = None) -> list[list]:
+    """A random paper: [[question id, option order], ...]; the option order is shuffled per attempt
+    (a 判断 question keeps 正确 before 错误)."""
+    rng = rng or random.SystemRandom()
+    used: set[int] = set()
+    paper: list[list] = []
+    for rule in ordered_rules(rules):
+        pool = [qid for qid in bank.matching(rule) if qid not in used]
+        picked = rng.sample(pool, min(int(rule.get("count", 0)), len(pool)))
+        used.update(picked)
+        for qid in picked:
+            n = len(bank.questions[qid].options)
+            order = list(range(n))
+            if bank.questions[qid].kind != Kind.JUDGE:
+                rng.shuffle(order)
+            paper.append([qid, order])
+    rng.shuffle(paper)
+    return paper
+
+
+def public_paper(paper, bank: BankData) -> list[dict]:
+    """What the participant's phone receives: stems and shuffled options, never answers."""
+    out = []
+    for position, (qid, order) in enumerate(paper):
+        q = bank.questions[qid]
+        out.append(
+            {
+                "n": position,
+                "kind": q.kind,
+                "kind_label": str(Kind(q.kind).label),
+                "stem": q.stem,
+                "options": [q.options[i] for i in order],
+            }
+        )
+    return out
+
+
+LETTER_RE = re.compile(r"[^A-E]")
+
+
+def normalize_letters(value) -> str:
+    """ "a、c d" -> "AC": upper case, separators dropped, each letter once, in order."""
+    if not isinstance(value, str):
+        return ""
+    letters = set(LETTER_RE.sub("", value.upper()))
+    return "".join(sorted(letters))
+
+
+def clean_answers(raw, paper) -> dict[str, str]:
+    """Answers as the phone sends them ({"3": "AC"}), limited to the paper's positions and options."""
+    if not isinstance(raw, dict):
+        return {}
+    out = {}
+    for key, value in raw.items():
+        try:
+            position = int(key)
+        except (TypeError, ValueError):
+            continue
+        if not 0 <= position < len(paper):
+            continue
+        letters = "".join(c for c in normalize_letters(value) if LETTERS.index(c) < len(paper[position][1]))
+        if letters:
+            out[str(position)] = letters
+    return out
+
+
+def original_letters(shown: str, order: list[int]) -> str:
+    return "".join(sorted(LETTERS[order[LETTERS.index(c)]] for c in shown if LETTERS.index(c) < len(order)))
+
+
+def shown_letters(original: str, order: list[int]) -> str:
+    return "".join(LETTERS[i] for i, idx in enumerate(order) if LETTERS[idx] in original)
+
+
+@dataclass(frozen=True)
+class Grade:
+    score: int
+    correct: int
+    max_score: int
+
+
+def grade(paper, answers: dict[str, str], bank: BankData, points: dict) -> Grade:
+    """All or nothing per question, multiple choice included."""
+    score = correct = max_score = 0
+    for position, (qid, order) in enumerate(paper):
+        q = bank.questions[qid]
+        worth = points[q.kind]
+        max_score += worth
+        given = answers.get(str(position), "")
+        if given and original_letters(given, order) == q.answer:
+            score += worth
+            correct += 1
+    return Grade(score=score, correct=correct, max_score=max_score)
+
+
+def review(paper, answers: dict[str, str], bank: BankData, points: dict) -> list[dict]:
+    """The paper with answers and explanations, for after the submit."""
+    out = []
+    for position, (qid, order) in enumerate(paper):
+        q = bank.questions[qid]
+        given = answers.get(str(position), "")
+        right = shown_letters(q.answer, order)
+        out.append(
+            {
+                "n": position,
+                "kind": q.kind,
+                "kind_label": str(Kind(q.kind).label),
+                "stem": q.stem,
+                "options": [q.options[i] for i in order],
+                "given": given,
+                "answer": right,
+                "answer_text": JUDGE_OPTIONS[LETTERS.index(right)] if q.kind == Kind.JUDGE and right else right,
+                "correct": bool(given) and given == right,
+                "points": points[q.kind] if given and given == right else 0,
+                "explanation": q.explanation,
+                "source": q.source,
+                "basis": q.basis,
+            }
+        )
+    return out
+
+
+def grace_seconds() -> int:
+    return getattr(settings, "QUIZ_SUBMIT_GRACE_SECONDS", 15)

@@ -1,0 +1,322 @@
+"""The public side of a quiz: the taking page and its small JSON API, the leaderboard and the
+big screen. No login: the JSON endpoints are CSRF-exempt, accept only application/json (which a
+cross-site form cannot send) and are bound to one attempt by its signed token.
+
+API (all answers JSON; errors are {"error": "<Chinese message>", "code": "<code>"}):
+  GET  /quiz/p/<slug>/units?q=<text>&parent=<id>   units to pick from
+  POST /quiz/p/<slug>/code      {"phone"}                              SMS code (if the quiz asks)
+  POST /quiz/p/<slug>/start     {"phone","name","unit","code"?}        -> attempt, token, paper, deadline
+  POST /quiz/p/<slug>/attempts/<id>/answers  {"token","answers","tab_switches","events"}
+  POST /quiz/p/<slug>/attempts/<id>/submit   {"token","answers","tab_switches","events"}
+  GET  /quiz/p/<slug>/attempts/<id>/result   header X-Attempt-Token (or ?token=)
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import secrets
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from jinguo.lib.sms import send_sms
+from jinguo.orgs.models import SEGMENT_WIDTH, Org
+from jinguo.quiz import engine, selectors, services
+from jinguo.quiz.engine import QuizSnapshot
+from jinguo.quiz.models import Attempt, Participant, Quiz
+from jinguo.quiz.services import QuizError
+
+CODE_TTL = 300
+
+
+def _snapshot(slug: str) -> QuizSnapshot:
+    snap = engine.quiz_by_slug(slug)
+    if snap is None or not snap.is_published:
+        raise Http404
+    return snap
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _limited(bucket: str, limit: int) -> bool:
+    """A fixed one-minute window per bucket in the Django cache (Redis when configured)."""
+    key = f"quiz:rate:{bucket}:{int(time.time() // 60)}"
+    if cache.add(key, 1, 70):
+        return limit < 1
+    try:
+        return cache.incr(key) > limit
+    except ValueError:  # expired between add and incr
+        return False
+
+
+def _check_rate(request: HttpRequest, phone: str = "") -> None:
+    if _limited(f"ip:{_client_ip(request)}", settings.QUIZ_RATE_PER_IP):
+        raise QuizError("请求过于频繁，请稍后再试", code="rate_limited", status=429)
+    if phone and _limited(f"phone:{phone}", settings.QUIZ_RATE_PER_PHONE):
+        raise QuizError("该手机号操作过于频繁，请一分钟后再试", code="rate_limited", status=429)
+
+
+def api(view):
+    """JSON in, JSON out; a QuizError becomes its Chinese message with its status."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        body = {}
+        if request.method == "POST":
+            if request.content_type != "application/json":
+                return JsonResponse({"error": "请求格式错误", "code": "bad_request"}, status=415)
+            try:
+                body = json.loads(request.body or b"{}")
+            except ValueError:
+                return JsonResponse({"error": "请求格式错误", "code": "bad_request"}, status=400)
+            if not isinstance(body, dict):
+                return JsonResponse({"error": "请求格式错误", "code": "bad_request"}, status=400)
+        try:
+            out = view(request, body, *args, **kwargs)
+        except QuizError as exc:
+            return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.status)
+        return out if isinstance(out, HttpResponse) else JsonResponse(out)
+
+    return csrf_exempt(never_cache(wrapper))
+
+
+def _iso(value) -> str:
+    return timezone.localtime(value).isoformat()
+
+
+@require_GET
+def take(request: HttpRequest, slug: str) -> HttpResponse:
+    snap = _snapshot(slug)
+    staff_ok = snap.audience != Quiz.Audience.STAFF or (
+        request.user.is_authenticated
+        and request.user.org is not None
+        and request.user.org.path.startswith(snap.owner_path)
+    )
+    context = {
+        "snap": snap,
+        "staff_ok": staff_ok,
+        "now": timezone.now(),
+        "rule_text": "排名规则：每人以最好的一次成绩参加排名；得分高者在前，得分相同用时少者在前，再相同则先交卷者在前。",
+    }
+    return render(request, "quiz/take.html", context)
+
+
+@api
+@require_GET
+def units(request: HttpRequest, body: dict, slug: str) -> dict:
+    """Units a participant may pick: children of ``parent`` (default: the organiser's unit), or a
+    search by name anywhere below it. Each comes with its path under the organiser's unit."""
+    snap = _snapshot(slug)
+    q = request.GET.get("q", "").strip()[:30]
+    parent = request.GET.get("parent", "")
+    key = f"quiz:units:{snap.owner_id}:{parent}:{q}"
+    data = cache.get(key)
+    if data is None:
+        root = Org.all_objects.filter(pk=snap.owner_id).only("pk", "path", "name").get()
+        qs = Org.all_objects.filter(root.subtree_q(), is_active=True)
+        if q:
+            qs = qs.filter(name__icontains=q).order_by("depth", "path")[:30]
+        else:
+            parent_org = root
+            if parent.isdigit():
+                parent_org = qs.filter(pk=int(parent)).first() or root
+            qs = qs.filter(parent=parent_org).order_by("path")[:300]
+        found = list(qs.annotate(child_count=Count("children")).only("pk", "name", "path"))
+        wanted = {o.path[:i] for o in found for i in range(len(root.path) + SEGMENT_WIDTH, len(o.path), SEGMENT_WIDTH)}
+        names = dict(Org.all_objects.filter(path__in=wanted).values_list("path", "name"))
+        data = {
+            "root": {"id": root.pk, "name": root.name},
+            "units": [
+                {
+                    "id": o.pk,
+                    "name": o.name,
+                    "path": " / ".join(
+                        names.get(o.path[:i], "")
+                        for i in range(len(root.path) + SEGMENT_WIDTH, len(o.path), SEGMENT_WIDTH)
+                    ),
+                    "has_children": o.child_count > 0,
+                }
+                for o in found
+            ],
+        }
+        cache.set(key, data, 60)
+    return data
+
+
+@api
+@require_POST
+def send_code(request: HttpRequest, body: dict, slug: str) -> dict:
+    snap = _snapshot(slug)
+    phone = services.normalize_phone(str(body.get("phone", "")))
+    if not services.MOBILE_RE.match(phone):
+        raise QuizError("请填写正确的 11 位手机号", code="bad_phone")
+    _check_rate(request, phone)
+    if not cache.add(f"quiz:code-sent:{snap.id}:{phone}", 1, 60):
+        raise QuizError("验证码已发送，请一分钟后再试", code="rate_limited", status=429)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    cache.set(f"quiz:code:{snap.id}:{phone}", code, CODE_TTL)
+    send_sms(phone, f"【巾帼】您参加“{snap.title}”的验证码是 {code}，5 分钟内有效。")
+    return {"sent": True}
+
+
+def _check_code(snap: QuizSnapshot, phone: str, code) -> None:
+    key = f"quiz:code:{snap.id}:{phone}"
+    expected = cache.get(key)
+    if not expected or str(code or "").strip() != expected:
+        raise QuizError("短信验证码不正确或已过期", code="bad_code")
+
+
+def _attempt_payload(snap: QuizSnapshot, started: services.Started) -> dict:
+    a = started.attempt
+    return {
+        "attempt": a.pk,
+        "token": started.token,
+        "number": a.number,
+        "resumed": started.resumed,
+        "started_at": _iso(a.started_at),
+        "deadline": _iso(a.deadline),
+        "server_now": _iso(timezone.now()),
+        "seconds_left": max(0, int((a.deadline - timezone.now()).total_seconds())),
+        "answers": a.answers if started.resumed else {},
+        "max_score": sum(snap.points[q["kind"]] for q in started.paper),
+        "paper": started.paper,
+    }
+
+
+@api
+@require_POST
+def start(request: HttpRequest, body: dict, slug: str) -> dict:
+    snap = _snapshot(slug)
+    user = None
+    if snap.audience == Quiz.Audience.STAFF:
+        user = request.user
+        if not user.is_authenticated or user.org is None or not user.org.path.startswith(snap.owner_path):
+            raise QuizError("本竞赛只限本系统工作人员参加，请先登录", code="login_required", status=403)
+        phone, name, unit = user.phone, user.display_name, user.org_id
+        _check_rate(request)
+    else:
+        phone = services.normalize_phone(str(body.get("phone", "")))
+        name, unit = str(body.get("name", "")), body.get("unit")
+        _check_rate(request, phone)
+        if snap.require_sms_code:
+            _check_code(snap, phone, body.get("code"))
+    started = services.start_attempt(
+        snap, phone=phone, name=name, unit_id=unit, user=user, ip=_client_ip(request) or None
+    )
+    return _attempt_payload(snap, started)
+
+
+def _token(request: HttpRequest, body: dict, attempt_id: int) -> services.AttemptToken:
+    raw = body.get("token") or request.headers.get("X-Attempt-Token") or request.GET.get("token", "")
+    return services.read_token(str(raw), attempt_id=attempt_id)
+
+
+@api
+@require_POST
+def save(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict:
+    _snapshot(slug)
+    token = _token(request, body, attempt_id)
+    saved = services.save_answers(
+        token, answers=body.get("answers"), tab_switches=body.get("tab_switches"), events=body.get("events")
+    )
+    return {"saved": saved, "server_now": _iso(timezone.now())}
+
+
+def _result_payload(snap: QuizSnapshot, *, attempt_id: int, participant_id: int, outcome=None) -> dict:
+    """Score, time, rank and the reviewed paper: only ever for a closed attempt."""
+    attempt = Attempt.all_objects.select_related("participant").get(pk=attempt_id, participant_id=participant_id)
+    if attempt.status == Attempt.Status.OPEN:
+        closed = services.close_attempt(attempt, snap=snap)
+        if closed is None:
+            raise QuizError("答卷尚未提交", code="open", status=409)
+        attempt = Attempt.all_objects.select_related("participant").get(pk=attempt_id)
+    participant: Participant = attempt.participant
+    bank = engine.bank_for(snap)
+    return {
+        "attempt": attempt.pk,
+        "status": attempt.status,
+        "status_label": attempt.get_status_display(),
+        "name": participant.name,
+        "score": attempt.score,
+        "max_score": sum(snap.points[bank.questions[qid].kind] for qid, _ in attempt.paper),
+        "correct": attempt.correct_count,
+        "total": len(attempt.paper),
+        "time_used_ms": attempt.time_used_ms,
+        "time_used": selectors.format_ms(attempt.time_used_ms),
+        "submitted_at": _iso(attempt.submitted_at),
+        "best_score": participant.best_score,
+        "best_time": selectors.format_ms(participant.best_time_ms),
+        "rank": selectors.participant_rank(participant),
+        "participants": selectors.public_totals(quiz_id=snap.id)["ranked"],
+        "attempts_used": participant.attempts_count,
+        "attempts_allowed": snap.max_attempts,
+        "review": engine.review(attempt.paper, attempt.answers or {}, bank, snap.points),
+    }
+
+
+@api
+@require_POST
+def submit(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict:
+    snap = _snapshot(slug)
+    token = _token(request, body, attempt_id)
+    outcome = services.submit_attempt(
+        snap, token, answers=body.get("answers"), tab_switches=body.get("tab_switches"), events=body.get("events")
+    )
+    if body.get("full") is False:
+        rank = selectors.rank_of(
+            quiz_id=snap.id, score=outcome.score, time_ms=outcome.time_used_ms, submitted_at=outcome.submitted_at
+        )
+        return {"attempt": outcome.attempt_id, "status": outcome.status, "score": outcome.score, "rank": rank}
+    return _result_payload(snap, attempt_id=token.attempt_id, participant_id=token.participant_id)
+
+
+@api
+@require_GET
+def result(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict:
+    snap = _snapshot(slug)
+    token = _token(request, body, attempt_id)
+    return _result_payload(snap, attempt_id=token.attempt_id, participant_id=token.participant_id)
+
+
+@require_GET
+def board(request: HttpRequest, slug: str) -> HttpResponse:
+    snap = _snapshot(slug)
+    context = {
+        "snap": snap,
+        "rows": selectors.leaderboard(quiz_id=snap.id, size=snap.leaderboard_size),
+        "totals": selectors.public_totals(quiz_id=snap.id),
+        "as_of": timezone.now(),
+    }
+    return render(request, "quiz/board.html", context)
+
+
+@require_GET
+def screen(request: HttpRequest, slug: str) -> HttpResponse:
+    snap = _snapshot(slug)
+    return render(request, "quiz/screen.html", _screen_context(snap))
+
+
+@require_GET
+def screen_rows(request: HttpRequest, slug: str) -> HttpResponse:
+    snap = _snapshot(slug)
+    return render(request, "quiz/_screen_rows.html", _screen_context(snap))
+
+
+def _screen_context(snap: QuizSnapshot) -> dict:
+    return {
+        "snap": snap,
+        "rows": selectors.leaderboard(quiz_id=snap.id, size=min(snap.leaderboard_size, 20)),
+        "totals": selectors.public_totals(quiz_id=snap.id),
+        "as_of": timezone.now(),
+    }

@@ -1,0 +1,237 @@
+"""Reads of the quiz app: lists for organisers, the ranking, the leaderboard and per-unit tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
+
+from jinguo.orgs.models import SEGMENT_WIDTH, Org
+from jinguo.quiz.models import Attempt, Participant, Question, QuestionBank, Quiz, UnitTarget
+
+LEADERBOARD_TTL = 3  # seconds: a big screen in every county polls it
+
+
+def banks_visible_to(*, user) -> QuerySet[QuestionBank]:
+    return QuestionBank.objects.select_related("owner").annotate(
+        question_count=Count("questions", filter=Q(questions__is_active=True))
+    )
+
+
+def questions_of(bank: QuestionBank, *, q: str = "", topic: str = "", kind: str = "", difficulty: str = "", status=""):
+    qs = Question.objects.filter(bank=bank)
+    if q:
+        qs = qs.filter(Q(stem__icontains=q) | Q(source__icontains=q))
+    if topic:
+        qs = qs.filter(topic=topic)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if difficulty:
+        qs = qs.filter(difficulty=difficulty)
+    if status == "inactive":
+        qs = qs.filter(is_active=False)
+    elif status != "all":
+        qs = qs.filter(is_active=True)
+    return qs.order_by("id")
+
+
+def quizzes_visible_to(*, user) -> QuerySet[Quiz]:
+    return Quiz.objects.select_related("owner", "bank")
+
+
+def rank_of(*, quiz_id: int, score: int, time_ms: int, submitted_at) -> int:
+    """1 + the number of participants whose best attempt is better: score desc, time used asc,
+    submitted asc. Three index range counts on quiz_participant_rank, summed in one query."""
+    qn = connection.ops.quote_name
+    table = qn(Participant._meta.db_table)
+    base = f"SELECT COUNT(*) FROM {table} WHERE {qn('quiz_id')} = %s AND {qn('best_score')} IS NOT NULL AND "  # noqa: S608 identifiers only
+    # Only quoted identifiers are interpolated; every value is a parameter.
+    sql = (
+        f"SELECT ({base}{qn('best_score')} > %s) + ({base}{qn('best_score')} = %s AND {qn('best_time_ms')} < %s) "
+        f"+ ({base}{qn('best_score')} = %s AND {qn('best_time_ms')} = %s AND {qn('best_submitted_at')} < %s)"
+    )
+    submitted_at = connection.ops.adapt_datetimefield_value(submitted_at)
+    params = [quiz_id, score, quiz_id, score, time_ms, quiz_id, score, time_ms, submitted_at]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0]) + 1
+
+
+def participant_rank(participant: Participant) -> int | None:
+    if participant.best_score is None:
+        return None
+    return rank_of(
+        quiz_id=participant.quiz_id,
+        score=participant.best_score,
+        time_ms=participant.best_time_ms,
+        submitted_at=participant.best_submitted_at,
+    )
+
+
+def mask_name(name: str) -> str:
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else ("****" if phone else "")
+
+
+def leaderboard(*, quiz_id: int, size: int) -> list[dict]:
+    """The top participants (best attempts), names masked: a public page. Cached a few seconds."""
+    key = f"quiz:board:{quiz_id}:{size}"
+    rows = cache.get(key)
+    if rows is None:
+        qs = (
+            Participant.all_objects.filter(quiz_id=quiz_id, best_score__isnull=False)
+            .order_by("-best_score", "best_time_ms", "best_submitted_at")
+            .values("name", "unit__name", "best_score", "best_time_ms")[:size]
+        )
+        rows, previous, rank = [], None, 0
+        for i, row in enumerate(qs, start=1):
+            current = (row["best_score"], row["best_time_ms"])
+            rank = rank if current == previous else i
+            previous = current
+            rows.append(
+                {
+                    "rank": rank,
+                    "name": mask_name(row["name"]),
+                    "unit": row["unit__name"],
+                    "score": row["best_score"],
+                    "time": format_ms(row["best_time_ms"]),
+                }
+            )
+        cache.set(key, rows, LEADERBOARD_TTL)
+    return rows
+
+
+def public_totals(*, quiz_id: int) -> dict:
+    key = f"quiz:totals:{quiz_id}"
+    totals = cache.get(key)
+    if totals is None:
+        totals = Participant.all_objects.filter(quiz_id=quiz_id).aggregate(
+            participants=Count("id"),
+            attempts=Sum("attempts_count"),
+            ranked=Count("id", filter=Q(best_score__isnull=False)),
+        )
+        totals["attempts"] = totals["attempts"] or 0
+        cache.set(key, totals, LEADERBOARD_TTL)
+    return totals
+
+
+def format_ms(ms: int | None) -> str:
+    if ms is None:
+        return "—"
+    seconds = ms // 1000
+    return f"{seconds // 60}分{seconds % 60:02d}秒"
+
+
+@dataclass
+class UnitRow:
+    org: Org | None  # None: people registered at the root unit itself (本级)
+    label: str
+    participants: int = 0
+    attempts: int = 0
+    avg_score: float | None = None
+    target: int | None = None
+    has_children: bool = False
+
+    @property
+    def rate(self) -> float | None:
+        if not self.target:
+            return None
+        return self.participants / self.target * 100
+
+
+def unit_table(quiz: Quiz, root: Org) -> tuple[list[UnitRow], UnitRow]:
+    """One row per child unit of ``root`` (its whole subtree counted in), plus the root's own
+    participants, and a total. The rate is participants against the targets set in the subtree.
+    Three queries whatever the size of the tree."""
+    width = len(root.path) + SEGMENT_WIDTH
+    children = list(Org.all_objects.filter(parent=root).annotate(child_count=Count("children")).order_by("path"))
+    stats = {
+        row["prefix"]: row
+        for row in Participant.all_objects.filter(root.subtree_q("unit"), quiz=quiz)
+        .annotate(prefix=Substr("unit__path", 1, width))
+        .values("prefix")
+        .annotate(
+            n=Count("id"),
+            attempts=Sum("attempts_count"),
+            avg=Avg("best_score"),
+            scored=Count("id", filter=Q(best_score__isnull=False)),
+        )
+    }
+    targets = {
+        row["prefix"]: row["members"]
+        for row in UnitTarget.all_objects.filter(root.subtree_q("unit"), quiz=quiz)
+        .annotate(prefix=Substr("unit__path", 1, width))
+        .values("prefix")
+        .annotate(members=Sum("members"))
+    }
+    rows = []
+    own = UnitRow(org=None, label=f"{root.name}（本级）")
+    candidates = [(own, root.path)] + [
+        (UnitRow(org=org, label=org.name, has_children=org.child_count > 0), org.path) for org in children
+    ]
+    scored_sum = scored_n = 0
+    for row, prefix in candidates:
+        found = stats.get(prefix)
+        if found:
+            row.participants, row.attempts, row.avg_score = found["n"], found["attempts"] or 0, found["avg"]
+            if found["avg"] is not None:
+                scored_sum += found["avg"] * found["scored"]
+                scored_n += found["scored"]
+        row.target = targets.get(prefix)
+        if row is not own or row.participants or row.target:
+            rows.append(row)
+    total = UnitRow(org=root, label="合计")
+    total.participants = sum(r.participants for r in rows)
+    total.attempts = sum(r.attempts for r in rows)
+    total.avg_score = scored_sum / scored_n if scored_n else None
+    target_sum = sum(r.target or 0 for r in rows)
+    total.target = target_sum or None
+    return rows, total
+
+
+def attempts_for(quiz: Quiz, *, q: str = "", status: str = "") -> QuerySet[Attempt]:
+    """Attempts of the quiz in the viewer's subtree (the scoped manager), newest first."""
+    qs = Attempt.objects.filter(quiz=quiz).select_related("participant", "unit")
+    if q:
+        qs = qs.filter(
+            Q(participant__name__icontains=q) | Q(participant__phone__startswith=q) | Q(unit__name__icontains=q)
+        )
+    if status in Attempt.Status.values:
+        qs = qs.filter(status=status)
+    return qs.order_by("-started_at", "-id")
+
+
+def ranked_participants(quiz: Quiz) -> QuerySet[Participant]:
+    return (
+        Participant.objects.filter(quiz=quiz, best_score__isnull=False)
+        .select_related("unit")
+        .order_by("-best_score", "best_time_ms", "best_submitted_at")
+    )
+
+
+def global_ranks(quiz: Quiz, participant_ids: list[int]) -> dict[int, int]:
+    """The rank among all of the quiz's participants (not only the viewer's subtree) of a few
+    participants, in one query."""
+    if not participant_ids:
+        return {}
+    qn = connection.ops.quote_name
+    table = qn(Participant._meta.db_table)
+    marks = ", ".join(["%s"] * len(participant_ids))
+    sql = (
+        f"SELECT {qn('id')}, r FROM (SELECT {qn('id')}, RANK() OVER (ORDER BY {qn('best_score')} DESC, "  # noqa: S608 identifiers only
+        f"{qn('best_time_ms')}, {qn('best_submitted_at')}) AS r FROM {table} WHERE {qn('quiz_id')} = %s "
+        f"AND {qn('best_score')} IS NOT NULL) ranked WHERE {qn('id')} IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [quiz.pk, *participant_ids])
+        return {pk: int(rank) for pk, rank in cursor.fetchall()}

@@ -1,0 +1,336 @@
+"""The public taking flow through its JSON API: start, save, submit, result."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import timezone
+
+from jinguo.quiz import engine, services
+from jinguo.quiz.models import LETTERS, Attempt, Participant, Question
+from tests.quiz.conftest import correct_answers, make_quiz, post_json
+
+BASE = "/quiz/p/fnqy2022/"
+
+
+def start(client, tree, phone="13800138000", name="张丽", unit=None, **extra):
+    return post_json(
+        client, BASE + "start", {"phone": phone, "name": name, "unit": (unit or tree.qxg_town).pk}, **extra
+    )
+
+
+def test_start_returns_whole_paper_without_answers(client, tree, quiz):
+    response = start(client, tree)
+    assert response.status_code == 200
+    data = response.json()
+    assert len(data["paper"]) == 6
+    assert data["max_score"] == 2 * 5 + 2 * 10 + 2 * 2
+    text = json.dumps(data, ensure_ascii=False)
+    for forbidden in (
+        '"answer"',
+        "解析",
+        "explanation",
+        "2022年10月30日修订",
+        "反家庭暴力法第二条",
+        "basis",
+        "第十三届",
+    ):
+        assert forbidden not in text
+    assert set(data["paper"][0]) == {"n", "kind", "kind_label", "stem", "options"}
+    attempt = Attempt.all_objects.get()
+    assert data["attempt"] == attempt.pk
+    assert attempt.unit == tree.qxg_town
+    assert attempt.deadline == attempt.started_at + dt.timedelta(minutes=20)
+    assert [q["n"] for q in data["paper"]] == list(range(6))
+
+
+def test_paper_option_shuffle_is_reconstructable(client, tree, quiz):
+    data = start(client, tree).json()
+    attempt = Attempt.all_objects.get(pk=data["attempt"])
+    for shown, (qid, order) in zip(data["paper"], attempt.paper, strict=True):
+        question = Question.all_objects.get(pk=qid)
+        assert shown["stem"] == question.stem
+        assert shown["options"] == [question.shown_options[i] for i in order]
+        assert sorted(order) == list(range(len(question.shown_options)))
+
+
+def test_judge_options_keep_their_order(tree, bank):
+    data = engine.bank_data(bank.pk, bank.version)
+    paper = engine.draw_paper([{"kind": "judge", "count": 10}], data)
+    assert all(order == [0, 1] for _, order in paper)
+
+
+def test_draw_respects_rules_without_repeats(tree, bank):
+    data = engine.bank_data(bank.pk, bank.version)
+    rules = [{"kind": "single", "count": 10}, {"kind": "multi", "count": 3}]
+    paper = engine.draw_paper(rules, data)
+    kinds = [data.questions[qid].kind for qid, _ in paper]
+    assert sorted(kinds) == ["multi"] * 3 + ["single"] * 10
+    assert len({qid for qid, _ in paper}) == 13
+
+
+def test_submit_all_correct_scores_full_marks_and_rank_one(client, tree, quiz):
+    data = start(client, tree).json()
+    attempt = Attempt.all_objects.get(pk=data["attempt"])
+    answers = correct_answers(data["paper"], attempt)
+    response = post_json(client, BASE + f"attempts/{attempt.pk}/submit", {"token": data["token"], "answers": answers})
+    assert response.status_code == 200
+    result = response.json()
+    assert (result["score"], result["max_score"], result["correct"], result["rank"]) == (34, 34, 6, 1)
+    assert result["status"] == "submitted"
+    assert all(item["correct"] for item in result["review"])
+    assert result["review"][0]["explanation"]
+    participant = Participant.all_objects.get()
+    assert (participant.best_score, participant.best_attempt_id) == (34, attempt.pk)
+
+
+def _grade_one(bank, kind, given_original: str):
+    data = engine.bank_data(bank.pk, bank.version)
+    qid = next(q.id for q in data.questions.values() if q.kind == kind)
+    order = list(range(len(data.questions[qid].options)))[::-1]  # reversed: shown A is the last option
+    shown = engine.shown_letters(given_original, order) if given_original else ""
+    points = {"single": 5, "multi": 10, "judge": 2}
+    return engine.grade([[qid, order]], {"0": shown} if shown else {}, data, points).score
+
+
+@pytest.mark.parametrize(
+    ("kind", "given", "score"),
+    [
+        ("single", "B", 5),
+        ("single", "C", 0),
+        ("single", "", 0),
+        ("multi", "ABD", 10),
+        ("multi", "AB", 0),  # all or nothing: a missing option scores nothing
+        ("multi", "ABCD", 0),  # an extra option scores nothing
+        ("judge", "A", 2),
+        ("judge", "B", 0),
+    ],
+)
+def test_grading_every_type(tree, bank, kind, given, score):
+    assert _grade_one(bank, kind, given) == score
+
+
+def test_resubmit_is_idempotent(client, tree, quiz):
+    data = start(client, tree).json()
+    attempt = Attempt.all_objects.get(pk=data["attempt"])
+    answers = correct_answers(data["paper"], attempt)
+    url = BASE + f"attempts/{attempt.pk}/submit"
+    first = post_json(client, url, {"token": data["token"], "answers": {}}).json()
+    second = post_json(client, url, {"token": data["token"], "answers": answers}).json()
+    assert first["score"] == second["score"] == 0
+    assert first["submitted_at"] == second["submitted_at"]
+    assert Attempt.all_objects.filter(status="submitted").count() == 1
+    assert Participant.all_objects.get().attempts_count == 1
+
+
+def test_submit_needs_a_valid_token(client, tree, quiz):
+    data = start(client, tree).json()
+    other = start(client, tree, phone="13900139000").json()
+    url = BASE + f"attempts/{data['attempt']}/submit"
+    assert post_json(client, url, {"token": data["token"] + "x", "answers": {}}).status_code == 403
+    assert post_json(client, url, {"token": other["token"], "answers": {}}).status_code == 403
+    assert Attempt.all_objects.filter(status="open").count() == 2
+
+
+def test_api_refuses_form_posts(client, tree, quiz):
+    response = client.post(BASE + "start", {"phone": "13800138000", "name": "张丽", "unit": tree.qxg_town.pk})
+    assert response.status_code == 415
+    assert Attempt.all_objects.count() == 0
+
+
+def test_save_answers_keeps_them_for_a_late_submit(client, tree, quiz):
+    data = start(client, tree).json()
+    attempt = Attempt.all_objects.get(pk=data["attempt"])
+    answers = correct_answers(data["paper"], attempt)
+    saved = post_json(
+        client,
+        BASE + f"attempts/{attempt.pk}/answers",
+        {"token": data["token"], "answers": answers, "tab_switches": 2, "events": [12.5, 40]},
+    )
+    assert saved.json()["saved"] is True
+    attempt.refresh_from_db()
+    assert (attempt.answers, attempt.tab_switches, attempt.events) == (answers, 2, [12.5, 40.0])
+    # The phone comes back an hour later and sends different answers: the saved ones count.
+    token = services.read_token(data["token"], attempt_id=attempt.pk)
+    snap = engine.quiz_by_slug("fnqy2022")
+    outcome = services.submit_attempt(snap, token, answers={}, now=attempt.deadline + dt.timedelta(hours=1))
+    assert (outcome.status, outcome.score, outcome.time_used_ms) == ("closed", 34, 20 * 60 * 1000)
+
+
+def test_save_after_deadline_is_refused(client, tree, quiz):
+    data = start(client, tree).json()
+    attempt = Attempt.all_objects.get(pk=data["attempt"])
+    token = services.read_token(data["token"], attempt_id=attempt.pk)
+    assert services.save_answers(token, answers={"0": "A"}, now=attempt.deadline + dt.timedelta(seconds=1)) is False
+    attempt.refresh_from_db()
+    assert attempt.answers == {}
+
+
+def test_deadline_is_the_window_close_when_earlier(client, tree, bank):
+    closes = timezone.now() + dt.timedelta(minutes=5)
+    make_quiz(tree.city, bank, closes_at=closes)
+    data = start(client, tree).json()
+    assert Attempt.all_objects.get().deadline == closes
+    assert data["seconds_left"] <= 300
+
+
+def test_closeattempts_closes_expired_attempts_with_saved_answers(client, tree, quiz, capsys):
+    data = start(client, tree).json()
+    start(client, tree, phone="13900139000")
+    attempt = Attempt.all_objects.get(pk=data["attempt"])
+    answers = correct_answers(data["paper"], attempt)
+    Attempt.all_objects.filter(pk=attempt.pk).update(answers=answers, deadline=timezone.now() - dt.timedelta(minutes=1))
+    call_command("closeattempts")
+    assert "已收卷 1 份" in capsys.readouterr().out
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.score) == ("closed", 34)
+    assert Attempt.all_objects.filter(status="open").count() == 1
+    assert Participant.all_objects.get(pk=attempt.participant_id).best_score == 34
+
+
+def test_result_closes_an_expired_attempt_lazily(client, tree, quiz):
+    data = start(client, tree).json()
+    Attempt.all_objects.filter(pk=data["attempt"]).update(deadline=timezone.now() - dt.timedelta(minutes=5))
+    response = client.get(BASE + f"attempts/{data['attempt']}/result", HTTP_X_ATTEMPT_TOKEN=data["token"])
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["score"]) == ("closed", 0)
+
+
+def test_result_of_an_open_attempt_shows_no_answers(client, tree, quiz):
+    data = start(client, tree).json()
+    response = client.get(BASE + f"attempts/{data['attempt']}/result", HTTP_X_ATTEMPT_TOKEN=data["token"])
+    assert response.status_code == 409
+    assert "review" not in response.json()
+
+
+def test_attempt_limit_total(client, tree, bank):
+    make_quiz(tree.city, bank, max_attempts=2, max_attempts_per_day=0)
+    first = start(client, tree).json()
+    post_json(client, BASE + f"attempts/{first['attempt']}/submit", {"token": first["token"], "answers": {}})
+    second = start(client, tree).json()
+    post_json(client, BASE + f"attempts/{second['attempt']}/submit", {"token": second["token"], "answers": {}})
+    third = start(client, tree)
+    assert third.status_code == 409
+    assert third.json() == {"error": "每人最多答题 2 次，您的次数已用完", "code": "limit_total"}
+    assert Attempt.all_objects.count() == 2
+
+
+def test_attempt_limit_per_day_resets_the_next_day(tree, bank):
+    make_quiz(tree.city, bank, max_attempts=5, max_attempts_per_day=1)
+    snap = engine.quiz_by_slug("fnqy2022")
+    now = timezone.now()
+    first = services.start_attempt(snap, phone="13800138000", name="张丽", unit_id=tree.qxg_town.pk, now=now)
+    token = services.read_token(first.token, attempt_id=first.attempt.pk)
+    services.submit_attempt(snap, token, answers={}, now=now)
+    with pytest.raises(services.QuizError) as refused:
+        services.start_attempt(snap, phone="13800138000", name="张丽", unit_id=tree.qxg_town.pk, now=now)
+    assert refused.value.code == "limit_day"
+    tomorrow = now + dt.timedelta(days=1)
+    again = services.start_attempt(snap, phone="13800138000", name="张丽", unit_id=tree.qxg_town.pk, now=tomorrow)
+    assert again.attempt.number == 2
+
+
+def test_start_when_limit_reached_resumes_the_open_attempt(client, tree, bank):
+    make_quiz(tree.city, bank, max_attempts=1)
+    first = start(client, tree).json()
+    again = start(client, tree).json()
+    assert again["attempt"] == first["attempt"]
+    assert again["resumed"] is True
+    assert Attempt.all_objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ({"phone": "1380013800", "name": "张丽"}, "bad_phone"),
+        ({"phone": "13800138000", "name": ""}, "bad_name"),
+        ({"phone": "13800138000", "name": "张丽", "unit": "abc"}, "bad_unit"),
+    ],
+)
+def test_start_checks_identity(client, tree, quiz, payload, code):
+    payload.setdefault("unit", tree.qxg_town.pk)
+    response = post_json(client, BASE + "start", payload)
+    assert (response.status_code, response.json()["code"]) == (400, code)
+    assert Attempt.all_objects.count() == 0
+
+
+def test_start_refuses_a_unit_outside_the_quiz(client, tree, bank):
+    make_quiz(tree.qxg, bank)
+    response = start(client, tree, unit=tree.dafang_town)
+    assert response.json()["code"] == "bad_unit"
+
+
+def test_start_outside_the_window(client, tree, bank):
+    make_quiz(tree.city, bank, opens_at=timezone.now() + dt.timedelta(hours=1))
+    response = start(client, tree)
+    assert (response.status_code, response.json()["code"]) == (409, "not_open")
+
+
+def test_unpublished_quiz_does_not_exist_publicly(client, tree, bank):
+    make_quiz(tree.city, bank, is_published=False)
+    assert client.get(BASE).status_code == 404
+    assert start(client, tree).status_code == 404
+
+
+@override_settings(QUIZ_RATE_PER_PHONE=3)
+def test_rate_limit_per_phone(client, tree, bank):
+    make_quiz(tree.city, bank, max_attempts=10, max_attempts_per_day=0)
+    codes = [start(client, tree).status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    assert start(client, tree, phone="13900139000").status_code == 200
+
+
+@override_settings(QUIZ_RATE_PER_IP=2)
+def test_rate_limit_per_ip(client, tree, quiz):
+    codes = [start(client, tree, phone=f"1380013800{i}").status_code for i in range(4)]
+    assert codes == [200, 200, 429, 429]
+    assert start(client, tree, phone="13800138009", REMOTE_ADDR="10.0.0.2").status_code == 200
+
+
+@override_settings(SMS_BACKEND="jinguo.lib.sms.MemoryBackend")
+def test_sms_code_is_required_when_the_quiz_asks(client, tree, bank):
+    from jinguo.lib.sms import MemoryBackend
+
+    MemoryBackend.outbox.clear()
+    make_quiz(tree.city, bank, require_sms_code=True)
+    assert start(client, tree).json()["code"] == "bad_code"
+    assert post_json(client, BASE + "code", {"phone": "13800138000"}).json() == {"sent": True}
+    phone, text = MemoryBackend.outbox[-1]
+    code = text.split("验证码是 ")[1][:6]
+    assert phone == "13800138000"
+    response = post_json(
+        client, BASE + "start", {"phone": phone, "name": "张丽", "unit": tree.qxg_town.pk, "code": code}
+    )
+    assert response.status_code == 200
+
+
+def test_units_picker_searches_below_the_organiser(client, tree, quiz):
+    data = client.get(BASE + "units", {"q": "市西"}).json()
+    assert [(u["name"], u["path"]) for u in data["units"]] == [("七星关区市西街道妇联", "七星关区妇联")]
+    top = client.get(BASE + "units").json()
+    assert [u["name"] for u in top["units"]] == ["七星关区妇联", "大方县妇联", "办公室"]
+
+
+def test_staff_quiz_needs_a_signed_in_user_of_the_subtree(client, client_for, tree, users, bank):
+    make_quiz(tree.qxg, bank, audience="staff")
+    assert post_json(client, BASE + "start", {}).status_code == 403
+    assert post_json(client_for(users.dafang_liaison), BASE + "start", {}).status_code == 403
+    response = post_json(client_for(users.qxg_liaison), BASE + "start", {})
+    assert response.status_code == 200
+    participant = Participant.all_objects.get()
+    assert (participant.key, participant.unit, participant.name) == (
+        f"user:{users.qxg_liaison.pk}",
+        tree.qxg,
+        "七星关联络员",
+    )
+
+
+def test_letters_round_trip(tree, bank):
+    order = [2, 0, 3, 1]
+    for original in ("A", "BD", "ABCD"):
+        assert engine.original_letters(engine.shown_letters(original, order), order) == original
+    assert LETTERS[order[0]] == "C"
