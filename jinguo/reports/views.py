@@ -317,7 +317,7 @@ def review_export(request: HttpRequest) -> HttpResponse:
 def report_adopt(request: HttpRequest, pk: int) -> HttpResponse:
     report = _reviewable(request, pk)
     adopted = list(ReportAdoption.objects.filter(report=report).values_list("channel", flat=True))
-    form = AdoptForm(request.POST or None)
+    form = AdoptForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.adopt_report(report, by=request.user, channels=form.cleaned_data["channels"])
@@ -333,7 +333,7 @@ def report_adopt(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report_reject(request: HttpRequest, pk: int) -> HttpResponse:
     report = _reviewable(request, pk)
-    form = RejectForm(request.POST or None)
+    form = RejectForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.reject_report(report, by=request.user, reason=form.cleaned_data["reason"])
