@@ -130,7 +130,7 @@ def test_export_and_coverage_and_needs_query_count(
         assert len(_rows_of(client.get(reverse("activities:export")))) == count + 1
     with django_assert_max_num_queries(12):
         client.get(reverse("activities:coverage"), {"campaign": campaign.pk})
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         assert client.get(reverse("activities:needs")).context["counts"]["total"] == count
 
 
