@@ -457,7 +457,7 @@ def render(results: dict, runs: int, command: str) -> str:
         lambda r: f"{r['matrix_filtered_ms']} ms / {r['matrix_filtered_queries']} 次查询",
     )
     row(
-        "　导出 Excel（全部 2,790 行）",
+        "　导出 Excel（全部 2,790 行，单次）",
         lambda r: f"{r['export_ms']} ms / {r['export_queries']} 次查询 / {r['export_kb']} KiB",
     )
     row(

@@ -40,8 +40,10 @@ def matrix_rows(campaign: Campaign, *, user, now=None) -> QuerySet[CampaignTarge
     (the campaign that target unit re-issued below itself, if published).
     """
     if sees_whole_matrix(campaign, user=user):
-        # Targets lie below the issuer, hence inside the viewer's scope: the scoped manager suffices.
-        qs = CampaignTarget.objects.filter(campaign=campaign)
+        # Still bounded by the viewer's subtree, but written as a prefix test that the planner
+        # evaluates per target row: the scoped manager's range on org path would make SQLite walk
+        # every unit of a province (50,000 rows) to find the campaign's 3,000 targets.
+        qs = CampaignTarget.all_objects.filter(campaign=campaign, org__path__startswith=user.org.path)
     else:
         # Scoped manager and explicit filter: the selector must not widen when called with scoping off.
         qs = CampaignTarget.objects.filter(user.org.subtree_q("org"), campaign=campaign)
