@@ -118,6 +118,16 @@ def test_matrix_unit_above_issuer_sees_whole_county_campaign(tree, users, client
     assert row_ids(response) == [tree.qxg_town.pk]
 
 
+def test_matrix_whole_view_still_bounded_by_viewer_subtree(tree, users, client_for):
+    # A target outside the issuer's subtree should never exist; if one did, it must not show.
+    odd = make_campaign(issuer=tree.qxg, by=users.qxg_admin, targets=[tree.qxg_town, tree.dafang_town])
+    assert CampaignTarget.all_objects.filter(campaign=odd, org=tree.dafang_town).exists()
+
+    client = client_for(users.qxg_admin)
+    assert row_ids(client.get(matrix_url(odd))) == [tree.qxg_town.pk]
+    assert [r[0] for r in export_rows(client.get(export_url(odd)))] == ["单位", "七星关区市西街道妇联"]
+
+
 def test_matrix_requires_login(tree, users, client, campaign):
     response = client.get(matrix_url(campaign))
     assert response.status_code == 302
