@@ -15,6 +15,20 @@ from jinguo.lib.scoping import _current
 
 # Route names (namespace:name) that anyone may open.
 PUBLIC = {"accounts:login", "healthz"}
+# Public pages of one published quiz (taking page and its JSON API, leaderboard, big screen): the
+# dummy slug names no quiz, so they answer 404 here; tests/quiz opens them with a real quiz.
+PUBLIC_BY_SLUG = {
+    "quiz:take",
+    "quiz:public_units",
+    "quiz:send_code",
+    "quiz:start",
+    "quiz:save",
+    "quiz:submit",
+    "quiz:result",
+    "quiz:board",
+    "quiz:screen",
+    "quiz:screen_rows",
+}
 API_NAMESPACE = "api"
 # django-ninja's own routes in that namespace: the docs (login required) and the root, which only
 # exists so that reverse("api:api-root") works and always answers 404.
@@ -71,6 +85,9 @@ def test_url_refuses_anonymous_visitors(client, tree, users, no_scope, url, name
     response = client.get(url)
     if name in PUBLIC:
         assert response.status_code == 200, f"{url} is listed as public but answers {response.status_code}"
+        return
+    if name in PUBLIC_BY_SLUG:
+        assert response.status_code in (404, 405), f"{url} ({name}) answers {response.status_code} for a missing quiz"
         return
     assert response.status_code != 200, f"{url} ({name}) answers 200 to an anonymous visitor"
     assert response.status_code < 500, f"{url} ({name}) fails for an anonymous visitor"

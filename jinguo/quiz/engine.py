@@ -238,7 +238,8 @@ def check_rules(rules, bank: BankData) -> list[str]:
         taken = sum(int(r["count"]) for r in done if _overlaps(r, rule))
         if count > available - taken:
             label = "、".join(
-                [
+                str(part)
+                for part in [
                     Topic(rule["topic"]).label if rule.get("topic") else "全部主题",
                     Kind(rule["kind"]).label if rule.get("kind") else "全部题型",
                     Difficulty(rule["difficulty"]).label if rule.get("difficulty") else "全部难度",

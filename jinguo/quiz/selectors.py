@@ -91,11 +91,11 @@ def leaderboard(*, quiz_id: int, size: int) -> list[dict]:
         qs = (
             Participant.all_objects.filter(quiz_id=quiz_id, best_score__isnull=False)
             .order_by("-best_score", "best_time_ms", "best_submitted_at")
-            .values("name", "unit__name", "best_score", "best_time_ms")[:size]
+            .values("name", "unit__name", "best_score", "best_time_ms", "best_submitted_at")[:size]
         )
         rows, previous, rank = [], None, 0
         for i, row in enumerate(qs, start=1):
-            current = (row["best_score"], row["best_time_ms"])
+            current = (row["best_score"], row["best_time_ms"], row["best_submitted_at"])
             rank = rank if current == previous else i
             previous = current
             rows.append(

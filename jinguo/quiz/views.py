@@ -493,7 +493,7 @@ def quiz_qr(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if request.GET.get("download"):
         from urllib.parse import quote
 
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(quiz.title)}-二维码.{kind}"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{quiz.title}-二维码.{kind}')}"
     return response
 
 
