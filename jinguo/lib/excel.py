@@ -34,12 +34,13 @@ def build_workbook(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]
             cell.fill = PatternFill("solid", fgColor="F3D6D8")
             cell.alignment = Alignment(vertical="center")
         widths = [max(6, len(str(h)) * 2 + 2) for h in header]
-        for row in rows:
+        # Track the row number ourselves: openpyxl's ws.max_row scans every cell (quadratic).
+        for row_number, row in enumerate(rows, start=2):
             values = [neutralise(v) for v in row]
             ws.append(values)
             for i, v in enumerate(values):
                 if isinstance(v, str):
-                    ws.cell(row=ws.max_row, column=i + 1).number_format = "@"
+                    ws.cell(row=row_number, column=i + 1).number_format = "@"
                     widths[i] = min(60, max(widths[i], len(v) * 2 + 2))
         for i, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = w
