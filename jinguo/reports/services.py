@@ -265,7 +265,7 @@ def submit_report(report: Report, *, by: User) -> None:
     notify_users(
         users=reviewers_of(report.to_org),
         kind=Notification.Kind.REPORT_SUBMITTED,
-        title=f"{report.org.display_name}报送了{report.get_kind_display()}：{report.title}",
+        title=f"{report.org.name}报送了{report.get_kind_display()}：{report.title}",
         url=_url(report),
     )
 
@@ -344,7 +344,7 @@ def adopt_report(report: Report, *, by: User, channels: Iterable[str]) -> list[R
     notify_users(
         users=_unit_recipients(report),
         kind=Notification.Kind.REPORT_ADOPTED,
-        title=f"信息已被{report.to_org.display_name}采用：{report.title}",
+        title=f"信息已被{report.to_org.name}采用：{report.title}",
         body=f"采用渠道：{labels}",
         url=_url(report),
     )

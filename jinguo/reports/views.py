@@ -147,7 +147,7 @@ def _save_from_form(request: HttpRequest, form: ReportForm, report: Report | Non
         form.add_error(None, str(exc))
         return None
     if "submit" in request.POST:
-        messages.success(request, f"信息已报送，等待{report.to_org.display_name}审核。")
+        messages.success(request, f"信息已报送，等待{report.to_org.name}审核。")
     else:
         messages.success(request, "草稿已保存。")
     return report
@@ -203,7 +203,7 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
     except ReportError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"信息已报送，等待{report.to_org.display_name}审核。")
+        messages.success(request, f"信息已报送，等待{report.to_org.name}审核。")
     return redirect("reports:detail", report.pk)
 
 
