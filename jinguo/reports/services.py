@@ -297,7 +297,9 @@ def edit_report_as_reviewer(report: Report, *, by: User, title: str, body: str, 
         )
         report.title, report.body = title, body
         report.save(update_fields=["title", "body", "updated_at"])
-        log_action(report, "reports.report.revised", by=by, org=report.org, reason=note, data={"revision": revision.pk})
+        log_action(
+            report, "reports.report.revised", by=by, org=report.org, data={"revision": revision.pk, "note": note}
+        )
     return revision
 
 
