@@ -127,7 +127,9 @@ def _attempts(quiz: Quiz, city: Org, count: int, rng: random.Random, now) -> Non
     if not units:
         return
     for county in counties:
-        UnitTarget.all_objects.create(quiz=quiz, unit=county, members=rng.choice([40, 50, 60, 80]))
+        # Targets a little above the demo's turnout, so that rates look like a campaign mid-way.
+        members = 240 if county.pk == counties[0].pk else rng.choice([50, 60, 80, 100])
+        UnitTarget.all_objects.create(quiz=quiz, unit=county, members=members)
     engine.forget(quiz.slug)
     snap = engine.quiz_by_slug(quiz.slug)
     bank = engine.bank_for(snap)

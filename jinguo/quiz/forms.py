@@ -143,7 +143,7 @@ def posted_rules(post) -> tuple[list[dict], list[str]]:
         kind = kinds[i] if i < len(kinds) else ""
         difficulty = difficulties[i] if i < len(difficulties) else ""
         raw = (raw or "").strip()
-        if not raw and not topic and not difficulty:
+        if not raw:  # a blank count removes the rule
             continue
         rule = {"topic": topic, "kind": kind, "difficulty": difficulty, "count": raw}
         rules.append(rule)

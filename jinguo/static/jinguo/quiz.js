@@ -31,7 +31,8 @@
     ["quiz-intro", "quiz-paper", "quiz-result"].forEach(function (id) {
       $(id).classList.toggle("d-none", id !== section);
     });
-    window.scrollTo(0, 0);
+    // After layout, or the browser keeps the old offset of the long paper.
+    window.requestAnimationFrame(function () { window.scrollTo(0, 0); });
   }
 
   function request(method, path, body) {

@@ -1,0 +1,49 @@
+"""The public quiz on a phone (375 px), the way a participant takes it from a WeChat link."""
+
+from __future__ import annotations
+
+import pytest
+
+from jinguo.quiz.models import Attempt, Participant
+from tests.e2e.conftest import PHONE, browser, new_page  # noqa: F401 the browser fixtures
+from tests.quiz.conftest import make_bank, make_quiz
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_take_quiz_on_a_phone_reload_keeps_answers_then_rank(tree, new_page):  # noqa: F811
+    quiz = make_quiz(tree.city, make_bank(tree.city))
+    page = new_page(PHONE)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"/quiz/p/{quiz.slug}/")
+    page.fill("#q-phone", "13812345678")
+    page.fill("#q-name", "张丽")
+    page.fill("#q-unit-search", "市西")
+    page.get_by_test_id("unit-results").get_by_text("七星关区市西街道妇联").click()
+    assert "七星关区妇联 / 七星关区市西街道妇联" in page.get_by_test_id("unit-chosen").inner_text()
+    page.get_by_role("button", name="开始答题").click()
+    page.wait_for_selector("[data-testid=question-5]")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    # Answer the first three questions with their first option, then reload mid-way.
+    for n in range(3):
+        page.get_by_test_id(f"question-{n}").locator("input").first.check()
+    page.reload()
+    page.wait_for_selector("[data-testid=question-5]")
+    checked = [page.get_by_test_id(f"question-{n}").locator("input").first.is_checked() for n in range(6)]
+    assert checked == [True, True, True, False, False, False]
+    assert "已答 3 / 6 题" in page.inner_text("#progress")
+
+    page.get_by_test_id("submit").click()
+    page.wait_for_selector("[data-testid=result-rank]")
+    assert "排名第 1 名（共 1 人）" in page.get_by_test_id("result-rank").inner_text()
+    attempt = Attempt.all_objects.get()
+    assert attempt.status == "submitted"
+    assert sorted(attempt.answers) == ["0", "1", "2"]
+    assert page.get_by_test_id("result-score").inner_text() == f"{attempt.score} 分"
+
+    # A reload after the submit shows the result again, not a new paper.
+    page.reload()
+    page.wait_for_selector("[data-testid=result-rank]")
+    assert Attempt.all_objects.count() == 1
+    assert Participant.all_objects.get().attempts_count == 1
