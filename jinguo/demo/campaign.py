@@ -165,6 +165,11 @@ def load_campaign() -> Campaign:
     services.publish_campaign(child, by=qxg_admin)
     services.sign_campaign(_target(child, "市西街道妇联"), by=_user("sxjd_lly"))
 
+    from jinguo.demo import ledger
+
+    ledger.load_ledger(campaign)
+    ledger.load_reports(campaign)
+
     # Back-date the city campaign: published twelve days ago, plan deadline two days ago.
     Campaign.all_objects.filter(pk=campaign.pk).update(
         published_at=now - dt.timedelta(days=12), plan_deadline=now - dt.timedelta(days=2)
