@@ -301,3 +301,24 @@ class UnitTarget(models.Model):
     @classmethod
     def scope_q(cls, path: str) -> Q:
         return subtree_q(path, "unit")
+
+
+class ScoreBucket(models.Model):
+    """The ranking's histogram: how many participants have their best attempt at this score and
+    whole second of time used. Kept in the submit transaction, so that a rank is a sum over the
+    buckets ahead plus an index count inside one bucket, whatever the number of participants.
+    Counts only, no person: it belongs to the quiz, not to a unit, and needs no scope."""
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="+")
+    score = models.IntegerField()
+    second = models.IntegerField()
+    participants = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("成绩分布")
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "score", "second"], name="quiz_scorebucket_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quiz_id}: {self.score}/{self.second}s × {self.participants}"

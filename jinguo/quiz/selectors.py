@@ -10,7 +10,7 @@ from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
-from jinguo.quiz.models import Attempt, Participant, Question, QuestionBank, Quiz, UnitTarget
+from jinguo.quiz.models import Attempt, Participant, Question, QuestionBank, Quiz, ScoreBucket, UnitTarget
 
 LEADERBOARD_TTL = 3  # seconds: a big screen in every county polls it
 
@@ -44,17 +44,24 @@ def quizzes_visible_to(*, user) -> QuerySet[Quiz]:
 
 def rank_of(*, quiz_id: int, score: int, time_ms: int, submitted_at) -> int:
     """1 + the number of participants whose best attempt is better: score desc, time used asc,
-    submitted asc. Three index range counts on quiz_participant_rank, summed in one query."""
+    submitted asc. The ranking histogram (ScoreBucket) counts everyone in the buckets ahead; an
+    index range count on quiz_participant_rank covers the rest of the same one-second bucket. So a
+    lookup reads at most a few thousand bucket rows and a few hundred index entries, whether the
+    quiz has a thousand participants or a million (a plain COUNT grows with the rank)."""
     qn = connection.ops.quote_name
-    table = qn(Participant._meta.db_table)
-    base = f"SELECT COUNT(*) FROM {table} WHERE {qn('quiz_id')} = %s AND {qn('best_score')} IS NOT NULL AND "  # noqa: S608 identifiers only
+    buckets, people = qn(ScoreBucket._meta.db_table), qn(Participant._meta.db_table)
+    second = time_ms // 1000
     # Only quoted identifiers are interpolated; every value is a parameter.
     sql = (
-        f"SELECT ({base}{qn('best_score')} > %s) + ({base}{qn('best_score')} = %s AND {qn('best_time_ms')} < %s) "
-        f"+ ({base}{qn('best_score')} = %s AND {qn('best_time_ms')} = %s AND {qn('best_submitted_at')} < %s)"
+        f"SELECT (SELECT COALESCE(SUM({qn('participants')}), 0) FROM {buckets} "  # noqa: S608
+        f"WHERE {qn('quiz_id')} = %s AND {qn('score')} >= %s "
+        f"AND ({qn('score')} > %s OR {qn('second')} < %s)) + "
+        f"(SELECT COUNT(*) FROM {people} WHERE {qn('quiz_id')} = %s AND {qn('best_score')} IS NOT NULL "
+        f"AND {qn('best_score')} = %s AND {qn('best_time_ms')} >= %s AND {qn('best_time_ms')} <= %s "
+        f"AND ({qn('best_time_ms')} < %s OR {qn('best_submitted_at')} < %s))"
     )
     submitted_at = connection.ops.adapt_datetimefield_value(submitted_at)
-    params = [quiz_id, score, quiz_id, score, time_ms, quiz_id, score, time_ms, submitted_at]
+    params = [quiz_id, score, score, second, quiz_id, score, second * 1000, time_ms, time_ms, submitted_at]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0]) + 1

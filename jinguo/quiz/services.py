@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from jinguo.audit.services import log_action
@@ -31,6 +31,7 @@ from jinguo.quiz.models import (
     Question,
     QuestionBank,
     Quiz,
+    ScoreBucket,
     UnitTarget,
 )
 
@@ -485,17 +486,74 @@ def _finish(
         )
         if not done:
             return None
-        better = (
-            Q(best_score__isnull=True)
-            | Q(best_score__lt=result.score)
-            | Q(best_score=result.score, best_time_ms__gt=time_used)
+        # The participant row is locked first (after the attempt), then the buckets in key order:
+        # every submit takes its locks in the same order, so concurrent submits cannot deadlock.
+        old_score, old_time = (
+            Participant.all_objects.select_for_update()
+            .filter(pk=participant_id)
+            .values_list("best_score", "best_time_ms")
+            .get()
         )
-        Participant.all_objects.filter(Q(pk=participant_id) & better).update(
-            best_attempt_id=attempt_id, best_score=result.score, best_time_ms=time_used, best_submitted_at=finished_at
-        )
+        if old_score is None or old_score < result.score or (old_score == result.score and old_time > time_used):
+            Participant.all_objects.filter(pk=participant_id).update(
+                best_attempt_id=attempt_id,
+                best_score=result.score,
+                best_time_ms=time_used,
+                best_submitted_at=finished_at,
+            )
+            _move_in_histogram(
+                quiz_id, old=None if old_score is None else (old_score, old_time), new=(result.score, time_used)
+            )
     return Outcome(
         attempt_id, participant_id, status, result.score, result.max_score, result.correct, time_used, finished_at
     )
+
+
+def _bucket_key(score: int, time_ms: int) -> tuple[int, int]:
+    return score, time_ms // 1000
+
+
+def _move_in_histogram(quiz_id: int, *, old: tuple[int, int] | None, new: tuple[int, int]) -> None:
+    """One participant's best moves from ``old`` (score, time ms) to ``new``: -1 and +1 on the
+    ranking histogram, in bucket order (see the lock order in ``_finish``)."""
+    table = _table(ScoreBucket)
+    qn = connection.ops.quote_name
+    steps = [(_bucket_key(*new), 1)]
+    if old is not None:
+        if _bucket_key(*old) == _bucket_key(*new):
+            return
+        steps.append((_bucket_key(*old), -1))
+    # Only quoted identifiers are interpolated; every value is a parameter.
+    upsert = (
+        f"INSERT INTO {table} ({qn('quiz_id')}, {qn('score')}, {qn('second')}, {qn('participants')}) "  # noqa: S608
+        f"VALUES (%s, %s, %s, 1) ON CONFLICT ({qn('quiz_id')}, {qn('score')}, {qn('second')}) "
+        f"DO UPDATE SET {qn('participants')} = {table}.{qn('participants')} + 1"
+    )
+    decrement = (
+        f"UPDATE {table} SET {qn('participants')} = {qn('participants')} - 1 "  # noqa: S608
+        f"WHERE {qn('quiz_id')} = %s AND {qn('score')} = %s AND {qn('second')} = %s"
+    )
+    with connection.cursor() as cursor:
+        for (score, second), delta in sorted(steps):
+            cursor.execute(upsert if delta > 0 else decrement, [quiz_id, score, second])
+
+
+def rebuild_score_buckets(quiz_id: int) -> int:
+    """Recount a quiz's ranking histogram from its participants' best attempts (after a bulk load
+    or a repair; the submit keeps it current otherwise). Returns the number of buckets."""
+    table = _table(ScoreBucket)
+    qn = connection.ops.quote_name
+    with transaction.atomic():
+        ScoreBucket.objects.filter(quiz_id=quiz_id).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({qn('quiz_id')}, {qn('score')}, {qn('second')}, {qn('participants')}) "  # noqa: S608
+                f"SELECT {qn('quiz_id')}, {qn('best_score')}, {qn('best_time_ms')} / 1000, COUNT(*) "
+                f"FROM {_table(Participant)} WHERE {qn('quiz_id')} = %s AND {qn('best_score')} IS NOT NULL "
+                f"GROUP BY {qn('quiz_id')}, {qn('best_score')}, {qn('best_time_ms')} / 1000",
+                [quiz_id],
+            )
+            return cursor.rowcount
 
 
 def _stored_outcome(attempt: Attempt, bank, points) -> Outcome:

@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from jinguo.quiz import selectors
-from jinguo.quiz.models import Participant
+from jinguo.quiz import engine, selectors, services
+from jinguo.quiz.models import Participant, ScoreBucket
 
 
 def _participant(quiz, unit, key, score, time_ms, submitted):
@@ -32,6 +32,7 @@ def test_rank_ties_break_on_time_then_submission(tree, quiz):
     d = _participant(quiz, tree.qxg, "13800000004", 100, 900_000, t0)
     e = _participant(quiz, tree.qxg, "13800000005", 90, 300_000, t0)  # a full tie with a shares its rank
     Participant.all_objects.create(quiz=quiz, key="13800000006", phone="x", name="未交卷", unit=tree.qxg)
+    services.rebuild_score_buckets(quiz.pk)  # rows made directly, not through submits
     ranks = {p.key[-1]: selectors.participant_rank(p) for p in (a, b, c, d, e)}
     assert ranks == {"4": 1, "2": 2, "3": 3, "1": 4, "5": 4}
     board = selectors.leaderboard(quiz_id=quiz.pk, size=10)
@@ -40,7 +41,6 @@ def test_rank_ties_break_on_time_then_submission(tree, quiz):
 
 
 def test_participant_keeps_the_best_attempt(client, tree, quiz):
-    from jinguo.quiz import engine, services
     from tests.quiz.conftest import correct_answers
 
     snap = engine.quiz_by_slug(quiz.slug)
@@ -62,3 +62,53 @@ def test_leaderboard_masks_names(tree, quiz):
     _participant(quiz, tree.qxg, "13800000001", 90, 1000, timezone.now())
     assert selectors.leaderboard(quiz_id=quiz.pk, size=5)[0]["name"] == "人*1"
     assert (selectors.mask_name("张丽"), selectors.mask_name("欧阳娜娜")) == ("张*", "欧**娜")
+
+
+def _submit(snap, phone, unit, answers_for, *, at):
+    started = services.start_attempt(snap, phone=phone, name="张丽", unit_id=unit.pk, now=at)
+    token = services.read_token(started.token, attempt_id=started.attempt.pk)
+    return services.submit_attempt(snap, token, answers=answers_for(started.attempt), now=at + dt.timedelta(seconds=90))
+
+
+def _buckets(quiz):
+    return sorted(
+        ScoreBucket.objects.filter(quiz=quiz, participants__gt=0).values_list("score", "second", "participants")
+    )
+
+
+def test_histogram_follows_each_participants_best_attempt(tree, quiz):
+    from tests.quiz.conftest import correct_answers
+
+    snap = engine.quiz_by_slug(quiz.slug)
+    t0 = timezone.now()
+    _submit(snap, "13800000001", tree.qxg, lambda a: correct_answers(None, a), at=t0)
+    _submit(snap, "13800000002", tree.dafang, lambda a: {}, at=t0)
+    assert _buckets(quiz) == [(0, 90, 1), (34, 90, 1)]
+    # A better second attempt moves the person from the 0 bucket to the 34 one; a worse one moves nothing.
+    _submit(snap, "13800000002", tree.dafang, lambda a: correct_answers(None, a), at=t0 + dt.timedelta(minutes=1))
+    _submit(snap, "13800000001", tree.qxg, lambda a: {}, at=t0 + dt.timedelta(minutes=2))
+    assert _buckets(quiz) == [(34, 90, 2)]
+    services.rebuild_score_buckets(quiz.pk)
+    assert _buckets(quiz) == [(34, 90, 2)]
+
+
+def test_rank_matches_a_full_window_ranking_with_ties_across_buckets(tree, quiz):
+    """Ties on score inside one second, across seconds, full ties, and the second boundary."""
+    t0 = timezone.now().replace(microsecond=0)
+    specs = [
+        (100, 59_999, t0),
+        (100, 60_000, t0),
+        (100, 60_000, t0 - dt.timedelta(seconds=1)),
+        (100, 60_000, t0),  # full tie with the second one
+        (100, 60_500, t0),
+        (100, 61_000, t0),
+        (90, 1_000, t0),
+        (90, 999, t0 + dt.timedelta(hours=1)),
+        (90, 999, t0),
+        (0, 0, t0),
+    ]
+    people = [_participant(quiz, tree.qxg, f"138000000{i:02d}", *spec) for i, spec in enumerate(specs)]
+    services.rebuild_score_buckets(quiz.pk)
+    expected = selectors.global_ranks(quiz, [p.pk for p in people])
+    assert [selectors.participant_rank(p) for p in people] == [expected[p.pk] for p in people]
+    assert [expected[p.pk] for p in people] == [1, 3, 2, 3, 5, 6, 9, 8, 7, 10]
