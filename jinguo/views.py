@@ -3,12 +3,12 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from jinguo.campaigns.selectors import home_summary
+from jinguo.dashboard.selectors import landing
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", home_summary(user=request.user))
+    return render(request, "home.html", landing(user=request.user))
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
-from jinguo.campaigns.models import Campaign, CampaignTarget, Plan
-from jinguo.orgs.models import Org
+from jinguo.activities.models import Activity, Need
+from jinguo.campaigns.models import Campaign, CampaignTarget, Plan, VenueType
+from jinguo.campaigns.selectors import overdue_q, with_plan_state
+from jinguo.orgs.models import SEGMENT_WIDTH, Org
+from jinguo.reports.models import Report
 
 # A plan in one of these states (or no plan at all) counts as not filed once the deadline passes.
 UNFILED_STATUSES = (Plan.Status.DRAFT, Plan.Status.RETURNED)
@@ -156,3 +174,335 @@ def matrix_stats(rows: QuerySet[CampaignTarget]) -> MatrixStats:
         overdue=Count("pk", filter=Q(is_overdue=True)),
     )
     return MatrixStats(**agg)
+
+
+# ---------------------------------------------------------------------------------------------
+# The live supervision board (/dashboard/): one campaign, one unit, a row per child unit.
+#
+# Denominators (say them on the page): 签收率 and 备案率 are counted over receipts (CampaignTarget
+# rows, frozen at publication) of the campaign AND of its published re-issues (a county forwarding
+# the notice to its townships), restricted to the row's subtree. A unit targeted by both the notice
+# and a re-issue holds two receipts and counts twice. Numerators are subsets of those same rows,
+# so no rate exceeds 100 %. Events and reports count records attached to the campaign or a re-issue;
+# needs count those raised at such events, by the responsible unit (责任单位).
+#
+# Every source is aggregated by ONE grouped query keyed on the path prefix of the child unit
+# (all children of a unit have paths of the same length); records held by the unit itself have a
+# shorter path and fall in the "本级" row. Totals are the sum of the rows, computed here.
+
+# Re-issue chains: city → county → township → village; four levels reach every possible re-issue.
+REISSUE_LEVELS = 4
+
+
+def campaign_family(campaign: Campaign) -> list[int]:
+    """The campaign and its published re-issues down the tree (one query)."""
+    q = Q(pk=campaign.pk)
+    chain = "parent"
+    for _ in range(REISSUE_LEVELS):
+        q |= Q(**{chain: campaign.pk})
+        chain += "__parent"
+    published = Campaign.all_objects.filter(q).exclude(status=Campaign.Status.DRAFT)
+    ids = list(published.values_list("pk", flat=True))
+    return ids if campaign.pk in ids else [campaign.pk, *ids]
+
+
+def board_campaigns(*, user) -> QuerySet[Campaign]:
+    """Published campaigns the viewer sees (issued in or sent into its subtree), newest first."""
+    return (
+        Campaign.objects.exclude(status=Campaign.Status.DRAFT)
+        .select_related("issuer")
+        .order_by(F("published_at").desc(nulls_last=True), "-pk")
+    )
+
+
+def default_board_campaign(*, user) -> Campaign | None:
+    """The latest published campaign the viewer's unit issued or received, else the latest visible."""
+    visible = board_campaigns(user=user)
+    own = visible.filter(
+        Q(issuer=user.org) | Q(pk__in=CampaignTarget.objects.filter(org=user.org).values("campaign_id"))
+    )
+    return own.first() or visible.first()
+
+
+def board_targets(*, family: list[int], unit: Org) -> QuerySet[CampaignTarget]:
+    return CampaignTarget.objects.filter(unit.subtree_q("org"), campaign_id__in=family)
+
+
+def board_activities(*, family: list[int], unit: Org):
+    return Activity.objects.filter(unit.subtree_q("org"), campaign_id__in=family)
+
+
+def board_reports(*, family: list[int], unit: Org):
+    sent = (Report.Status.SUBMITTED, Report.Status.ADOPTED, Report.Status.REJECTED)
+    return Report.objects.filter(unit.subtree_q("org"), campaign_id__in=family, status__in=sent)
+
+
+def board_needs(*, family: list[int], unit: Org):
+    return Need.objects.filter(unit.subtree_q("org"), activity__campaign_id__in=family)
+
+
+@dataclass
+class BoardRow:
+    org: Org | None  # None: the totals row
+    own: bool = False  # the unit's own records (本级)
+    has_children: bool = False
+    targets: int = 0
+    signed: int = 0
+    approved: int = 0
+    plans_overdue: int = 0
+    events: int = 0
+    participants: int = 0
+    women: int = 0
+    venues: dict[str, int] = field(default_factory=dict)
+    formats: dict[str, int] = field(default_factory=dict)
+    reports_submitted: int = 0
+    reports_adopted: int = 0
+    needs_raised: int = 0
+    needs_resolved: int = 0
+    needs_overdue: int = 0
+
+    COUNTERS = (
+        "targets", "signed", "approved", "plans_overdue", "events", "participants", "women",
+        "reports_submitted", "reports_adopted", "needs_raised", "needs_resolved", "needs_overdue",
+    )  # fmt: skip
+
+    def __post_init__(self) -> None:
+        for v in VenueType.values:
+            self.venues.setdefault(v, 0)
+        for f in Activity.Format.values:
+            self.formats.setdefault(f, 0)
+
+    @staticmethod
+    def _rate(part: int, whole: int) -> float:
+        return round(100 * min(part, whole) / whole, 1) if whole else 0.0
+
+    @property
+    def signed_rate(self) -> float:
+        return self._rate(self.signed, self.targets)
+
+    @property
+    def approved_rate(self) -> float:
+        return self._rate(self.approved, self.targets)
+
+    @property
+    def overdue(self) -> int:
+        return self.plans_overdue + self.needs_overdue
+
+    @property
+    def key(self) -> str:
+        """What the records page calls this row: "own", "total" or the child's pk."""
+        return "total" if self.org is None else ("own" if self.own else str(self.org.pk))
+
+    def venue_cells(self) -> list[tuple[str, int]]:
+        return list(self.venues.items())
+
+    def add(self, other: BoardRow) -> None:
+        for name in self.COUNTERS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for v, n in other.venues.items():
+            self.venues[v] += n
+        for f, n in other.formats.items():
+            self.formats[f] += n
+
+
+@dataclass
+class Board:
+    campaign: Campaign
+    unit: Org
+    family: list[int]
+    rows: list[BoardRow]  # 本级 first, then the children in tree order
+    total: BoardRow
+    daily: list[dict]  # [{"date", "events", "participants", "women"}] by activity date
+
+
+def _grouped(qs, path_field: str, width: int, **aggregates) -> dict[str, dict]:
+    rows = qs.annotate(branch=Substr(path_field, 1, width)).order_by().values("branch").annotate(**aggregates)
+    return {r.pop("branch"): r for r in rows}
+
+
+def board(*, user, campaign: Campaign, unit: Org, now=None, today=None) -> Board:
+    """The board for ``unit`` (within the viewer's subtree). A fixed number of queries."""
+    if user.org is None or not unit.is_within(user.org):
+        raise ValueError("unit outside the viewer's subtree")
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    family = campaign_family(campaign)
+    width = len(unit.path) + SEGMENT_WIDTH
+    zero = Value(0, output_field=IntegerField())
+
+    targets = _grouped(
+        board_targets(family=family, unit=unit),
+        "org__path",
+        width,
+        targets=Count("pk"),
+        signed=Count("pk", filter=Q(signed_at__isnull=False)),
+        approved=Count("pk", filter=Q(plan__status=Plan.Status.APPROVED)),
+        plans_overdue=Count("pk", filter=overdue_q(now=now)),
+    )
+    activity_aggs = {
+        "events": Count("pk"),
+        "participants": Coalesce(Sum("participants_total"), zero),
+        "women": Coalesce(Sum("participants_women"), zero),
+    }
+    for v in VenueType.values:
+        activity_aggs[f"venue_{v}"] = Count("pk", filter=Q(venue_type=v))
+    for f in Activity.Format.values:
+        activity_aggs[f"format_{f}"] = Count("pk", filter=Q(format=f))
+    activities = _grouped(board_activities(family=family, unit=unit), "org__path", width, **activity_aggs)
+    reports = _grouped(
+        board_reports(family=family, unit=unit),
+        "org__path",
+        width,
+        reports_submitted=Count("pk"),
+        reports_adopted=Count("pk", filter=Q(status=Report.Status.ADOPTED)),
+    )
+    needs = _grouped(
+        board_needs(family=family, unit=unit),
+        "org__path",
+        width,
+        needs_raised=Count("pk"),
+        needs_resolved=Count("pk", filter=Q(status=Need.Status.RESOLVED)),
+        needs_overdue=Count("pk", filter=Need.overdue_q(today)),
+    )
+    branches = set(targets) | set(activities) | set(reports) | set(needs)
+    grandchildren = Org.all_objects.filter(parent=OuterRef("pk"), is_active=True)
+    children = (
+        Org.objects.filter(parent=unit)
+        .filter(Q(is_active=True) | Q(path__in=[b for b in branches if len(b) == width]))
+        .annotate(has_children=Exists(grandchildren))
+        .order_by("path")
+    )
+    rows = [BoardRow(org=unit, own=True)]
+    rows += [BoardRow(org=c, has_children=c.has_children) for c in children]
+    total = BoardRow(org=None)
+    for row in rows:
+        branch = unit.path if row.own else row.org.path
+        for source in (targets, reports, needs):
+            for name, value in source.get(branch, {}).items():
+                setattr(row, name, value)
+        data = activities.get(branch)
+        if data:
+            row.events, row.participants, row.women = data["events"], data["participants"], data["women"]
+            row.venues = {v: data[f"venue_{v}"] for v in VenueType.values}
+            row.formats = {f: data[f"format_{f}"] for f in Activity.Format.values}
+        total.add(row)
+    daily = list(
+        board_activities(family=family, unit=unit)
+        .order_by()
+        .values("date")
+        .annotate(events=Count("pk"), participants=activity_aggs["participants"], women=activity_aggs["women"])
+        .order_by("date")
+    )
+    return Board(campaign=campaign, unit=unit, family=family, rows=rows, total=total, daily=daily)
+
+
+# What a number on the board stands for: the records page lists exactly these rows.
+RECORD_KINDS = {
+    "targets": "下发单位（签收单）",
+    "signed": "已签收",
+    "unsigned": "未签收",
+    "approved": "已备案",
+    "plans_overdue": "逾期未报方案",
+    "events": "活动台账",
+    "reports": "报送的信息",
+    "reports_adopted": "采用的信息",
+    "needs": "所需所盼",
+    "needs_resolved": "已办结的所需所盼",
+    "needs_overdue": "超期未办结的所需所盼",
+}
+
+
+def board_records(*, user, campaign: Campaign, unit: Org, kind: str, own: bool = False, venue: str = "", now=None):
+    """The records behind one number of the board: ``unit``'s subtree, or only ``unit`` itself
+    (``own``, the 本级 row). Same querysets as ``board``, so the counts agree."""
+    if user.org is None or not unit.is_within(user.org) or kind not in RECORD_KINDS:
+        raise ValueError("unit outside the viewer's subtree or unknown kind")
+    now = now or timezone.now()
+    family = campaign_family(campaign)
+    if kind in ("targets", "signed", "unsigned", "approved", "plans_overdue"):
+        qs = board_targets(family=family, unit=unit)
+        qs = {
+            "targets": qs,
+            "signed": qs.filter(signed_at__isnull=False),
+            "unsigned": qs.filter(signed_at__isnull=True),
+            "approved": qs.filter(plan__status=Plan.Status.APPROVED),
+            "plans_overdue": qs.filter(overdue_q(now=now)),
+        }[kind]
+        qs = with_plan_state(qs, now=now).select_related("org", "campaign", "plan").order_by("org__path", "pk")
+    elif kind == "events":
+        qs = board_activities(family=family, unit=unit)
+        if venue in VenueType.values:
+            qs = qs.filter(venue_type=venue)
+        qs = qs.select_related("org", "campaign").order_by("-date", "-pk")
+    elif kind in ("reports", "reports_adopted"):
+        qs = board_reports(family=family, unit=unit)
+        if kind == "reports_adopted":
+            qs = qs.filter(status=Report.Status.ADOPTED)
+        qs = qs.select_related("org", "campaign").order_by("-submitted_at", "-pk")
+    else:
+        qs = board_needs(family=family, unit=unit)
+        if kind == "needs_resolved":
+            qs = qs.filter(status=Need.Status.RESOLVED)
+        elif kind == "needs_overdue":
+            qs = qs.filter(Need.overdue_q(timezone.localdate(now)))
+        qs = qs.select_related("org", "activity").order_by("due_date", "pk")
+    if own:
+        qs = qs.filter(org=unit)
+    return qs
+
+
+# ---------------------------------------------------------------------------------------------
+# The landing page: what is due for me, what is overdue below me, unread notices.
+
+DUE_SOON_DAYS = 3
+
+
+def landing(*, user, now=None) -> dict:
+    """``campaigns.selectors.home_summary`` plus needs to handle, deadlines within three days and,
+    for admins and reviewers, what is overdue in the subtree below the viewer's unit."""
+    from jinguo.campaigns.selectors import home_summary
+
+    summary = home_summary(user=user)
+    if user.org is None:
+        return summary
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    my_needs = Need.objects.filter(org=user.org, status__in=Need.OPEN_STATUSES).select_related("activity")
+    summary["my_needs"] = list(my_needs.order_by(F("due_date").asc(nulls_last=True), "pk")[:5])
+    summary["my_needs_count"] = my_needs.count()
+    plans_soon = (
+        CampaignTarget.objects.filter(
+            org=user.org,
+            campaign__status=Campaign.Status.PUBLISHED,
+            campaign__plan_deadline__gte=now,
+            campaign__plan_deadline__lt=now + dt.timedelta(days=DUE_SOON_DAYS),
+        )
+        .filter(Q(plan__isnull=True) | Q(plan__status__in=UNFILED_STATUSES))
+        .select_related("campaign")
+    )
+    needs_soon = my_needs.filter(due_date__gte=today, due_date__lte=soon)
+    due = [
+        {"title": f"报备方案：{t.campaign.title}", "due": t.campaign.plan_deadline, "kind": "plan", "pk": t.pk}
+        for t in plans_soon
+    ] + [
+        {"title": f"办理诉求：{n.description[:30]}", "due": n.due_date, "kind": "need", "pk": n.pk} for n in needs_soon
+    ]
+    summary["due_soon"] = sorted(due, key=lambda d: str(d["due"]))
+    summary["supervises"] = bool(user.is_org_admin or user.is_reviewer)
+    if summary["supervises"]:
+        below = CampaignTarget.objects.filter(user.org.subtree_q("org"), campaign__status=Campaign.Status.PUBLISHED)
+        overdue = (
+            below.exclude(org=user.org)
+            .filter(overdue_q(now=now))
+            .order_by()
+            .values("campaign_id", "campaign__title")
+            .annotate(units=Count("org", distinct=True))
+            .order_by("-units", "campaign_id")
+        )
+        summary["overdue_campaigns"] = list(overdue[:5])
+        summary["overdue_units"] = (
+            below.exclude(org=user.org).filter(overdue_q(now=now)).aggregate(n=Count("org", distinct=True))["n"]
+        )
+        summary["overdue_needs"] = Need.objects.filter(user.org.subtree_q("org")).filter(Need.overdue_q(today)).count()
+    return summary

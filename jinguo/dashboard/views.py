@@ -1,10 +1,13 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from jinguo.campaigns.models import Campaign
+from jinguo.activities.models import Activity
+from jinguo.campaigns.models import Campaign, VenueType
+from jinguo.dashboard import selectors as board_selectors
 from jinguo.dashboard.selectors import (
     NO_PLAN,
     PLAN_FILTER_CHOICES,
@@ -86,3 +89,193 @@ def matrix_export(request: HttpRequest, pk: int) -> HttpResponse:
     )
     filename = f"督导矩阵_{campaign.title}_{timezone.localtime():%Y%m%d%H%M}.xlsx"
     return xlsx_response(filename, [("督导矩阵", EXPORT_HEADER, data)])
+
+
+# ---------------------------------------------------------------------------------------------
+# The live supervision board
+
+
+def _board_params(request: HttpRequest) -> tuple[Campaign | None, Org]:
+    """The campaign and unit of the board, both loaded through the scoped managers (404 outside)."""
+    if request.user.org is None:
+        raise PermissionDenied
+    campaign_pk, unit_pk = _int(request.GET.get("campaign")), _int(request.GET.get("unit"))
+    if campaign_pk:
+        campaign = get_object_or_404(
+            Campaign.objects.exclude(status=Campaign.Status.DRAFT).select_related("issuer"), pk=campaign_pk
+        )
+    else:
+        campaign = board_selectors.default_board_campaign(user=request.user)
+    unit = get_object_or_404(Org.objects, pk=unit_pk) if unit_pk else request.user.org
+    return campaign, unit
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _breadcrumbs(request: HttpRequest, unit: Org) -> list[Org]:
+    """The units from the viewer's own down to ``unit``; never above the viewer's unit."""
+    return list(Org.objects.filter(path__in=unit.ancestor_paths(), depth__gte=request.user.org.depth).order_by("path"))
+
+
+def _chart_data(data: board_selectors.Board) -> dict:
+    venue_labels, format_labels = _labels(VenueType.choices), _labels(Activity.Format.choices)
+    rows = [r for r in data.rows if not r.own or r.events or r.targets]
+    return {
+        "units": [("本级" if r.own else r.org.display_name) for r in rows],
+        "signed_rate": [r.signed_rate for r in rows],
+        "approved_rate": [r.approved_rate for r in rows],
+        "events": [r.events for r in rows],
+        "adopted": [r.reports_adopted for r in rows],
+        "days": [d["date"].isoformat() for d in data.daily],
+        "day_events": [d["events"] for d in data.daily],
+        "day_people": [d["participants"] for d in data.daily],
+        "day_women": [d["women"] for d in data.daily],
+        "venues": [{"name": venue_labels[v], "value": n} for v, n in data.total.venues.items()],
+        "formats": [{"name": format_labels[f], "value": n} for f, n in data.total.formats.items() if n],
+    }
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    campaign, unit = _board_params(request)
+    now = timezone.now()
+    context = {
+        "campaign": campaign,
+        "unit": unit,
+        "as_of": now,
+        "campaigns": board_selectors.board_campaigns(user=request.user)[:50],
+        "breadcrumbs": _breadcrumbs(request, unit),
+        "venue_labels": _labels(VenueType.choices),
+    }
+    if campaign is not None:
+        data = board_selectors.board(user=request.user, campaign=campaign, unit=unit, now=now)
+        for r in [*data.rows, data.total]:
+            r.query = f"campaign={campaign.pk}&unit={(r.org or unit).pk}" + ("&own=1" if r.own else "")
+        context.update({"board": data, "charts": _chart_data(data), "reissues": len(data.family) - 1})
+    return render(request, "dashboard/board.html", context)
+
+
+BOARD_HEADER = [
+    "单位", "下发单位数", "已签收", "签收率（%）", "已备案", "备案率（%）", "活动场次", "参加人数", "其中妇女",
+    *[str(label) for label in VenueType.labels],
+    "报送信息", "采用信息", "所需所盼", "已办结", "逾期方案", "逾期诉求", "逾期合计",
+]  # fmt: skip
+
+
+def _board_line(name: str, r: board_selectors.BoardRow) -> list:
+    return [
+        name, r.targets, r.signed, r.signed_rate, r.approved, r.approved_rate, r.events, r.participants, r.women,
+        *r.venues.values(),
+        r.reports_submitted, r.reports_adopted, r.needs_raised, r.needs_resolved, r.plans_overdue,
+        r.needs_overdue, r.overdue,
+    ]  # fmt: skip
+
+
+@login_required
+def board_export(request: HttpRequest) -> HttpResponse:
+    campaign, unit = _board_params(request)
+    if campaign is None:
+        raise Http404
+    data = board_selectors.board(user=request.user, campaign=campaign, unit=unit)
+    lines = [_board_line(f"{unit.name}（本级）" if r.own else r.org.name, r) for r in data.rows]
+    lines.append(_board_line("合计", data.total))
+    daily = [[d["date"].isoformat(), d["events"], d["participants"], d["women"]] for d in data.daily]
+    format_labels = _labels(Activity.Format.choices)
+    formats = [[format_labels[f], n] for f, n in data.total.formats.items()]
+    filename = f"督导看板_{campaign.title}_{unit.name}_{timezone.localtime():%Y%m%d%H%M}.xlsx"
+    return xlsx_response(
+        filename,
+        [
+            ("各单位指标", BOARD_HEADER, lines),
+            ("按日活动", ["日期", "活动场次", "参加人数", "其中妇女"], daily),
+            ("活动形式", ["活动形式", "活动场次"], formats),
+        ],
+    )
+
+
+RECORDS_PAGE_SIZE = 50
+
+
+def _records(request: HttpRequest):
+    campaign, unit = _board_params(request)
+    kind = request.GET.get("kind", "")
+    if campaign is None or kind not in board_selectors.RECORD_KINDS:
+        raise Http404
+    own = request.GET.get("own") == "1"
+    venue = request.GET.get("venue", "")
+    venue = venue if venue in VenueType.values else ""
+    qs = board_selectors.board_records(user=request.user, campaign=campaign, unit=unit, kind=kind, own=own, venue=venue)
+    return campaign, unit, kind, own, venue, qs
+
+
+@login_required
+def board_records(request: HttpRequest) -> HttpResponse:
+    campaign, unit, kind, own, venue, qs = _records(request)
+    page = Paginator(qs, RECORDS_PAGE_SIZE).get_page(request.GET.get("page"))
+    title = board_selectors.RECORD_KINDS[kind]
+    if venue:
+        title += f"（{VenueType(venue).label}）"
+    context = {
+        "campaign": campaign,
+        "unit": unit,
+        "kind": kind,
+        "own": own,
+        "title": title,
+        "page": page,
+        "group": _record_group(kind),
+        "breadcrumbs": _breadcrumbs(request, unit),
+        "query": request.GET.urlencode(),
+        "as_of": timezone.now(),
+    }
+    return render(request, "dashboard/records.html", context)
+
+
+def _record_group(kind: str) -> str:
+    if kind == "events":
+        return "events"
+    if kind.startswith("reports"):
+        return "reports"
+    if kind.startswith("needs"):
+        return "needs"
+    return "targets"
+
+
+@login_required
+def board_records_export(request: HttpRequest) -> HttpResponse:
+    campaign, unit, kind, own, venue, qs = _records(request)
+    group = _record_group(kind)
+    if group == "events":
+        header = ["日期", "活动名称", "举办单位", "场所类型", "活动形式", "参加人数", "其中妇女"]
+        data = (
+            [a.date.isoformat(), a.title, a.org.name, a.get_venue_type_display(), a.get_format_display(),
+             a.participants_total, a.participants_women]
+            for a in qs.iterator(chunk_size=1000)
+        )  # fmt: skip
+    elif group == "reports":
+        header = ["标题", "报送单位", "类别", "状态", "报送时间"]
+        data = (
+            [r.title, r.org.name, r.get_kind_display(), r.get_status_display(), _fmt(r.submitted_at)]
+            for r in qs.iterator(chunk_size=1000)
+        )
+    elif group == "needs":
+        header = ["诉求内容", "类别", "责任单位", "状态", "办理时限"]
+        data = (
+            [n.description, n.get_category_display(), n.org.name, n.get_status_display(),
+             n.due_date.isoformat() if n.due_date else ""]
+            for n in qs.iterator(chunk_size=1000)
+        )  # fmt: skip
+    else:
+        plan_labels = _labels(PLAN_FILTER_CHOICES)
+        header = ["单位", "通知", "签收时间", "方案状态", "是否逾期"]
+        data = (
+            [t.org.name, t.campaign.title, _fmt(t.signed_at), plan_labels[t.plan_state], "逾期" if t.is_overdue else ""]
+            for t in qs.iterator(chunk_size=1000)
+        )
+    title = board_selectors.RECORD_KINDS[kind]
+    filename = f"{title}_{unit.name}{'（本级）' if own else ''}_{timezone.localtime():%Y%m%d%H%M}.xlsx"
+    return xlsx_response(filename, [(title, header, data)])
