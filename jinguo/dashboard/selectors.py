@@ -455,6 +455,11 @@ def board_records(*, user, campaign: Campaign, unit: Org, kind: str, own: bool =
 # The landing page: what is due for me, what is overdue below me, unread notices.
 
 DUE_SOON_DAYS = 3
+DUE_SOON_SHOWN = 10
+
+
+def _as_date(value) -> dt.date:
+    return timezone.localdate(value) if isinstance(value, dt.datetime) else value
 
 
 def landing(*, user, now=None) -> dict:
@@ -484,11 +489,14 @@ def landing(*, user, now=None) -> dict:
     needs_soon = my_needs.filter(due_date__gte=today, due_date__lte=soon)
     due = [
         {"title": f"报备方案：{t.campaign.title}", "due": t.campaign.plan_deadline, "kind": "plan", "pk": t.pk}
-        for t in plans_soon
+        for t in plans_soon.order_by("campaign__plan_deadline", "pk")[:DUE_SOON_SHOWN]
     ] + [
-        {"title": f"办理诉求：{n.description[:30]}", "due": n.due_date, "kind": "need", "pk": n.pk} for n in needs_soon
+        {"title": f"办理诉求：{n.description[:30]}", "due": n.due_date, "kind": "need", "pk": n.pk}
+        for n in needs_soon.order_by("due_date", "pk")[:DUE_SOON_SHOWN]
     ]
-    summary["due_soon"] = sorted(due, key=lambda d: str(d["due"]))
+    # Plan deadlines are datetimes, need deadlines dates: order them by their local date.
+    summary["due_soon"] = sorted(due, key=lambda d: _as_date(d["due"]))[:DUE_SOON_SHOWN]
+    summary["due_soon_count"] = plans_soon.count() + needs_soon.count()
     summary["supervises"] = bool(user.is_org_admin or user.is_reviewer)
     if summary["supervises"]:
         below = CampaignTarget.objects.filter(user.org.subtree_q("org"), campaign__status=Campaign.Status.PUBLISHED)
