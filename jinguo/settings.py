@@ -91,6 +91,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'jinguo.sqlite3'}"),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        # A persistent connection that died (database restart) is replaced before use, not on error.
+        conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -169,6 +171,9 @@ SMS_BACKEND = env_str("SMS_BACKEND", "jinguo.lib.sms.LogBackend")
 # so the per-address limit is generous; the per-phone one is tight.
 QUIZ_RATE_PER_IP = env_int("QUIZ_RATE_PER_IP", 600)
 QUIZ_RATE_PER_PHONE = env_int("QUIZ_RATE_PER_PHONE", 20)
+
+# Benchmark-only views (bench/quiz): never set in production; off, their URLs do not exist.
+JINGUO_BENCH_VIEWS = env_bool("JINGUO_BENCH_VIEWS", False)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "jinguo@localhost")

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -343,6 +343,26 @@ def _reserve(snap: QuizSnapshot, key: str, today: dt.date, name: str, phone: str
         return cursor.fetchone()
 
 
+def _new_participant(snap: QuizSnapshot, key, today, name, phone, unit_id, user_id, now):
+    """Register the person with their first attempt reserved: (id, 1), or None if already there.
+    A concurrent insert of the same key waits for the first one and then does nothing."""
+    qn = connection.ops.quote_name
+    columns = ["quiz_id", "key", "phone", "name", "unit_id", "user_id", "attempts_count", "day", "day_count"]
+    columns.append("created_at")
+    # Only quoted identifiers are interpolated; every value is a parameter.
+    sql = (
+        f"INSERT INTO {_table(Participant)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({qn('quiz_id')}, {qn('key')}) DO NOTHING RETURNING {qn('id')}"
+    )
+    values = [snap.id, key, phone, name, unit_id, user_id, 1, connection.ops.adapt_datefield_value(today), 1]
+    values.append(connection.ops.adapt_datetimefield_value(now))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    return (row[0], 1) if row else None
+
+
 def start_attempt(
     snap: QuizSnapshot, *, phone: str, name: str, unit_id, user=None, ip: str | None = None, now=None
 ) -> Started:
@@ -361,24 +381,11 @@ def start_attempt(
     today = timezone.localdate(now)
     deadline = min(now + dt.timedelta(minutes=snap.time_limit_minutes), snap.closes_at)
     with transaction.atomic():
-        reserved = _reserve(snap, key, today, name, phone, unit_id, getattr(user, "pk", None))
+        # Most starts are a person's first: one INSERT that does nothing if the person exists
+        # (then the conditional UPDATE), instead of UPDATE, SAVEPOINT, INSERT, RELEASE.
+        reserved = _new_participant(snap, key, today, name, phone, unit_id, getattr(user, "pk", None), now)
         if reserved is None:
-            try:
-                with transaction.atomic():
-                    participant = Participant.all_objects.create(
-                        quiz_id=snap.id,
-                        key=key,
-                        phone=phone,
-                        name=name,
-                        unit_id=unit_id,
-                        user=user,
-                        attempts_count=1,
-                        day=today,
-                        day_count=1,
-                    )
-                reserved = (participant.pk, 1)
-            except IntegrityError:
-                reserved = _reserve(snap, key, today, name, phone, unit_id, getattr(user, "pk", None))
+            reserved = _reserve(snap, key, today, name, phone, unit_id, getattr(user, "pk", None))
         if reserved is not None:
             paper = engine.draw_paper(snap.rules, bank)
             attempt = Attempt.all_objects.create(

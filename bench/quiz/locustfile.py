@@ -1,0 +1,147 @@
+"""Locust users for bench/quiz/run.py (run headless by it; not meant to be started by hand).
+
+Three user classes, one per phase, chosen on the command line:
+- ``Burst``: one virtual participant each: start (the 20-question paper comes in the response),
+  answer at random, submit (the full result with the rank, as the phone asks for it), then stop.
+  Spawned at N/10 per second, so all N start within 10 s.
+- ``Submitter``: hands in attempts started beforehand (tokens from a file), closed loop.
+- ``Inserter``: the benchmark-only one-row insert view, closed loop.
+
+Each phase writes its own figures (exact latencies per endpoint, first start, last completion,
+what was refused and why) to JINGUO_BENCH_OUT when it stops.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import gevent
+from locust import FastHttpUser, constant, events, task
+from locust.exception import StopUser
+
+CONFIG = json.loads(Path(os.environ["JINGUO_BENCH_CONFIG"]).read_text())
+OUT = Path(os.environ["JINGUO_BENCH_OUT"])
+TOTAL = int(os.environ.get("JINGUO_BENCH_USERS", "0"))
+SLUG = CONFIG["slug"]
+UNITS = CONFIG["units"]
+PREFIX = CONFIG["phone_prefix"]  # 3 digits: "1" + prefix + a 7-digit sequence = an 11-digit mobile number
+
+_seq = itertools.count()
+_latency: dict[str, list[float]] = defaultdict(list)
+_errors: Counter = Counter()
+_state = {"first": None, "last": None, "started": 0, "completed": 0, "finished": 0}
+_tokens = iter(json.loads(Path(CONFIG["tokens"]).read_text())) if CONFIG.get("tokens") else iter(())
+_rng = random.Random(8)
+
+
+def _post(client, name: str, url: str, body: dict):
+    t = time.perf_counter()
+    with client.post(url, json=body, name=name, catch_response=True) as response:
+        _latency[name].append((time.perf_counter() - t) * 1000)
+        try:
+            data = response.json() if response.status_code == 200 else None
+        except ValueError:
+            data = None
+        if data is None:
+            _errors[f"{name} {response.status_code} {(response.text or '')[:80]}"] += 1
+            response.failure(f"HTTP {response.status_code}")
+        return data
+
+
+def _answers(paper: list[dict]) -> dict:
+    out = {}
+    for q in paper:
+        letters = "ABCDE"[: len(q["options"])]
+        if q["kind"] == "multi":
+            out[str(q["n"])] = "".join(sorted(_rng.sample(letters, _rng.randint(1, len(letters)))))
+        else:
+            out[str(q["n"])] = _rng.choice(letters)
+    return out
+
+
+def _one_done(environment) -> None:
+    _state["finished"] += 1
+    if TOTAL and _state["finished"] >= TOTAL:
+        gevent.spawn_later(0.2, environment.runner.quit)
+
+
+class Burst(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def take(self) -> None:
+        i = next(_seq)
+        if i >= TOTAL:  # locust replaces a stopped user; the burst has its N already
+            gevent.sleep(600)
+            raise StopUser()
+        now = time.time()
+        _state["first"] = _state["first"] or now
+        start = _post(
+            self.client,
+            "start",
+            f"/quiz/p/{SLUG}/start",
+            {"phone": f"1{PREFIX}{i:07d}", "name": "测试" + str(i % 997), "unit": UNITS[i % len(UNITS)]},
+        )
+        if start is not None and len(start.get("paper", [])) == CONFIG["questions"]:
+            _state["started"] += 1
+            result = _post(
+                self.client,
+                "submit",
+                f"/quiz/p/{SLUG}/attempts/{start['attempt']}/submit",
+                {"token": start["token"], "answers": _answers(start["paper"]), "tab_switches": 0, "events": []},
+            )
+            if result is not None and result.get("rank") and result.get("status") == "submitted":
+                _state["completed"] += 1
+                _state["last"] = time.time()
+            elif result is not None:
+                _errors["submit without a rank"] += 1
+        elif start is not None:
+            _errors["start without the full paper"] += 1
+        _one_done(self.environment)
+        raise StopUser()
+
+
+class Submitter(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def submit(self) -> None:
+        try:
+            attempt_id, token, questions = next(_tokens)
+        except StopIteration:
+            raise StopUser() from None
+        answers = {str(n): _rng.choice("AB") for n in range(questions)}
+        now = time.time()
+        _state["first"] = _state["first"] or now
+        result = _post(
+            self.client,
+            "submit",
+            f"/quiz/p/{SLUG}/attempts/{attempt_id}/submit",
+            {"token": token, "answers": answers, "tab_switches": 0, "events": []},
+        )
+        if result is not None:
+            _state["completed"] += 1
+            _state["last"] = time.time()
+
+
+class Inserter(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def insert(self) -> None:
+        now = time.time()
+        _state["first"] = _state["first"] or now
+        if _post(self.client, "insert", "/bench/insert", {"n": 1}) is not None:
+            _state["completed"] += 1
+            _state["last"] = time.time()
+
+
+@events.quitting.add_listener
+def _write(environment, **kwargs) -> None:
+    OUT.write_text(json.dumps({"state": _state, "errors": dict(_errors), "latency_ms": _latency}))
