@@ -221,7 +221,16 @@ def default_board_campaign(*, user) -> Campaign | None:
     own = visible.filter(
         Q(issuer=user.org) | Q(pk__in=CampaignTarget.objects.filter(org=user.org).values("campaign_id"))
     )
-    return own.first() or visible.first()
+    chosen = own.first() or visible.first()
+    # A re-issue's board is part of its parent's: open the notice it forwards, if the viewer sees it.
+    for _ in range(REISSUE_LEVELS):
+        if chosen is None or chosen.parent_id is None:
+            break
+        parent = visible.filter(pk=chosen.parent_id).first()
+        if parent is None:
+            break
+        chosen = parent
+    return chosen
 
 
 def board_targets(*, family: list[int], unit: Org) -> QuerySet[CampaignTarget]:

@@ -395,3 +395,12 @@ def test_board_query_count_is_the_same_for_one_and_many_children(tree, users, cl
         response = client.get(BOARD, params)
     assert len(response.context["board"].rows) == 32
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+def test_board_defaults_to_the_notice_a_county_reissued(tree, users, client_for, data):
+    Campaign.all_objects.filter(pk=data.reissue.pk).update(published_at=timezone.now() + dt.timedelta(hours=1))
+
+    response = client_for(users.qxg_admin).get(BOARD)
+
+    assert response.context["campaign"] == data.campaign
+    assert response.context["reissues"] == 1

@@ -63,7 +63,7 @@ def test_home_shows_overdue_below_for_admins_without_sibling_data(tree, users, c
     assert dafang.context["supervises"] is True
     assert dafang.context["overdue_units"] == 0  # its township filed; 七星关区's overdue units stay invisible
     assert dafang.context["overdue_needs"] == 0
-    assert "下级单位没有逾期事项" in dafang.content.decode()
+    assert "没有逾期未报方案的下级单位" in dafang.content.decode()
 
     qxg = client_for(users.qxg_admin).get(HOME)
     assert qxg.context["overdue_units"] == 1

@@ -27,16 +27,26 @@
   var grid = function () { return { left: 8, right: 8, top: 36, bottom: 8, containLabel: true }; };
 
   if (data.units.length) {
+    // Many units (or a phone): horizontal bars, one line per unit, the chart grows to fit.
+    var horizontal = data.units.length > 8 || narrow();
+    var unitAxis = { type: "category", data: data.units, axisLabel: { interval: 0, fontSize: 11 } };
+    if (horizontal) {
+      unitAxis.inverse = true;
+      document.getElementById("chart-units").style.height = Math.max(300, 60 + data.units.length * 30) + "px";
+    }
+    var valueAxes = [{ type: "value", name: "%", max: 100 }, { type: "value", name: "场次", splitLine: { show: false } }];
     make("chart-units", {
       tooltip: { trigger: "axis" },
       legend: { top: 0, type: "scroll" },
       grid: grid(),
-      xAxis: { type: "category", data: data.units, axisLabel: { interval: 0, rotate: data.units.length > 4 || narrow() ? 40 : 0, fontSize: 11 } },
-      yAxis: [{ type: "value", name: "%", max: 100 }, { type: "value", name: "场次", splitLine: { show: false } }],
+      xAxis: horizontal ? valueAxes : unitAxis,
+      yAxis: horizontal ? unitAxis : valueAxes,
       series: [
         { name: "签收率", type: "bar", data: data.signed_rate },
         { name: "备案率", type: "bar", data: data.approved_rate },
-        { name: "活动场次", type: "bar", yAxisIndex: 1, data: data.events }
+        horizontal
+          ? { name: "活动场次", type: "bar", xAxisIndex: 1, data: data.events }
+          : { name: "活动场次", type: "bar", yAxisIndex: 1, data: data.events }
       ]
     });
   } else { empty("chart-units", "暂无下级单位"); }
