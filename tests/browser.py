@@ -1,4 +1,8 @@
-"""Browser tests: Playwright driving Debian's Chromium against the live test server."""
+"""Browser tests: Playwright driving Debian's Chromium against the live test server.
+
+The fixtures are registered once, in tests/conftest.py: a second registration in another
+conftest would start a second Playwright in the same thread, which Playwright refuses.
+"""
 
 from __future__ import annotations
 

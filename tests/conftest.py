@@ -9,6 +9,7 @@ from django.test import Client
 
 from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import Org
+from tests.browser import browser, new_page  # noqa: F401 - registers the browser fixtures for every test module
 from tests.factories import UserFactory, make_org
 
 

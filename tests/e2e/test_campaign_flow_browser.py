@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from jinguo.campaigns.models import Plan, PlanVersion
-from tests.e2e.conftest import PHONE, sign_in
+from tests.browser import PHONE, sign_in
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -96,7 +96,7 @@ def test_publish_sign_file_return_resubmit_approve_shows_in_matrix(tree, users, 
     # The supervision matrix shows 七星关区 filed and 大方县 not.
     admin.goto("/campaigns/issued/")
     admin.get_by_text("关于开展2023年“三八”国际妇女节系列活动方案的通知").first.click()
-    admin.get_by_role("link", name="督导").first.click()
+    admin.get_by_role("link", name="督导矩阵", exact=True).click()
     qxg_row = admin.get_by_test_id(f"row-{tree.qxg.pk}")
     assert "已签收" in qxg_row.inner_text()
     assert "已备案" in qxg_row.inner_text()

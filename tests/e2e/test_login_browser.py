@@ -1,6 +1,6 @@
 import pytest
 
-from tests.e2e.conftest import PHONE, sign_in
+from tests.browser import PHONE, sign_in
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

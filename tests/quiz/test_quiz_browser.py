@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jinguo.quiz.models import Attempt, Participant
-from tests.e2e.conftest import PHONE, browser, new_page  # noqa: F401 the browser fixtures
+from tests.browser import PHONE
 from tests.quiz.conftest import make_bank, make_quiz
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

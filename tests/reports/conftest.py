@@ -11,7 +11,6 @@ from jinguo.activities.models import Activity
 from jinguo.campaigns.models import VenueType
 from jinguo.reports import services
 from jinguo.reports.models import Report
-from tests.e2e.conftest import browser, new_page  # noqa: F401 - the browser fixtures, for test_report_flow_browser
 from tests.factories import UserFactory, make_campaign
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

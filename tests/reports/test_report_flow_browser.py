@@ -3,7 +3,7 @@
 import pytest
 
 from jinguo.reports.models import Report, ReportAdoption
-from tests.e2e.conftest import PHONE, sign_in
+from tests.browser import PHONE, sign_in
 from tests.factories import PASSWORD, make_campaign
 from tests.reports.conftest import make_activity
 
