@@ -11,7 +11,7 @@ from PIL import Image
 from jinguo.activities.models import Activity, ActivityPhoto
 from jinguo.campaigns.models import CampaignTarget, Plan
 from jinguo.reports.models import Report
-from tests.e2e.conftest import PHONE, sign_in
+from tests.browser import PHONE, sign_in
 from tests.factories import PASSWORD, make_campaign, make_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
