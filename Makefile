@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo install test lint format serve bench clean-demo
+.PHONY: demo install test lint format serve bench bench-quiz clean-demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -44,3 +44,7 @@ bench: install
 
 clean-demo:
 	rm -f var/jinguo.sqlite3 var/jinguo.sqlite3-wal var/jinguo.sqlite3-shm
+
+# The quiz's load test, rank lookup and per-unit table (about 10 minutes; not part of `make test`).
+bench-quiz: install
+	$(BIN)/python bench/quiz/run.py
