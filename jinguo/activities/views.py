@@ -1,11 +1,5 @@
 from __future__ import annotations
 
-import re
-import secrets
-import time
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -33,14 +27,13 @@ from jinguo.activities.services import ActivityError
 from jinguo.audit.selectors import history_of
 from jinguo.campaigns.models import Campaign, PlannedEvent, VenueType
 from jinguo.lib.excel import TableReadError, read_table, xlsx_response
+from jinguo.lib.uploads import KeptUploads
 from jinguo.orgs.models import Org
 
 PAGE_SIZE = 20
 EXPORT_LIMIT = 20000
 PREVIEW_LIMIT = 500
-SESSION_IMPORTS = "activities_imports"
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-UPLOAD_MAX_AGE = 24 * 60 * 60
+KEPT_UPLOADS = KeptUploads("activities")
 
 
 def _viewer_org(request: HttpRequest) -> Org:
@@ -376,24 +369,6 @@ def import_template(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _upload_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _import_file(request: HttpRequest, token: str) -> tuple[Path, str]:
-    """The upload kept for this user's session; the token alone opens nothing."""
-    uploads = request.session.get(SESSION_IMPORTS, {})
-    if not TOKEN_RE.match(token) or token not in uploads:
-        raise Http404
-    filename = uploads[token]
-    path = _upload_dir() / f"activities-{token}{Path(filename).suffix.lower()}"
-    if not path.is_file():
-        raise Http404
-    return path, filename
-
-
 def _require_import_perm(request: HttpRequest) -> None:
     if not can(request.user, ACTIVITY_WRITE, at=_viewer_org(request)):
         raise PermissionDenied
@@ -411,16 +386,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         except TableReadError as exc:
             form.add_error("file", str(exc))
         else:
-            folder = _upload_dir()
-            cutoff = time.time() - UPLOAD_MAX_AGE
-            for old in folder.glob("activities-*"):
-                if old.stat().st_mtime < cutoff:
-                    old.unlink(missing_ok=True)
-            token = secrets.token_urlsafe(24)
-            (folder / f"activities-{token}{Path(upload.name).suffix.lower()}").write_bytes(data)
-            uploads = request.session.get(SESSION_IMPORTS, {})
-            uploads[token] = upload.name
-            request.session[SESSION_IMPORTS] = uploads
+            token = KEPT_UPLOADS.keep(request, filename=upload.name, data=data)
             return redirect("activities:import_preview", token=token)
     return render(request, "activities/import_upload.html", {"form": form})
 
@@ -429,7 +395,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     """GET: the dry run of the kept upload. POST: import it for real, re-read from the kept file."""
     _require_import_perm(request)
-    path, filename = _import_file(request, token)
+    path, filename = KEPT_UPLOADS.get(request, token)
     try:
         rows = read_table(path.read_bytes(), filename)
     except TableReadError as exc:
@@ -438,10 +404,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     confirm = request.method == "POST"
     result = importing.import_activities(rows, by=request.user, dry_run=not confirm)
     if confirm and result.written:
-        path.unlink(missing_ok=True)
-        uploads = request.session.get(SESSION_IMPORTS, {})
-        uploads.pop(token, None)
-        request.session[SESSION_IMPORTS] = uploads
+        KEPT_UPLOADS.discard(request, token)
         messages.success(request, f"已导入 {len(result.rows)} 条台账。")
         return redirect("activities:list")
     context = {

@@ -1,16 +1,10 @@
 from __future__ import annotations
 
-import re
-import secrets
-import time
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -18,6 +12,7 @@ from jinguo.accounts.models import User
 from jinguo.accounts.rules import has_perm
 from jinguo.audit.selectors import history_of
 from jinguo.lib.excel import TableReadError, read_table, xlsx_response
+from jinguo.lib.uploads import KeptUploads
 from jinguo.orgs import selectors, services
 from jinguo.orgs.forms import ImportForm, OrgForm
 from jinguo.orgs.importing import import_orgs
@@ -27,9 +22,7 @@ WRITE = "orgs.units:write"
 SEARCH_PAGE = 30
 CHILD_PAGE = 100
 PREVIEW_LIMIT = 500
-SESSION_IMPORTS = "orgs_imports"
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-UPLOAD_MAX_AGE = 24 * 60 * 60
+KEPT_UPLOADS = KeptUploads("orgs")
 
 
 def _viewer_org(request: HttpRequest) -> Org:
@@ -257,31 +250,6 @@ def import_template(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _upload_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _sweep_uploads(folder: Path) -> None:
-    cutoff = time.time() - UPLOAD_MAX_AGE
-    for old in folder.glob("orgs-*"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-
-
-def _import_file(request: HttpRequest, token: str) -> tuple[Path, str]:
-    """The upload kept for this user's session; the token alone opens nothing."""
-    uploads = request.session.get(SESSION_IMPORTS, {})
-    if not TOKEN_RE.match(token) or token not in uploads:
-        raise Http404
-    filename = uploads[token]
-    path = _upload_dir() / f"orgs-{token}{Path(filename).suffix.lower()}"
-    if not path.is_file():
-        raise Http404
-    return path, filename
-
-
 def _require_import_perm(request: HttpRequest) -> None:
     if not has_perm(request.user, WRITE, at=request.user.org):
         raise PermissionDenied
@@ -299,13 +267,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         except TableReadError as exc:
             form.add_error("file", str(exc))
         else:
-            folder = _upload_dir()
-            _sweep_uploads(folder)
-            token = secrets.token_urlsafe(24)
-            (folder / f"orgs-{token}{Path(upload.name).suffix.lower()}").write_bytes(data)
-            uploads = request.session.get(SESSION_IMPORTS, {})
-            uploads[token] = upload.name
-            request.session[SESSION_IMPORTS] = uploads
+            token = KEPT_UPLOADS.keep(request, filename=upload.name, data=data)
             return redirect("orgs:import_preview", token=token)
     return render(request, "orgs/import_upload.html", {"form": form})
 
@@ -314,7 +276,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     """GET: the dry run of the kept upload. POST: import it for real, re-read from the kept file."""
     _require_import_perm(request)
-    path, filename = _import_file(request, token)
+    path, filename = KEPT_UPLOADS.get(request, token)
     try:
         rows = read_table(path.read_bytes(), filename)
     except TableReadError as exc:
@@ -323,10 +285,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     confirm = request.method == "POST"
     result = import_orgs(rows, dry_run=not confirm, by=request.user, root=request.user.org)
     if confirm and result.written:
-        path.unlink(missing_ok=True)
-        uploads = request.session.get(SESSION_IMPORTS, {})
-        uploads.pop(token, None)
-        request.session[SESSION_IMPORTS] = uploads
+        KEPT_UPLOADS.discard(request, token)
         return render(request, "orgs/import_done.html", {"result": result, "filename": filename})
     context = {
         "result": result,

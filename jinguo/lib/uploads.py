@@ -1,0 +1,67 @@
+"""Uploads kept between an import's preview (dry run) and its confirmation.
+
+The file is written once under ``VAR_DIR/uploads`` with a random token; the token is remembered in
+the uploader's session, so the token alone opens nothing, and the confirmation re-reads the very
+file that was previewed (never content sent back in hidden form fields). Files older than a day
+are swept on the next upload.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.http import Http404, HttpRequest
+
+MAX_AGE_SECONDS = 24 * 60 * 60
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+class KeptUploads:
+    """The kept uploads of one kind of import (``orgs``, ``activities`` …)."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.session_key = f"{kind}_imports"
+
+    def _folder(self) -> Path:
+        folder = Path(settings.VAR_DIR) / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def _path(self, token: str, filename: str) -> Path:
+        return self._folder() / f"{self.kind}-{token}{Path(filename).suffix.lower()}"
+
+    def keep(self, request: HttpRequest, *, filename: str, data: bytes) -> str:
+        """Write the upload, remember it in the session, return its token."""
+        cutoff = time.time() - MAX_AGE_SECONDS
+        for old in self._folder().glob(f"{self.kind}-*"):
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
+        token = secrets.token_urlsafe(24)
+        self._path(token, filename).write_bytes(data)
+        uploads = request.session.get(self.session_key, {})
+        uploads[token] = filename
+        request.session[self.session_key] = uploads
+        return token
+
+    def get(self, request: HttpRequest, token: str) -> tuple[Path, str]:
+        """The kept file and its original name; 404 unless this session kept it."""
+        uploads = request.session.get(self.session_key, {})
+        if not TOKEN_RE.match(token) or token not in uploads:
+            raise Http404
+        filename = uploads[token]
+        path = self._path(token, filename)
+        if not path.is_file():
+            raise Http404
+        return path, filename
+
+    def discard(self, request: HttpRequest, token: str) -> None:
+        uploads = request.session.get(self.session_key, {})
+        filename = uploads.pop(token, None)
+        request.session[self.session_key] = uploads
+        if filename is not None:
+            self._path(token, filename).unlink(missing_ok=True)
