@@ -29,8 +29,6 @@ online_reach, account, minutes, campaign, line.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import warnings
 from collections.abc import Iterable
 from pathlib import PurePath
 
@@ -39,20 +37,15 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from jinguo.accounts.models import User
 from jinguo.activities.models import LAW_FIELDS, Activity, ActivityPhoto, Attendee, Need, NeedNote
 from jinguo.activities.rules import ACTIVITY_WRITE, NEED_WRITE, can
 from jinguo.audit.services import log_action
 from jinguo.campaigns.models import ActivityLine, Campaign, CampaignTarget, Plan, PlannedEvent, VenueType
+from jinguo.lib import images
 from jinguo.lib.phones import validate_phone
 from jinguo.orgs.models import Org
-
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
-PHOTO_MAX_PIXELS = 60_000_000
-THUMBNAIL_SIZE = 400
-PHOTO_TYPES_LABEL = "JPG、PNG、WebP"
 
 # Words in a line's title that tell the likely format of an event recorded from the plan.
 FORMAT_HINTS = [
@@ -246,64 +239,11 @@ def record_from_planned_event(event: PlannedEvent, *, by: User) -> Activity:
 
 def check_photo(upload: UploadedFile) -> str:
     """Raise ``ActivityError`` unless the upload is a JPEG, PNG or WebP (by its first bytes) of at
-    most ``PHOTO_MAX_BYTES``. Returns the Pillow format name."""
-    name = PurePath(upload.name or "").name
-    if not upload.size:
-        raise ActivityError(f"“{name}”是空文件")
-    if upload.size > PHOTO_MAX_BYTES:
-        raise ActivityError(f"“{name}”超过大小上限（最大 {PHOTO_MAX_BYTES // 1024 // 1024} MB）")
-    upload.seek(0)
-    head = upload.read(12)
-    upload.seek(0)
-    if head.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WEBP"
-    raise ActivityError(f"“{name}”不是照片文件，只能上传 {PHOTO_TYPES_LABEL} 格式的照片")
-
-
-def _clean_image(data: bytes, fmt: str, name: str) -> tuple[bytes, bytes, int, int]:
-    """Re-encode the photo without any metadata (EXIF, GPS, XMP, comments), turned upright, and
-    make a JPEG thumbnail. Returns (image bytes, thumbnail bytes, width, height)."""
+    most ``images.PHOTO_MAX_BYTES``. Returns the Pillow format name."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            source = Image.open(io.BytesIO(data))
-            if source.format != fmt:
-                raise ActivityError(f"“{name}”的内容与格式不符，文件可能已损坏")
-            if source.width * source.height > PHOTO_MAX_PIXELS:
-                raise ActivityError(f"“{name}”的分辨率过大")
-            source.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombWarning) as exc:
-        raise ActivityError(f"“{name}”无法识别为图片，文件可能已损坏") from exc
-    upright = ImageOps.exif_transpose(source)
-    # Copy the pixels into a fresh image: nothing of the source's info (EXIF, XMP, text) comes along.
-    if upright.mode not in ("RGB", "RGBA", "L", "LA"):
-        upright = upright.convert("RGBA" if "transparency" in source.info or upright.mode == "P" else "RGB")
-    if fmt == "JPEG" and upright.mode not in ("RGB", "L"):
-        upright = upright.convert("RGB")
-    clean = Image.new(upright.mode, upright.size)
-    clean.paste(upright)
-    out = io.BytesIO()
-    if fmt == "JPEG":
-        clean.save(out, "JPEG", quality=90, optimize=True)
-    elif fmt == "PNG":
-        clean.save(out, "PNG", optimize=True)
-    else:
-        clean.save(out, "WEBP", quality=90)
-    thumb = clean.copy()
-    thumb.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
-    if thumb.mode in ("RGBA", "LA"):
-        background = Image.new("RGB", thumb.size, (255, 255, 255))
-        background.paste(thumb, mask=thumb.getchannel("A"))
-        thumb = background
-    elif thumb.mode != "RGB":
-        thumb = thumb.convert("RGB")
-    thumb_out = io.BytesIO()
-    thumb.save(thumb_out, "JPEG", quality=82)
-    return out.getvalue(), thumb_out.getvalue(), clean.width, clean.height
+        return images.check_photo(upload)
+    except images.PhotoError as exc:
+        raise ActivityError(str(exc)) from exc
 
 
 def add_photo(activity: Activity, *, by: User, upload: UploadedFile) -> ActivityPhoto:
@@ -311,16 +251,21 @@ def add_photo(activity: Activity, *, by: User, upload: UploadedFile) -> Activity
     400 px JPEG thumbnail, under random names outside any public URL (served by a scoped view).
     Audit: ``activities.photo.added``."""
     _require(by, ACTIVITY_WRITE, activity.org)
-    fmt = check_photo(upload)
     name = PurePath(upload.name or "photo").name[:200]
-    upload.seek(0)
-    image_bytes, thumb_bytes, width, height = _clean_image(upload.read(), fmt, name)
-    ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[fmt]
+    try:
+        clean = images.read_clean_photo(upload)
+    except images.PhotoError as exc:
+        raise ActivityError(str(exc)) from exc
     photo = ActivityPhoto(
-        activity=activity, original_name=name, size=len(image_bytes), width=width, height=height, uploaded_by=by
+        activity=activity,
+        original_name=name,
+        size=len(clean.image),
+        width=clean.width,
+        height=clean.height,
+        uploaded_by=by,
     )
-    photo.image.save(f"photo.{ext}", ContentFile(image_bytes), save=False)
-    photo.thumbnail.save("thumb.jpg", ContentFile(thumb_bytes), save=False)
+    photo.image.save(f"photo.{clean.extension}", ContentFile(clean.image), save=False)
+    photo.thumbnail.save("thumb.jpg", ContentFile(clean.thumbnail), save=False)
     try:
         with transaction.atomic():
             photo.save()

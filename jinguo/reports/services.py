@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
@@ -37,6 +38,7 @@ from jinguo.accounts.rules import has_perm, has_perm_here, permissions_of
 from jinguo.activities.models import Activity
 from jinguo.audit.services import log_action
 from jinguo.campaigns.models import Campaign, CampaignTarget
+from jinguo.lib import images
 from jinguo.notifications.models import Notification
 from jinguo.notifications.services import notify_users
 from jinguo.orgs.models import Org
@@ -45,10 +47,7 @@ from jinguo.reports.models import Report, ReportAdoption, ReportPhoto, ReportRev
 WRITE = "reports.reports:write"
 REVIEW = "reports.reports:review"
 
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_COUNT = 9
-PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
-PHOTO_MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
 
 
 class ReportError(ValueError):
@@ -159,22 +158,12 @@ def save_report(
 
 
 def check_photo(upload: UploadedFile) -> str:
-    """Return the content type of an acceptable photo (JPEG or PNG, by extension AND magic bytes,
-    at most 10 MB); raise ``ReportError`` otherwise."""
-    name = PurePath(upload.name or "").name
-    content_type = PHOTO_TYPES.get(PurePath(name).suffix.lower())
-    if content_type is None:
-        raise ReportError(f"“{name}”不是图片，只能上传 JPG 或 PNG 图片")
-    if not upload.size:
-        raise ReportError(f"“{name}”是空文件")
-    if upload.size > PHOTO_MAX_BYTES:
-        raise ReportError(f"“{name}”超过大小上限（最大 {PHOTO_MAX_BYTES // 1024 // 1024} MB）")
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(PHOTO_MAGIC[content_type]):
-        raise ReportError(f"“{name}”的内容与扩展名不符，图片可能已损坏或被改名")
-    return content_type
+    """Return the content type of an acceptable photo (JPEG, PNG or WebP by its first bytes, at
+    most 10 MB); raise ``ReportError`` otherwise."""
+    try:
+        return images.CONTENT_TYPES[images.check_photo(upload)]
+    except images.PhotoError as exc:
+        raise ReportError(str(exc)) from exc
 
 
 def add_report_photo(report: Report, *, by: User, upload: UploadedFile) -> ReportPhoto:
@@ -183,16 +172,22 @@ def add_report_photo(report: Report, *, by: User, upload: UploadedFile) -> Repor
     _require_writer(by, report)
     if not report.is_editable:
         raise ReportError(f"信息{report.get_status_display()}，不能再添加图片")
-    content_type = check_photo(upload)
     if ReportPhoto.all_objects.filter(report=report).count() >= PHOTO_MAX_COUNT:
         raise ReportError(f"每条信息最多 {PHOTO_MAX_COUNT} 张图片")
-    original = PurePath(upload.name).name[:200]
-    ext = ".png" if content_type == "image/png" else ".jpg"
+    original = PurePath(upload.name or "photo").name[:200]
+    try:
+        clean = images.read_clean_photo(upload)  # re-encoded: no EXIF, no GPS location
+    except images.PhotoError as exc:
+        raise ReportError(str(exc)) from exc
     with transaction.atomic():
         photo = ReportPhoto(
-            report=report, original_name=original, content_type=content_type, size=upload.size, uploaded_by=by
+            report=report,
+            original_name=original,
+            content_type=clean.content_type,
+            size=len(clean.image),
+            uploaded_by=by,
         )
-        photo.file.save(f"{uuid.uuid4().hex}{ext}", upload, save=False)
+        photo.file.save(f"{uuid.uuid4().hex}.{clean.extension}", ContentFile(clean.image), save=False)
         photo.save()
         log_action(report, "reports.photo.added", by=by, org=report.org, data={"photo": photo.pk, "name": original})
     return photo

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from jinguo.activities.models import Activity
 from jinguo.campaigns.models import VenueType
@@ -13,8 +15,15 @@ from jinguo.reports import services
 from jinguo.reports.models import Report
 from tests.factories import UserFactory, make_campaign
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+def _image_bytes(fmt: str) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (179, 32, 42)).save(buf, fmt)
+    return buf.getvalue()
+
+
+PNG = _image_bytes("PNG")
+JPEG = _image_bytes("JPEG")
 
 
 def png(name: str = "现场.png", data: bytes = PNG) -> SimpleUploadedFile:

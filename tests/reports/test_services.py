@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import PermissionDenied
+from PIL import Image
 
 from jinguo.audit.models import AuditEntry
 from jinguo.notifications.models import Notification
@@ -268,14 +269,15 @@ def test_add_report_photo_accepts_jpeg_and_png(users, media):
         ("合影.jpg", "image/jpeg"),
         ("现场.png", "image/png"),
     ]
-    assert first.file.read() == JPEG
+    with Image.open(first.file.path) as stored:  # re-encoded from its pixels, so not the same bytes
+        assert (stored.format, stored.size) == ("JPEG", (40, 30))
     assert second.file.name.endswith(".png") and "现场" not in second.file.name
 
 
 def test_check_photo_refuses_other_types_renamed_files_and_big_ones(settings):
-    with pytest.raises(ReportError, match="不是图片"):
+    with pytest.raises(ReportError, match="不是照片文件"):
         services.check_photo(png(name="方案.pdf"))
-    with pytest.raises(ReportError, match="内容与扩展名不符"):
+    with pytest.raises(ReportError, match="不是照片文件"):
         services.check_photo(png(name="伪装.png", data=b"%PDF-1.7 not an image"))
     with pytest.raises(ReportError, match="内容与扩展名不符"):
         services.check_photo(jpeg(name="伪装.jpg", data=PNG))
@@ -307,3 +309,16 @@ def test_remove_report_photo_deletes_the_file(users, media):
     assert ReportPhoto.all_objects.count() == 0
     assert not path.exists()
     assert _actions(report)[-2:] == ["reports.photo.added", "reports.photo.removed"]
+
+
+def test_add_report_photo_strips_gps_exif(tree, users, media):
+    from PIL import Image
+
+    from tests.activities.conftest import image_upload
+
+    report = draft(users.qxg_liaison)
+    photo = services.add_report_photo(report, by=users.qxg_liaison, upload=image_upload("JPEG", name="现场.jpg"))
+    with Image.open(photo.file.path) as stored:
+        exif = stored.getexif()
+        assert (dict(exif), exif.get_ifd(0x8825)) == ({}, {})
+    assert (photo.content_type, photo.original_name) == ("image/jpeg", "现场.jpg")

@@ -28,7 +28,7 @@ def qxg_with_photo(users, campaign, media):
 
 def test_dafang_gets_404_on_qxg_report_and_photo(qxg_with_photo, qxg_report, users, client_for):
     draft_report, photo = qxg_with_photo
-    assert photo.file.read() == PNG  # the data that could leak is really there
+    assert photo.file.read()[:8] == PNG[:8]  # the data that could leak is really there
     for user in (users.dafang_liaison, users.dafang_admin):
         client = client_for(user)
         for report in (draft_report, qxg_report):
@@ -138,7 +138,7 @@ def test_create_report_with_bad_input_keeps_what_was_typed(users, client_for, me
     html = response.content.decode()
     assert response.status_code == 200
     assert "请填写标题" in html
-    assert "“假图片.png”的内容与扩展名不符，图片可能已损坏或被改名（请重新选择图片）" in html
+    assert "“假图片.png”不是照片文件，只能上传 JPG、PNG、WebP 格式的照片（请重新选择图片）" in html
     assert "我写了很长的正文" in html
     assert Report.all_objects.count() == 0
 
@@ -159,7 +159,7 @@ def test_photo_is_served_inline_with_its_type(users, qxg_with_photo, client_for)
         response = client_for(user).get(f"/reports/photos/{photo.pk}/")
         assert response.status_code == 200
         assert response["Content-Type"] == "image/png"
-        assert b"".join(response.streaming_content) == PNG
+        assert b"".join(response.streaming_content) == photo.file.open("rb").read()
 
 
 def test_unit_list_filters_and_empty_state(users, client_for):
