@@ -7,7 +7,8 @@ API (all answers JSON; errors are {"error": "<Chinese message>", "code": "<code>
   POST /quiz/p/<slug>/code      {"phone"}                              SMS code (if the quiz asks)
   POST /quiz/p/<slug>/start     {"phone","name","unit","code"?}        -> attempt, token, paper, deadline
   POST /quiz/p/<slug>/attempts/<id>/answers  {"token","answers","tab_switches","events"}
-  POST /quiz/p/<slug>/attempts/<id>/submit   {"token","answers","tab_switches","events"}
+  POST /quiz/p/<slug>/attempts/<id>/submit   {"token","answers","tab_switches","events","full"?}
+       -> attempt, status, score, rank, time_used (lean); "full": true -> the result below
   GET  /quiz/p/<slug>/attempts/<id>/result   header X-Attempt-Token (or ?token=)
 """
 
@@ -233,7 +234,7 @@ def save(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict:
     return {"saved": saved, "server_now": _iso(timezone.now())}
 
 
-def _result_payload(snap: QuizSnapshot, *, attempt_id: int, participant_id: int, outcome=None) -> dict:
+def _result_payload(snap: QuizSnapshot, *, attempt_id: int, participant_id: int) -> dict:
     """Score, time, rank and the reviewed paper: only ever for a closed attempt."""
     attempt = Attempt.all_objects.select_related("participant").get(pk=attempt_id, participant_id=participant_id)
     if attempt.status == Attempt.Status.OPEN:
@@ -265,20 +266,43 @@ def _result_payload(snap: QuizSnapshot, *, attempt_id: int, participant_id: int,
     }
 
 
+def _best_rank(snap: QuizSnapshot, outcome: services.Outcome) -> int | None:
+    """The participant's rank (of their best attempt), from the best the submit saw: one query."""
+    best = outcome.best
+    if best is None:  # a repeated submit: the attempt was closed before
+        best = (
+            Participant.all_objects.filter(pk=outcome.participant_id)
+            .values_list("best_score", "best_time_ms", "best_submitted_at")
+            .get()
+        )
+    if best[0] is None:
+        return None
+    return selectors.rank_of(quiz_id=snap.id, score=best[0], time_ms=best[1], submitted_at=best[2])
+
+
 @api
 @require_POST
 def submit(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict:
+    """Hand in; the answer is lean (score, rank, time): the phone asks the result endpoint for the
+    reviewed paper with the explanations afterwards. ``"full": true`` returns that at once."""
     snap = _snapshot(slug)
     token = _token(request, body, attempt_id)
     outcome = services.submit_attempt(
         snap, token, answers=body.get("answers"), tab_switches=body.get("tab_switches"), events=body.get("events")
     )
-    if body.get("full") is False:
-        rank = selectors.rank_of(
-            quiz_id=snap.id, score=outcome.score, time_ms=outcome.time_used_ms, submitted_at=outcome.submitted_at
-        )
-        return {"attempt": outcome.attempt_id, "status": outcome.status, "score": outcome.score, "rank": rank}
-    return _result_payload(snap, attempt_id=token.attempt_id, participant_id=token.participant_id)
+    if body.get("full") is True:
+        return _result_payload(snap, attempt_id=token.attempt_id, participant_id=token.participant_id)
+    return {
+        "attempt": outcome.attempt_id,
+        "status": outcome.status,
+        "score": outcome.score,
+        "max_score": outcome.max_score,
+        "correct": outcome.correct,
+        "rank": _best_rank(snap, outcome),
+        "time_used_ms": outcome.time_used_ms,
+        "time_used": selectors.format_ms(outcome.time_used_ms),
+        "submitted_at": _iso(outcome.submitted_at),
+    }
 
 
 @api

@@ -9,6 +9,7 @@ next attempt number on the participant row, and a unique (participant, number) b
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -363,6 +364,56 @@ def _new_participant(snap: QuizSnapshot, key, today, name, phone, unit_id, user_
     return (row[0], 1) if row else None
 
 
+def _first_attempt_pg(snap, key, today, name, phone, unit_id, user_id, now, deadline, paper, ip) -> Attempt | None:
+    """A person's first attempt on PostgreSQL in ONE statement (autocommit, so no BEGIN/COMMIT):
+    register the participant with attempt 1 reserved and open the attempt, or do nothing if the
+    person is registered already (then the general path below reserves the next number)."""
+    qn = connection.ops.quote_name
+    p_cols = [
+        "quiz_id",
+        "key",
+        "phone",
+        "name",
+        "unit_id",
+        "user_id",
+        "attempts_count",
+        "day",
+        "day_count",
+        "created_at",
+    ]
+    a_cols = ["quiz_id", "participant_id", "unit_id", "number", "status", "started_at", "deadline", "paper"]
+    a_cols += ["answers", "tab_switches", "events", "ip"]
+    # Only quoted identifiers are interpolated; every value is a parameter.
+    sql = (
+        f"WITH p AS (INSERT INTO {_table(Participant)} ({', '.join(qn(c) for c in p_cols)}) "  # noqa: S608
+        f"VALUES (%s, %s, %s, %s, %s, %s, 1, %s, 1, %s) "
+        f"ON CONFLICT ({qn('quiz_id')}, {qn('key')}) DO NOTHING RETURNING {qn('id')}) "
+        f"INSERT INTO {_table(Attempt)} ({', '.join(qn(c) for c in a_cols)}) "
+        f"SELECT %s, p.{qn('id')}, %s, 1, %s, %s, %s, %s::jsonb, '{{}}'::jsonb, 0, '[]'::jsonb, %s FROM p "
+        f"RETURNING {qn('id')}, {qn('participant_id')}"
+    )
+    params = [snap.id, key, phone, name, unit_id, user_id, today, now]
+    params += [snap.id, unit_id, Attempt.Status.OPEN, now, deadline, json.dumps(paper), ip]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Attempt(
+        pk=row[0],
+        quiz_id=snap.id,
+        participant_id=row[1],
+        unit_id=unit_id,
+        number=1,
+        status=Attempt.Status.OPEN,
+        started_at=now,
+        deadline=deadline,
+        paper=paper,
+        answers={},
+        ip=ip,
+    )
+
+
 def start_attempt(
     snap: QuizSnapshot, *, phone: str, name: str, unit_id, user=None, ip: str | None = None, now=None
 ) -> Started:
@@ -380,6 +431,13 @@ def start_attempt(
     bank = engine.bank_for(snap)
     today = timezone.localdate(now)
     deadline = min(now + dt.timedelta(minutes=snap.time_limit_minutes), snap.closes_at)
+    if connection.vendor == "postgresql":
+        paper = engine.draw_paper(snap.rules, bank)
+        attempt = _first_attempt_pg(
+            snap, key, today, name, phone, unit_id, getattr(user, "pk", None), now, deadline, paper, ip
+        )
+        if attempt is not None:
+            return Started(attempt=attempt, token=sign_token(attempt), paper=engine.public_paper(paper, bank))
     with transaction.atomic():
         # Most starts are a person's first: one INSERT that does nothing if the person exists
         # (then the conditional UPDATE), instead of UPDATE, SAVEPOINT, INSERT, RELEASE.
@@ -459,6 +517,8 @@ class Outcome:
     correct: int
     time_used_ms: int
     submitted_at: dt.datetime
+    # The participant's best after this attempt (what the rank is of); None: not known here.
+    best: tuple[int, int, dt.datetime] | None = None
 
 
 def _finish(
@@ -481,6 +541,18 @@ def _finish(
     result = engine.grade(paper, answers, bank, points)
     finished_at = min(at, deadline)
     time_used = max(0, int((finished_at - started_at).total_seconds() * 1000))
+    if connection.vendor == "postgresql":
+        return _finish_pg(
+            attempt_id,
+            participant_id,
+            quiz_id,
+            answers,
+            at=finished_at,
+            time_used=time_used,
+            status=status,
+            result=result,
+            update=update,
+        )
     with transaction.atomic():
         done = Attempt.all_objects.filter(pk=attempt_id, status=Attempt.Status.OPEN).update(
             status=status,
@@ -495,13 +567,15 @@ def _finish(
             return None
         # The participant row is locked first (after the attempt), then the buckets in key order:
         # every submit takes its locks in the same order, so concurrent submits cannot deadlock.
-        old_score, old_time = (
+        old_score, old_time, old_at = (
             Participant.all_objects.select_for_update()
             .filter(pk=participant_id)
-            .values_list("best_score", "best_time_ms")
+            .values_list("best_score", "best_time_ms", "best_submitted_at")
             .get()
         )
+        best = (old_score, old_time, old_at)
         if old_score is None or old_score < result.score or (old_score == result.score and old_time > time_used):
+            best = (result.score, time_used, finished_at)
             Participant.all_objects.filter(pk=participant_id).update(
                 best_attempt_id=attempt_id,
                 best_score=result.score,
@@ -512,7 +586,54 @@ def _finish(
                 quiz_id, old=None if old_score is None else (old_score, old_time), new=(result.score, time_used)
             )
     return Outcome(
-        attempt_id, participant_id, status, result.score, result.max_score, result.correct, time_used, finished_at
+        attempt_id, participant_id, status, result.score, result.max_score, result.correct, time_used, finished_at, best
+    )
+
+
+def _finish_pg(
+    attempt_id, participant_id, quiz_id, answers, *, at, time_used, status, result, update
+) -> Outcome | None:
+    """``_finish`` on PostgreSQL in ONE statement (autocommit: atomic, no BEGIN/COMMIT): close the
+    attempt if open; lock the participant; move their best and the histogram if this one beats
+    it. Locks are taken in the same order as ``_finish`` (attempt, participant, buckets in key
+    order: the upsert's rows are sorted), so concurrent submits cannot deadlock."""
+    qn = connection.ops.quote_name
+    attempts, people, buckets = _table(Attempt), _table(Participant), _table(ScoreBucket)
+    score, second = _bucket_key(result.score, time_used)
+    # Only quoted identifiers are interpolated; every value is a parameter.
+    sql = (
+        f"WITH a AS (UPDATE {attempts} SET {qn('status')} = %s, {qn('answers')} = %s::jsonb, "  # noqa: S608
+        f"{qn('score')} = %s, {qn('correct_count')} = %s, {qn('time_used_ms')} = %s, {qn('submitted_at')} = %s, "
+        f"{qn('tab_switches')} = COALESCE(%s::integer, {qn('tab_switches')}), "
+        f"{qn('events')} = COALESCE(%s::jsonb, {qn('events')}) "
+        f"WHERE {qn('id')} = %s AND {qn('status')} = %s RETURNING {qn('participant_id')}), "
+        f"old AS (SELECT pp.{qn('id')}, pp.{qn('best_score')} AS s, pp.{qn('best_time_ms')} AS t, "
+        f"pp.{qn('best_submitted_at')} AS at FROM {people} pp JOIN a ON pp.{qn('id')} = a.{qn('participant_id')} "
+        f"FOR UPDATE OF pp), "
+        f"better AS (SELECT * FROM old WHERE s IS NULL OR s < %s OR (s = %s AND t > %s)), "
+        f"up AS (UPDATE {people} pp SET {qn('best_attempt_id')} = %s, {qn('best_score')} = %s, "
+        f"{qn('best_time_ms')} = %s, {qn('best_submitted_at')} = %s FROM better "
+        f"WHERE pp.{qn('id')} = better.{qn('id')} RETURNING pp.{qn('id')}), "
+        f"moves AS (SELECT %s::integer AS s, %s::integer AS sec, 1 AS d FROM better "
+        f"UNION ALL SELECT s, t / 1000, -1 FROM better WHERE s IS NOT NULL), "
+        f"bk AS (INSERT INTO {buckets} ({qn('quiz_id')}, {qn('score')}, {qn('second')}, {qn('participants')}) "
+        f"SELECT %s, s, sec, SUM(d) FROM moves GROUP BY s, sec HAVING SUM(d) <> 0 ORDER BY s, sec "
+        f"ON CONFLICT ({qn('quiz_id')}, {qn('score')}, {qn('second')}) "
+        f"DO UPDATE SET {qn('participants')} = {buckets}.{qn('participants')} + EXCLUDED.{qn('participants')}) "
+        f"SELECT old.s, old.t, old.at, (SELECT COUNT(*) FROM up) FROM old"
+    )
+    params = [status, json.dumps(answers), result.score, result.correct, time_used, at]
+    events = json.dumps(update["events"]) if "events" in update else None  # closing keeps what was saved
+    params += [update.get("tab_switches"), events, attempt_id, Attempt.Status.OPEN]
+    params += [result.score, result.score, time_used, attempt_id, result.score, time_used, at, score, second, quiz_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    best = (result.score, time_used, at) if row[3] else (row[0], row[1], row[2])
+    return Outcome(
+        attempt_id, participant_id, status, result.score, result.max_score, result.correct, time_used, at, best
     )
 
 

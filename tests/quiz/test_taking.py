@@ -79,9 +79,14 @@ def test_submit_all_correct_scores_full_marks_and_rank_one(client, tree, quiz):
     answers = correct_answers(data["paper"], attempt)
     response = post_json(client, BASE + f"attempts/{attempt.pk}/submit", {"token": data["token"], "answers": answers})
     assert response.status_code == 200
+    lean = response.json()
+    assert (lean["attempt"], lean["status"], lean["score"], lean["rank"]) == (attempt.pk, "submitted", 34, 1)
+    assert "review" not in lean
+    response = client.get(BASE + f"attempts/{attempt.pk}/result", HTTP_X_ATTEMPT_TOKEN=data["token"])
     result = response.json()
     assert (result["score"], result["max_score"], result["correct"], result["rank"]) == (34, 34, 6, 1)
     assert result["status"] == "submitted"
+    assert result["time_used"] == lean["time_used"]
     assert all(item["correct"] for item in result["review"])
     assert result["review"][0]["explanation"]
     participant = Participant.all_objects.get()

@@ -246,11 +246,12 @@
     var body = { token: state.token, answers: state.answers, tab_switches: state.tabSwitches, events: state.events };
     var attempt = 0;
     (function go() {
-      request("POST", "attempts/" + state.attempt + "/submit", body).then(function (data) {
+      request("POST", "attempts/" + state.attempt + "/submit", body).then(function (lean) {
         submitting = false;
         state.done = true;
         persist();
-        renderResult(data);
+        // The submit answers only score and rank; the reviewed paper comes from the result endpoint.
+        loadResult(lean);
       }).catch(function (error) {
         var retry = !error.status || error.status >= 500 || error.status === 429;
         if (retry && attempt < 8) {
@@ -270,6 +271,17 @@
   $("submit-button").addEventListener("click", function () { submit(false); });
 
   // ---- the result ----------------------------------------------------------------------------
+  function loadResult(lean, tries) {
+    tries = tries || 0;
+    request("GET", "attempts/" + state.attempt + "/result").then(renderResult).catch(function () {
+      if (tries < 5) {
+        setTimeout(function () { loadResult(lean, tries + 1); }, 1000 * Math.pow(2, tries));
+        return;
+      }
+      showError("submit-error", "已交卷：" + lean.score + " 分" + (lean.rank ? "，排名第 " + lean.rank + " 名" : "") + "，用时 " + lean.time_used + "。答题详情加载失败，请稍后刷新页面查看。");
+    });
+  }
+
   function renderResult(data) {
     clearInterval(timer);
     var box = $("quiz-result");
