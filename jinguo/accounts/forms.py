@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.db.models import Q
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from jinguo.accounts.models import User
@@ -43,6 +44,9 @@ class UserFilterForm(forms.Form):
     active = forms.ChoiceField(label="状态", required=False, choices=ACTIVE_CHOICES)
 
 
+LIST_ALL_UNITS_UP_TO = 1000
+
+
 class OrgChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Org) -> str:
         return "\u3000" * obj.depth + obj.name
@@ -64,11 +68,24 @@ class _UserFieldsForm(forms.Form):
 
     def __init__(self, *args, admin: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = Org.all_objects.filter(admin.org.subtree_q(), is_active=True).order_by("path")
+        subtree = Org.all_objects.filter(admin.org.subtree_q(), is_active=True).order_by("path")
+        self.fields["org"].queryset = subtree  # what the form accepts
+        self._limit_listed_units(subtree, admin=admin)
         for name, field in self.fields.items():
             if name != "roles" and not isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs["class"] = "form-select" if name == "org" else "form-control"
         self.fields["full_name"].error_messages["required"] = "请填写姓名。"
+
+    def _limit_listed_units(self, subtree, *, admin: User) -> None:
+        """A province has 50,000 units: the list shows at most two levels below the admin (and the
+        user's current unit), so that the page stays small; deeper units are managed from closer up."""
+        if subtree.count() <= LIST_ALL_UNITS_UP_TO:
+            return
+        current = self.initial.get("org")
+        listed = subtree.filter(Q(depth__lte=admin.org.depth + 2) | Q(pk=current))
+        field = self.fields["org"]
+        field.widget.choices = [("", "---------")] + [(o.pk, field.label_from_instance(o)) for o in listed]
+        field.help_text = "列表只列出两级以内的下级单位；更下级单位的账号，请由其县级或乡级单位管理员创建。"
 
     def clean_full_name(self) -> str:
         value = self.cleaned_data["full_name"].strip()

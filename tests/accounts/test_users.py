@@ -278,3 +278,18 @@ def test_create_user_without_role_is_refused(tree, users, client_for):
     )
     assert "请至少选择一个角色。" in response.content.decode()
     assert not User.objects.filter(username="norole").exists()
+
+
+def test_user_form_lists_two_levels_when_the_subtree_is_large(tree, users, settings, monkeypatch):
+    from jinguo.accounts import forms
+    from jinguo.orgs.models import Org
+    from tests.factories import make_org
+
+    monkeypatch.setattr(forms, "LIST_ALL_UNITS_UP_TO", 3)
+    village = make_org("七星关区某村妇联", Org.Kind.VILLAGE, tree.qxg_town)
+    form = forms.UserCreateForm(admin=users.city_admin)
+    listed = [value for value, _label in form.fields["org"].widget.choices if value]
+    assert village.pk not in listed
+    assert tree.qxg_town.pk in listed
+    # A deeper unit is still accepted when posted (e.g. chosen before), as long as it is in the subtree.
+    assert form.fields["org"].clean(village.pk) == village
