@@ -3,8 +3,8 @@ from __future__ import annotations
 import re
 
 from django import forms
-from django.db.models import Q
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.db.models import Q
 
 from jinguo.accounts.models import User
 from jinguo.orgs.models import Org
