@@ -7,6 +7,7 @@ a paper, hiding the answers and grading happen here, in memory.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import threading
@@ -50,6 +51,17 @@ class BankData:
     questions: dict[int, CachedQuestion]
     # (topic, kind, difficulty) -> ids of active questions
     pools: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    # question id -> its JSON for the phone, serialised once per bank version: the part before
+    # the options and each option (the options are shuffled per attempt)
+    json_parts: dict[int, tuple[bytes, tuple[bytes, ...]]] = field(default_factory=dict)
+
+    def parts(self, qid: int) -> tuple[bytes, tuple[bytes, ...]]:
+        hit = self.json_parts.get(qid)
+        if hit is None:
+            q = self.questions[qid]
+            head = _dumps({"kind": q.kind, "kind_label": str(Kind(q.kind).label), "stem": q.stem})[1:-1]
+            hit = self.json_parts[qid] = (head, tuple(_dumps(o) for o in q.options))
+        return hit
 
     def matching(self, rule: dict) -> list[int]:
         out: list[int] = []
@@ -285,6 +297,19 @@ def public_paper(paper, bank: BankData) -> list[dict]:
             }
         )
     return out
+
+
+def _dumps(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def public_paper_json(paper, bank: BankData) -> bytes:
+    """``public_paper`` as JSON bytes, joined from pieces serialised once per bank version."""
+    items = []
+    for position, (qid, order) in enumerate(paper):
+        head, options = bank.parts(qid)
+        items.append(b'{"n":%d,%s,"options":[%s]}' % (position, head, b",".join(options[i] for i in order)))
+    return b"[" + b",".join(items) + b"]"
 
 
 LETTER_RE = re.compile(r"[^A-E]")

@@ -290,8 +290,13 @@ def read_token(token: str, *, attempt_id: int) -> AttemptToken:
 class Started:
     attempt: Attempt
     token: str
-    paper: list[dict]
+    bank: engine.BankData
     resumed: bool = False
+
+    @property
+    def paper(self) -> list[dict]:
+        """The paper as the phone sees it (the start view sends ``engine.public_paper_json``)."""
+        return engine.public_paper(self.attempt.paper, self.bank)
 
 
 def _check_open(snap: QuizSnapshot, now: dt.datetime) -> None:
@@ -437,7 +442,7 @@ def start_attempt(
             snap, key, today, name, phone, unit_id, getattr(user, "pk", None), now, deadline, paper, ip
         )
         if attempt is not None:
-            return Started(attempt=attempt, token=sign_token(attempt), paper=engine.public_paper(paper, bank))
+            return Started(attempt=attempt, token=sign_token(attempt), bank=bank)
     with transaction.atomic():
         # Most starts are a person's first: one INSERT that does nothing if the person exists
         # (then the conditional UPDATE), instead of UPDATE, SAVEPOINT, INSERT, RELEASE.
@@ -458,7 +463,7 @@ def start_attempt(
             )
     if reserved is None:
         return _resume_or_refuse(snap, key=key, now=now)
-    return Started(attempt=attempt, token=sign_token(attempt), paper=engine.public_paper(attempt.paper, bank))
+    return Started(attempt=attempt, token=sign_token(attempt), bank=bank)
 
 
 def _resume_or_refuse(snap: QuizSnapshot, *, key: str, now) -> Started:
@@ -472,7 +477,7 @@ def _resume_or_refuse(snap: QuizSnapshot, *, key: str, now) -> Started:
         return Started(
             attempt=open_attempt,
             token=sign_token(open_attempt),
-            paper=engine.public_paper(open_attempt.paper, bank),
+            bank=bank,
             resumed=True,
         )
     participant = Participant.all_objects.filter(quiz_id=snap.id, key=key).first()

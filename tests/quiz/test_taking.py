@@ -339,3 +339,39 @@ def test_letters_round_trip(tree, bank):
     for original in ("A", "BD", "ABCD"):
         assert engine.original_letters(engine.shown_letters(original, order), order) == original
     assert LETTERS[order[0]] == "C"
+
+
+def test_public_paper_json_is_the_public_paper(tree, quiz):
+    bank = engine.bank_data(quiz.bank_id, quiz.bank.version)
+    paper = engine.draw_paper(quiz.paper_rules, bank)
+    assert json.loads(engine.public_paper_json(paper, bank)) == engine.public_paper(paper, bank)
+
+
+def test_cookieless_api_request_skips_session_and_user(client, tree, quiz):
+    response = start(client, tree)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert "Cookie" not in response.get("Vary", "")  # no session was touched
+    assert response.cookies == {}
+    data = response.json()
+    submitted = post_json(client, BASE + f"attempts/{data['attempt']}/submit", {"token": data["token"], "answers": {}})
+    assert "Cookie" not in submitted.get("Vary", "")
+    assert submitted.json()["status"] == "submitted"
+
+
+def test_submit_full_returns_the_review_at_once(client, tree, quiz):
+    data = start(client, tree).json()
+    url = BASE + f"attempts/{data['attempt']}/submit"
+    response = post_json(client, url, {"token": data["token"], "answers": {}, "full": True})
+    assert len(response.json()["review"]) == len(data["paper"])
+
+
+def test_closing_late_keeps_saved_tab_switches(client, tree, quiz):
+    data = start(client, tree).json()
+    url = BASE + f"attempts/{data['attempt']}/answers"
+    post_json(client, url, {"token": data["token"], "answers": {"0": "A"}, "tab_switches": 4, "events": [1.5]})
+    attempt = Attempt.all_objects.get(pk=data["attempt"])
+    snap = engine.quiz_by_slug("fnqy2022")
+    assert services.close_attempt(attempt, snap=snap, now=attempt.deadline + dt.timedelta(hours=1)) is not None
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.tab_switches, attempt.events, attempt.answers) == ("closed", 4, [1.5], {"0": "A"})
