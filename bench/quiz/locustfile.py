@@ -2,7 +2,8 @@
 
 Three user classes, one per phase, chosen on the command line:
 - ``Burst``: one virtual participant each: start (the 20-question paper comes in the response),
-  answer at random, submit (the full result with the rank, as the phone asks for it), then stop.
+  answer at random, submit (score and rank), then fetch the reviewed paper with the explanations
+  from the result endpoint (as quiz.js does after a submit), then stop.
   Spawned at N/10 per second, so all N start within 10 s.
 - ``Submitter``: hands in attempts started beforehand (tokens from a file), closed loop.
 - ``Inserter``: the benchmark-only one-row insert view, closed loop.
@@ -54,6 +55,15 @@ def _post(client, name: str, url: str, body: dict):
         return data
 
 
+def _get(client, name: str, url: str, token: str):
+    t = time.perf_counter()
+    with client.get(url, headers={"X-Attempt-Token": token}, name=name, catch_response=True) as response:
+        _latency[name].append((time.perf_counter() - t) * 1000)
+        if response.status_code != 200 or b'"review"' not in (response.content or b""):
+            _errors[f"{name} {response.status_code}"] += 1
+            response.failure(f"HTTP {response.status_code}")
+
+
 def _answers(paper: list[dict]) -> dict:
     out = {}
     for q in paper:
@@ -99,6 +109,8 @@ class Burst(FastHttpUser):
             if result is not None and result.get("rank") and result.get("status") == "submitted":
                 _state["completed"] += 1
                 _state["last"] = time.time()
+                # The phone then asks for the reviewed paper (explanations), as quiz.js does.
+                _get(self.client, "result", f"/quiz/p/{SLUG}/attempts/{start['attempt']}/result", start["token"])
             elif result is not None:
                 _errors["submit without a rank"] += 1
         elif start is not None:

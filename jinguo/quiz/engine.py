@@ -8,8 +8,10 @@ a paper, hiding the answers and grading happen here, in memory.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
+import secrets
 import threading
 import time
 from collections import defaultdict
@@ -262,10 +264,16 @@ def check_rules(rules, bank: BankData) -> list[str]:
     return errors
 
 
+_rng = random.Random(secrets.randbits(128))
+# A forked worker must not draw the same papers as its siblings: reseed from the OS in the child.
+os.register_at_fork(after_in_child=lambda: _rng.seed(secrets.randbits(128)))
+
+
 def draw_paper(rules, bank: BankData, rng: random.Random | None = None) -> list[list]:
     """A random paper: [[question id, option order], ...]; the option order is shuffled per attempt
-    (a 判断 question keeps 正确 before 错误)."""
-    rng = rng or random.SystemRandom()
+    (a 判断 question keeps 正确 before 错误). The default generator is seeded from the OS per
+    process (SystemRandom reads /dev/urandom for every number: ~0.5 ms a paper)."""
+    rng = rng or _rng
     used: set[int] = set()
     paper: list[list] = []
     for rule in ordered_rules(rules):
@@ -309,6 +317,40 @@ def public_paper_json(paper, bank: BankData) -> bytes:
     for position, (qid, order) in enumerate(paper):
         head, options = bank.parts(qid)
         items.append(b'{"n":%d,%s,"options":[%s]}' % (position, head, b",".join(options[i] for i in order)))
+    return b"[" + b",".join(items) + b"]"
+
+
+def _review_tail(q: CachedQuestion) -> bytes:
+    return _dumps({"explanation": q.explanation, "source": q.source, "basis": q.basis})[1:-1]
+
+
+def review_json(paper, answers: dict[str, str], bank: BankData, points: dict) -> bytes:
+    """``review`` as JSON bytes, from pieces serialised once per bank version."""
+    items = []
+    for position, (qid, order) in enumerate(paper):
+        q = bank.questions[qid]
+        head, options = bank.parts(qid)
+        tail = bank.json_parts.get(-qid)
+        if tail is None:
+            tail = bank.json_parts[-qid] = _review_tail(q)
+        given = normalize_letters(answers.get(str(position), ""))  # A-E only: safe inside quotes
+        right = shown_letters(q.answer, order)
+        text = JUDGE_OPTIONS[LETTERS.index(right)] if q.kind == Kind.JUDGE and right else right
+        ok = bool(given) and given == right
+        items.append(
+            b'{"n":%d,%s,"options":[%s],"given":"%s","answer":"%s","answer_text":%s,"correct":%s,"points":%d,%s}'
+            % (
+                position,
+                head,
+                b",".join(options[i] for i in order),
+                given.encode(),
+                right.encode(),
+                _dumps(text),
+                b"true" if ok else b"false",
+                points[q.kind] if ok else 0,
+                tail,
+            )
+        )
     return b"[" + b",".join(items) + b"]"
 
 

@@ -103,6 +103,9 @@ def _check_rate(request: HttpRequest, phone: str = "") -> None:
         raise QuizError("该手机号操作过于频繁，请一分钟后再试", code="rate_limited", status=429)
 
 
+_UTF8 = {"ensure_ascii": False, "separators": (",", ":")}  # Chinese as UTF-8: half the bytes of \uXXXX
+
+
 def api(view):
     """JSON in, JSON out; a QuizError becomes its Chinese message with its status."""
 
@@ -122,7 +125,7 @@ def api(view):
             out = view(request, body, *args, **kwargs)
         except QuizError as exc:
             return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.status)
-        return out if isinstance(out, HttpResponse) else JsonResponse(out)
+        return out if isinstance(out, HttpResponse) else JsonResponse(out, json_dumps_params=_UTF8)
 
     return csrf_exempt(never_cache(wrapper))
 
@@ -273,36 +276,50 @@ def save(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict:
     return {"saved": saved, "server_now": _iso(timezone.now())}
 
 
-def _result_payload(snap: QuizSnapshot, *, attempt_id: int, participant_id: int) -> dict:
-    """Score, time, rank and the reviewed paper: only ever for a closed attempt."""
-    attempt = Attempt.all_objects.select_related("participant").get(pk=attempt_id, participant_id=participant_id)
-    if attempt.status == Attempt.Status.OPEN:
-        closed = services.close_attempt(attempt, snap=snap)
+_RESULT_FIELDS = (
+    "status", "score", "correct_count", "time_used_ms", "submitted_at", "paper", "answers",
+    "participant__name", "participant__best_score", "participant__best_time_ms",
+    "participant__best_submitted_at", "participant__attempts_count",
+)  # fmt: skip
+
+
+def _result_payload(snap: QuizSnapshot, *, attempt_id: int, participant_id: int) -> HttpResponse:
+    """Score, time, rank and the reviewed paper: only ever for a closed attempt. One query for the
+    attempt and its participant, one for the rank; the review is joined from cached JSON pieces."""
+    rows = Attempt.all_objects.filter(pk=attempt_id, participant_id=participant_id).values_list(*_RESULT_FIELDS)
+    row = rows.first()
+    if row is None:
+        raise Http404
+    if row[0] == Attempt.Status.OPEN:
+        closed = services.close_attempt(Attempt.all_objects.get(pk=attempt_id), snap=snap)
         if closed is None:
             raise QuizError("答卷尚未提交", code="open", status=409)
-        attempt = Attempt.all_objects.select_related("participant").get(pk=attempt_id)
-    participant: Participant = attempt.participant
+        row = rows.first()
+    status, score, correct, time_ms, submitted_at, paper, answers, name, best, best_ms, best_at, used = row
     bank = engine.bank_for(snap)
-    return {
-        "attempt": attempt.pk,
-        "status": attempt.status,
-        "status_label": attempt.get_status_display(),
-        "name": participant.name,
-        "score": attempt.score,
-        "max_score": sum(snap.points[bank.questions[qid].kind] for qid, _ in attempt.paper),
-        "correct": attempt.correct_count,
-        "total": len(attempt.paper),
-        "time_used_ms": attempt.time_used_ms,
-        "time_used": selectors.format_ms(attempt.time_used_ms),
-        "submitted_at": _iso(attempt.submitted_at),
-        "best_score": participant.best_score,
-        "best_time": selectors.format_ms(participant.best_time_ms),
-        "rank": selectors.participant_rank(participant),
+    head = {
+        "attempt": attempt_id,
+        "status": status,
+        "status_label": str(Attempt.Status(status).label),
+        "name": name,
+        "score": score,
+        "max_score": sum(snap.points[bank.questions[qid].kind] for qid, _ in paper),
+        "correct": correct,
+        "total": len(paper),
+        "time_used_ms": time_ms,
+        "time_used": selectors.format_ms(time_ms),
+        "submitted_at": _iso(submitted_at),
+        "best_score": best,
+        "best_time": selectors.format_ms(best_ms),
+        "rank": None
+        if best is None
+        else selectors.rank_of(quiz_id=snap.id, score=best, time_ms=best_ms, submitted_at=best_at),
         "participants": selectors.public_totals(quiz_id=snap.id)["ranked"],
-        "attempts_used": participant.attempts_count,
+        "attempts_used": used,
         "attempts_allowed": snap.max_attempts,
-        "review": engine.review(attempt.paper, attempt.answers or {}, bank, snap.points),
     }
+    review = engine.review_json(paper, answers or {}, bank, snap.points)
+    return HttpResponse(engine._dumps(head)[:-1] + b',"review":' + review + b"}", content_type="application/json")
 
 
 def _best_rank(snap: QuizSnapshot, outcome: services.Outcome) -> int | None:

@@ -375,3 +375,11 @@ def test_closing_late_keeps_saved_tab_switches(client, tree, quiz):
     assert services.close_attempt(attempt, snap=snap, now=attempt.deadline + dt.timedelta(hours=1)) is not None
     attempt.refresh_from_db()
     assert (attempt.status, attempt.tab_switches, attempt.events, attempt.answers) == ("closed", 4, [1.5], {"0": "A"})
+
+
+def test_review_json_is_the_review(tree, quiz):
+    bank = engine.bank_data(quiz.bank_id, quiz.bank.version)
+    paper = engine.draw_paper(quiz.paper_rules, bank)
+    answers = {"0": "A", "1": "BC", "3": "B"}
+    points = {"single": 5, "multi": 10, "judge": 2}
+    assert json.loads(engine.review_json(paper, answers, bank, points)) == engine.review(paper, answers, bank, points)
