@@ -14,6 +14,7 @@ from django.db import transaction
 
 from jinguo.accounts.models import User
 from jinguo.activities.models import LAW_FIELDS, Activity
+from jinguo.activities.rollups import apply_activity_changes
 from jinguo.activities.rules import ACTIVITY_WRITE, can
 from jinguo.activities.services import ActivityError, campaign_reaches, clean_fields
 from jinguo.audit.services import log_action
@@ -145,9 +146,12 @@ def import_activities(rows: list[dict[str, str]], *, by: User, dry_run: bool) ->
     if result.errors or dry_run:
         return result
     with transaction.atomic():
+        created = []
         for item in result.rows:
             activity = Activity.all_objects.create(org=item.org, created_by=by, **item.fields)
             log_action(activity, "activities.activity.imported", by=by, org=item.org, data={"title": activity.title})
+            created.append((activity, 1))
+        apply_activity_changes(created)  # all rows at once: one UPDATE per changed rollup row
     result.written = True
     return result
 

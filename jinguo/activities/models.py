@@ -285,3 +285,68 @@ class NeedNote(models.Model):
     @classmethod
     def scope_q(cls, path: str) -> Q:
         return subtree_q(path, "need__org") | subtree_q(path, "need__activity__org")
+
+
+class ActivityRollup(models.Model):
+    """Running totals of the ledger per (campaign, unit, venue type, format), for the supervision board.
+
+    ``org`` is every unit above or at the event's unit: a unit's rows already hold its whole subtree
+    (本级 = the unit's rows minus its children's). Kept by every ledger write in the same transaction
+    (jinguo/activities/rollups.py); ``rebuild_activity_rollups`` recomputes them from the ledger.
+    Entries without a campaign are on no board and are not rolled up. Rows may hold zeros.
+    """
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+")
+    venue_type = models.CharField(max_length=20)
+    format = models.CharField(max_length=20)
+    events = models.IntegerField(default=0)
+    participants_total = models.BigIntegerField(default=0)
+    participants_women = models.BigIntegerField(default=0)
+    participants_minors = models.BigIntegerField(default=0)
+    online_reach = models.BigIntegerField(default=0)
+
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("台账汇总")
+        base_manager_name = "all_objects"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "org", "venue_type", "format"], name="activity_rollup_key")
+        ]
+        indexes = [models.Index(fields=["org", "campaign"], name="activity_rollup_org")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.org_id}/{self.venue_type}/{self.format}: {self.events}"
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return subtree_q(path, "org")
+
+
+class ActivityDayRollup(models.Model):
+    """Running totals of the ledger per (campaign, unit, day); same rules as ``ActivityRollup``."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    events = models.IntegerField(default=0)
+    participants_total = models.BigIntegerField(default=0)
+    participants_women = models.BigIntegerField(default=0)
+
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("台账每日汇总")
+        base_manager_name = "all_objects"
+        constraints = [models.UniqueConstraint(fields=["campaign", "org", "date"], name="activity_day_rollup_key")]
+        indexes = [models.Index(fields=["org", "campaign"], name="activity_day_rollup_org")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.org_id}/{self.date}: {self.events}"
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return subtree_q(path, "org")

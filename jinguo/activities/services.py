@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from jinguo.accounts.models import User
 from jinguo.activities.models import LAW_FIELDS, Activity, ActivityPhoto, Attendee, Need, NeedNote
+from jinguo.activities.rollups import apply_activity_changes, apply_values, rollup_values
 from jinguo.activities.rules import ACTIVITY_WRITE, NEED_WRITE, can
 from jinguo.audit.services import log_action
 from jinguo.campaigns.models import ActivityLine, Campaign, CampaignTarget, Plan, PlannedEvent, VenueType
@@ -156,6 +157,7 @@ def record_activity(*, org: Org, by: User, **fields) -> Activity:
     data = clean_fields(org, fields)
     with transaction.atomic():
         activity = Activity.all_objects.create(org=org, created_by=by, **data)
+        apply_activity_changes([(activity, 1)])
         log_action(activity, "activities.activity.recorded", by=by, org=org, data={"title": activity.title})
     return activity
 
@@ -168,6 +170,9 @@ def update_activity(activity: Activity, *, by: User, **fields) -> Activity:
         data["campaign"] = activity.campaign
     changed = []
     with transaction.atomic():
+        # The stored figures (not the caller's copy) leave the rollups; the new ones join them.
+        stored = Activity.all_objects.select_for_update().select_related("org").get(pk=activity.pk)
+        before = rollup_values(stored)
         for name, value in data.items():
             old = getattr(activity, name)
             if (old.pk if isinstance(old, Campaign | ActivityLine) else old) != (
@@ -176,6 +181,7 @@ def update_activity(activity: Activity, *, by: User, **fields) -> Activity:
                 changed.append(name)
             setattr(activity, name, value)
         activity.save()
+        apply_values([(before, -1), (rollup_values(activity), 1)])
         log_action(activity, "activities.activity.updated", by=by, org=activity.org, data={"changed": changed})
     return activity
 
@@ -221,6 +227,7 @@ def record_from_planned_event(event: PlannedEvent, *, by: User) -> Activity:
                 participants_total=event.expected_participants,
                 created_by=by,
             )
+            apply_activity_changes([(activity, 1)])
             log_action(
                 activity,
                 "activities.activity.recorded",

@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
-from jinguo.activities.models import Activity, Need
+from jinguo.activities.models import Activity, ActivityDayRollup, ActivityRollup, Need
 from jinguo.campaigns.models import Campaign, CampaignTarget, Plan, VenueType
 from jinguo.campaigns.selectors import overdue_q, with_plan_state
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
@@ -241,6 +241,20 @@ def board_activities(*, family: list[int], unit: Org):
     return Activity.objects.filter(unit.subtree_q("org"), campaign_id__in=family)
 
 
+def board_rollups(*, family: list[int], unit: Org):
+    """Ledger totals of ``unit`` and of each of its children (each row holds a whole subtree)."""
+    return ActivityRollup.objects.filter(Q(org=unit) | Q(org__parent=unit), campaign_id__in=family)
+
+
+def board_day_rollups(*, family: list[int], unit: Org):
+    """Ledger totals of ``unit``'s subtree per day."""
+    return ActivityDayRollup.objects.filter(org=unit, campaign_id__in=family)
+
+
+def _negated(g: dict) -> dict:
+    return {name: -g[name] for name in ("events", "participants", "women")}
+
+
 def board_reports(*, family: list[int], unit: Org):
     sent = (Report.Status.SUBMITTED, Report.Status.ADOPTED, Report.Status.REJECTED)
     return Report.objects.filter(unit.subtree_q("org"), campaign_id__in=family, status__in=sent)
@@ -348,23 +362,23 @@ def board(*, user, campaign: Campaign, unit: Org, now=None, today=None) -> Board
         approved=Count("pk", filter=Q(plan__status=Plan.Status.APPROVED)),
         plans_overdue=Count("pk", filter=overdue_q(now=now)),
     )
-    # Grouped by (branch, venue, format, date) with three plain aggregates rather than one row per
-    # branch with twenty filtered ones: at a million entries the per-row cost is what counts, and the
-    # daily series comes out of the same scan.
-    activity_aggs = {
-        "events": Count("pk"),
-        "participants": Coalesce(Sum("participants_total"), zero),
-        "women": Coalesce(Sum("participants_women"), zero),
-    }
+    # The ledger through its running totals (activities.rollups): one row per (unit, venue, format)
+    # for the unit and its children, each holding that unit's whole subtree; 本级 is the unit's
+    # rows minus its children's, below. The records pages read the ledger itself.
     activities: dict[str, list[dict]] = {}
     for g in (
-        board_activities(family=family, unit=unit)
-        .annotate(branch=Substr("org__path", 1, width))
+        board_rollups(family=family, unit=unit)
         .order_by()
-        .values("branch", "venue_type", "format", "date")
-        .annotate(**activity_aggs)
+        .values("org__path", "venue_type", "format")
+        .annotate(
+            events=Coalesce(Sum("events"), zero),
+            participants=Coalesce(Sum("participants_total"), zero),
+            women=Coalesce(Sum("participants_women"), zero),
+        )
     ):
-        activities.setdefault(g["branch"], []).append(g)
+        if g["events"]:  # rows that fell back to zero (entries moved or changed) show nothing
+            activities.setdefault(g.pop("org__path"), []).append(g)
+    subtree_activities = activities.pop(unit.path, [])
     reports = _grouped(
         board_reports(family=family, unit=unit),
         "org__path",
@@ -390,6 +404,11 @@ def board(*, user, campaign: Campaign, unit: Org, now=None, today=None) -> Board
     )
     rows = [BoardRow(org=unit, own=True)]
     rows += [BoardRow(org=c, has_children=c.has_children) for c in children]
+    # 本级 = the unit's subtree totals minus every child's (shown or not).
+    activities[unit.path] = [
+        *subtree_activities,
+        *({**g, **_negated(g)} for c in list(activities) for g in activities[c]),
+    ]
     total = BoardRow(org=None)
     for row in rows:
         branch = unit.path if row.own else row.org.path
@@ -403,13 +422,22 @@ def board(*, user, campaign: Campaign, unit: Org, now=None, today=None) -> Board
             row.venues[g["venue_type"]] = row.venues.get(g["venue_type"], 0) + g["events"]
             row.formats[g["format"]] = row.formats.get(g["format"], 0) + g["events"]
         total.add(row)
-    by_day: dict[dt.date, dict] = {}
-    for groups in activities.values():
-        for g in groups:
-            day = by_day.setdefault(g["date"], {"date": g["date"], "events": 0, "participants": 0, "women": 0})
-            for name in ("events", "participants", "women"):
-                day[name] += g[name]
-    daily = [by_day[d] for d in sorted(by_day)]
+    days = (
+        board_day_rollups(family=family, unit=unit)
+        .order_by()
+        .values("date")
+        .annotate(
+            ev=Coalesce(Sum("events"), zero),
+            participants=Coalesce(Sum("participants_total"), zero),
+            women=Coalesce(Sum("participants_women"), zero),
+        )
+        .order_by("date")
+    )
+    daily = [
+        {"date": d["date"], "events": d["ev"], "participants": d["participants"], "women": d["women"]}
+        for d in days
+        if d["ev"]
+    ]
     return Board(campaign=campaign, unit=unit, family=family, rows=rows, total=total, daily=daily)
 
 

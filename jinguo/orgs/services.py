@@ -70,6 +70,20 @@ def move_org(org: Org, *, new_parent: Org, by=None) -> None:
         )
         Org.all_objects.filter(pk=org.pk).update(parent=new_parent)
         org.refresh_from_db()
+        # The ledger's running totals (activities.rollups) follow the subtree to its new ancestors.
+        from jinguo.activities.rollups import move_rollups
+
+        move_rollups(
+            org,
+            old_ancestors=list(
+                Org.all_objects.filter(path__in=old_parent.ancestor_paths()).values_list("pk", flat=True)
+            )
+            if old_parent
+            else [],
+            new_ancestors=list(
+                Org.all_objects.filter(path__in=new_parent.ancestor_paths()).values_list("pk", flat=True)
+            ),
+        )
         log_action(
             org,
             "orgs.unit.moved",

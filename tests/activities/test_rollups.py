@@ -1,0 +1,168 @@
+"""The ledger's running totals (activities.rollups) equal a fresh aggregate of the ledger, always."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Sum
+
+from jinguo.activities import services
+from jinguo.activities.importing import import_activities
+from jinguo.activities.models import Activity, ActivityDayRollup, ActivityRollup
+from jinguo.activities.rollups import rebuild_activity_rollups
+from jinguo.campaigns.models import CampaignTarget, Plan, PlannedEvent, VenueType
+from jinguo.orgs.models import Org
+from jinguo.orgs.services import move_org
+from tests.factories import make_plan
+
+SUMS = ("participants_total", "participants_women", "participants_minors", "online_reach")
+
+
+def fresh_aggregate() -> tuple[dict, dict]:
+    """The rollups recomputed from the raw ledger, unit by unit (no shared code with the service)."""
+    main, days = {}, {}
+    for org in Org.all_objects.all():
+        ledger = Activity.all_objects.filter(org__path__startswith=org.path, campaign__isnull=False).order_by()
+        for g in ledger.values("campaign_id", "venue_type", "format").annotate(
+            n=Count("pk"), **{s: Sum(s) for s in SUMS}
+        ):
+            main[(g["campaign_id"], org.pk, g["venue_type"], g["format"])] = (g["n"], *(g[s] for s in SUMS))
+        for g in ledger.values("campaign_id", "date").annotate(
+            n=Count("pk"), t=Sum("participants_total"), w=Sum("participants_women")
+        ):
+            days[(g["campaign_id"], org.pk, g["date"])] = (g["n"], g["t"], g["w"])
+    return main, days
+
+
+def stored_rollups() -> tuple[dict, dict]:
+    main = {
+        (r.campaign_id, r.org_id, r.venue_type, r.format): (r.events, *(getattr(r, s) for s in SUMS))
+        for r in ActivityRollup.all_objects.all()
+        if r.events or any(getattr(r, s) for s in SUMS)
+    }
+    days = {
+        (r.campaign_id, r.org_id, r.date): (r.events, r.participants_total, r.participants_women)
+        for r in ActivityDayRollup.all_objects.all()
+        if r.events or r.participants_total or r.participants_women
+    }
+    return main, days
+
+
+def _fields(rng: random.Random, campaign) -> dict:
+    total = rng.randrange(0, 60)
+    return {
+        "title": "维权周宣讲",
+        "date": dt.date(2023, 3, rng.randrange(1, 9)),
+        "place": "村委会",
+        "venue_type": rng.choice(VenueType.values),
+        "format": rng.choice(Activity.Format.values),
+        "participants_total": total,
+        "participants_women": rng.randrange(0, total + 1),
+        "participants_minors": rng.randrange(0, total + 1),
+        "online_reach": rng.randrange(0, 500),
+        "campaign": rng.choice([campaign, campaign, None]),
+    }
+
+
+def _import_row(number: int, unit: Org, rng: random.Random) -> dict:
+    total = rng.randrange(1, 40)
+    return {
+        "举办单位": unit.code,
+        "所属活动通知": rng.choice(["维权周活动", ""]),
+        "活动名称": "宣讲",
+        "日期": f"2023-03-0{rng.randrange(1, 9)}",
+        "地点": "村委会",
+        "场所类型": rng.choice(["农村", "社区", "学校"]),
+        "活动形式": rng.choice(["宣讲会", "座谈交流会", "知识竞赛"]),
+        "宣讲人类型": "",
+        "宣讲的法律": "",
+        "参加人数": str(total),
+        "其中妇女": str(rng.randrange(0, total + 1)),
+        "其中未成年人": "0",
+        "线上覆盖人次": str(rng.randrange(0, 100)),
+        "活动简述": "",
+        "_row": number,
+    }
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rollups_equal_a_fresh_aggregate_after_random_writes_and_moves(tree, users, campaign, seed):
+    rng = random.Random(seed)
+    units = [tree.city, tree.qxg, tree.dafang, tree.qxg_town, tree.dafang_town]
+    events = []
+    for target in CampaignTarget.all_objects.filter(campaign=campaign):
+        plan = make_plan(target, status=Plan.Status.SUBMITTED)
+        events += [plan.events.get()]
+        for day in (6, 7):
+            events.append(
+                PlannedEvent.all_objects.create(
+                    plan=plan, title="座谈会", date=dt.date(2023, 3, day), place="社区", venue_type=VenueType.COMMUNITY,
+                    expected_participants=day * 3,
+                )
+            )  # fmt: skip
+    moved, done = False, set()
+    for _ in range(40):
+        op = rng.choice(["record", "record", "update", "update", "planned", "import", "move"])
+        if op == "record":
+            services.record_activity(org=rng.choice(units), by=users.city_admin, **_fields(rng, campaign))
+        elif op == "update" and Activity.all_objects.exists():
+            entry = rng.choice(list(Activity.all_objects.select_related("org")))
+            fields = _fields(rng, campaign)
+            services.update_activity(entry, by=users.city_admin, **fields)
+        elif op == "planned" and events:
+            event = events.pop(rng.randrange(len(events)))
+            services.record_from_planned_event(event, by=users.city_admin)
+        elif op == "import":
+            county = Org.all_objects.get(pk=rng.choice([tree.qxg.pk, tree.dafang.pk]))
+            town = Org.all_objects.filter(parent=county).order_by("path").first() or county
+            rows = [_import_row(n, rng.choice([county, town]), rng) for n in range(2, 2 + rng.randrange(1, 5))]
+            assert import_activities(rows, by=users.city_admin, dry_run=False).written
+        elif op == "move":
+            town = Org.all_objects.get(pk=tree.qxg_town.pk)
+            move_org(town, new_parent=tree.qxg if moved else tree.dafang, by=users.city_admin)
+            moved = not moved
+        done.add(op)
+        assert stored_rollups() == fresh_aggregate(), op
+    assert done == {"record", "update", "planned", "import", "move"}
+    assert Activity.all_objects.filter(campaign__isnull=False).count() > 5  # the sequence did write
+
+
+def test_rollup_of_a_unit_holds_its_subtree_and_skips_entries_without_campaign(tree, users, campaign):
+    fields = _fields(random.Random(7), campaign) | {"participants_total": 12, "participants_women": 5}
+    fields |= {"participants_minors": 0, "online_reach": 3, "venue_type": VenueType.SCHOOL, "format": "lecture"}
+    services.record_activity(org=tree.qxg_town, by=users.qxg_liaison, **(fields | {"campaign": campaign}))
+    services.record_activity(org=tree.qxg, by=users.qxg_liaison, **(fields | {"campaign": campaign}))
+    services.record_activity(org=tree.qxg, by=users.qxg_liaison, **(fields | {"campaign": None}))
+    got = dict(
+        ActivityRollup.all_objects.filter(campaign=campaign).values_list("org__name", "events").order_by("org__path")
+    )
+    assert got == {"毕节市妇联": 2, "七星关区妇联": 2, "七星关区市西街道妇联": 1}
+    city = ActivityRollup.all_objects.get(org=tree.city)
+    assert (city.participants_total, city.participants_women, city.online_reach) == (24, 10, 6)
+    assert ActivityRollup.all_objects.filter(campaign__isnull=True).count() == 0
+
+
+def test_rebuild_and_command_recompute_rollups_from_the_ledger(tree, users, campaign):
+    fields = _fields(random.Random(3), campaign) | {"campaign": campaign}
+    services.record_activity(org=tree.qxg_town, by=users.qxg_liaison, **fields)
+    expected = stored_rollups()
+    ActivityRollup.all_objects.update(events=99)  # drifted, e.g. rows edited by hand
+    ActivityDayRollup.all_objects.all().delete()
+    assert rebuild_activity_rollups(campaign=campaign) == 6  # 3 units × (1 venue/format row + 1 day row)
+    assert stored_rollups() == expected == fresh_aggregate()
+    ActivityRollup.all_objects.all().delete()
+    call_command("rebuildrollups")
+    assert stored_rollups() == expected
+
+
+def test_failed_update_leaves_rollups_untouched(tree, users, campaign):
+    fields = _fields(random.Random(5), campaign) | {"campaign": campaign, "participants_total": 10}
+    fields["participants_women"] = fields["participants_minors"] = 0
+    entry = services.record_activity(org=tree.qxg, by=users.qxg_liaison, **fields)
+    before = stored_rollups()
+    with pytest.raises(services.ActivityError):
+        services.update_activity(entry, by=users.qxg_liaison, **(fields | {"participants_women": 11}))
+    assert stored_rollups() == before == fresh_aggregate()
