@@ -325,7 +325,73 @@ def step_info(args) -> dict:
         return {"server": "SQLite " + cursor.fetchone()[0]}
 
 
+def step_profile(args) -> dict:
+    """Where a participant's CPU goes: start, submit and result (and the insert view) through
+    Django's handler in one process (test client, production settings, this PostgreSQL), CPU
+    time per request, and the functions that take the most of it (cProfile, own time)."""
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    config = json.loads(Path(args.config).read_text())
+    client = Client()
+    slug, units = config["slug"], config["units"]
+    cpu: dict[str, float] = {"start": 0.0, "submit": 0.0, "result": 0.0, "insert": 0.0}
+
+    def timed(name, call):
+        t = time.process_time()
+        response = call()
+        cpu[name] += time.process_time() - t
+        assert response.status_code == 200, response.content[:200]
+        return response
+
+    def one(i):
+        phone = f"1{config['phone_prefix']}9{i:06d}"
+        start = timed(
+            "start",
+            lambda: client.post(
+                f"/quiz/p/{slug}/start",
+                {"phone": phone, "name": "剖析", "unit": units[i % len(units)]},
+                content_type="application/json",
+            ),
+        ).json()
+        answers = {str(q["n"]): "A" for q in start["paper"]}
+        url = f"/quiz/p/{slug}/attempts/{start['attempt']}/"
+        body = {"token": start["token"], "answers": answers, "tab_switches": 0, "events": []}
+        timed("submit", lambda: client.post(url + "submit", body, content_type="application/json"))
+        timed("result", lambda: client.get(url + "result", HTTP_X_ATTEMPT_TOKEN=start["token"]))
+        timed("insert", lambda: client.post("/bench/insert", {"n": 1}, content_type="application/json"))
+
+    for i in range(20):  # warm: bank, units, connections
+        one(i)
+    n = 300
+    cpu = dict.fromkeys(cpu, 0.0)
+    for i in range(20, 20 + n):  # CPU per request, without the profiler's overhead
+        one(i)
+    cpu_ms = {k: round(v * 1000 / n, 2) for k, v in cpu.items()}
+    profile = cProfile.Profile()
+    profile.enable()
+    for i in range(20 + n, 20 + 2 * n):
+        one(i)
+    profile.disable()
+    groups: dict[str, float] = {}
+    for (filename, _line, _fn), row in pstats.Stats(profile).stats.items():
+        parts = Path(filename).parts
+        if "site-packages" in parts:
+            group = parts[parts.index("site-packages") + 1]
+        elif "jinguo" in parts:
+            group = "jinguo/" + parts[-1]
+        else:
+            group = "python (stdlib, builtins)"
+        groups[group] = groups.get(group, 0.0) + row[2]
+    total = sum(groups.values())
+    top = sorted(groups.items(), key=lambda kv: kv[1], reverse=True)[:8]
+    return {"n": n, "cpu_ms": cpu_ms, "top": [[name, round(t / total * 100, 1)] for name, t in top]}
+
+
 STEPS = {
+    "profile": step_profile,
     "seed_load": step_seed_load,
     "prestart": step_prestart,
     "count": step_count,
@@ -501,6 +567,9 @@ def bench_load(args) -> dict:
         figures["insert"] = _locust("Inserter", host, CONCURRENCY, CONCURRENCY, "12s", "insert")
         print(f"[load] insert {figures['insert']}", flush=True)
         figures["counts"] = run_step("count", url, args)
+        # The profile runs in its own process like the server would (same settings and Redis).
+        os.environ.update(REDIS_URL=REDIS_URL, QUIZ_RATE_PER_IP="100000000", JINGUO_BENCH_VIEWS="1")
+        figures["profile"] = run_step("profile", url, args)
         figures["workers"] = len(worker_pids) - 2  # less the timeout wrapper and the master
         figures["server"] = run_step("info", url, args)["server"]
         return figures
@@ -621,7 +690,28 @@ def render(results: dict, args, command: str) -> str:
             f"| 比值 交卷吞吐 / 插入视图吞吐 | {ratio:.2f} {_mark(ratio >= TARGETS['ratio'])} | ≥ 0.5 |",
             "",
         ]
+        prof = load.get("profile")
+        if prof:
+            ms = prof["cpu_ms"]
+            lines += [
+                f"**Where the CPU goes** (`--step profile`: {prof['n']} participants through Django's handler in "
+                "one process, production settings, the same PostgreSQL and Redis; CPU time of that process per "
+                f"request, test-client overhead included): start {ms['start']} ms, submit {ms['submit']} ms, "
+                f"result {ms['result']} ms — {ms['start'] + ms['submit'] + ms['result']:.1f} ms of Python per "
+                f"participant, against {ms['insert']} ms for the one-row insert view. PostgreSQL, Redis and the "
+                "load generator need the same two cores on top. Own time by package (cProfile, share of the "
+                "profiled wall time; psycopg's share is mostly waiting for PostgreSQL):",
+                "",
+                *[f"- {share} % `{name}`" for name, share in prof["top"]],
+                "",
+            ]
     rank, units = results.get("rank"), results.get("units")
+    if (rank or units) and args.merge:
+        lines += [
+            f"Rank and per-unit figures below: not re-measured in this run, merged from an earlier one "
+            f"(`--merge`, measured {results.get('merged_at', 'earlier the same day')}).",
+            "",
+        ]
     if rank or units:
         dbs = list((rank or units).keys())
         header = ["指标 / Metric", *[f"{(rank or units)[db].get('server', db)}" for db in dbs], "目标 / Target"]
