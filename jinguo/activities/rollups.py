@@ -28,6 +28,7 @@ that after any sequence of writes the rollups equal a fresh aggregate of the led
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import islice
 from typing import Any
 
 from django.db import transaction
@@ -163,7 +164,7 @@ def _rebuild(activity_model, org_model, rollup, day, campaign_id: int | None) ->
                 .values("branch", "campaign_id", *keys)
                 .annotate(n=Count("pk"), **{f"s_{s}": Sum(s) for s in sums})
             )
-            objs = [
+            objs = (
                 model(
                     org_id=ids[g["branch"]],
                     campaign_id=g["campaign_id"],
@@ -172,9 +173,10 @@ def _rebuild(activity_model, org_model, rollup, day, campaign_id: int | None) ->
                     **{s: g[f"s_{s}"] or 0 for s in sums},
                 )
                 for g in groups.iterator(chunk_size=BATCH)
-            ]
-            model._base_manager.bulk_create(objs, batch_size=BATCH)
-            written += len(objs)
+            )
+            while batch := list(islice(objs, BATCH)):  # streamed: a province holds millions of rows
+                model._base_manager.bulk_create(batch)
+                written += len(batch)
     return written
 
 

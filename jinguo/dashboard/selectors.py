@@ -243,7 +243,9 @@ def board_activities(*, family: list[int], unit: Org):
 
 def board_rollups(*, family: list[int], unit: Org):
     """Ledger totals of ``unit`` and of each of its children (each row holds a whole subtree)."""
-    return ActivityRollup.objects.filter(Q(org=unit) | Q(org__parent=unit), campaign_id__in=family)
+    # An id list from the tree, so the (org, campaign) index is probed per unit, never the whole table.
+    units = Org.all_objects.filter(Q(pk=unit.pk) | Q(parent=unit)).values("pk")
+    return ActivityRollup.objects.filter(org_id__in=units, campaign_id__in=family)
 
 
 def board_day_rollups(*, family: list[int], unit: Org):
