@@ -309,9 +309,10 @@ ANALYSIS = [
     "migration do) and checks, outside the timing, that every row's event count equals a count of the raw ledger.",
     "The records pages behind each number still read the ledger. Before the rollups (same data, 2026-11-28 12:14):",
     "province 9002 ms (SQLite) / 3011 ms (PostgreSQL), county 316 ms / 632 ms. SQLite now meets both targets;",
-    "PostgreSQL is 3.3× / 4.5× faster but still misses them: where its remaining time goes (the rollup query's plan",
-    "under the scope filter, or the receipts/reports/needs grouped queries) is not yet profiled (EXPLAIN ANALYZE on",
-    "a `--keep` database is the next step). The rebuild is a one-off (migration, bulk loads, repairs).",
+    "PostgreSQL is 3.3× / 4.5× faster but still misses them. Timed per query on a `--keep` database (province):",
+    "the two rollup queries take 7 ms and 5 ms; the needs query takes ~580 ms (it joins the 20,000 needs to the",
+    "million-entry ledger for `activity__campaign`) and the reports query ~135 ms. Next step, outside the ledger:",
+    "a campaign column on Need (or a needs/reports rollup). The rebuild is a one-off (migration, bulk loads, repairs).",
 ]
 
 
