@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from jinguo.activities.models import Activity, ActivityPhoto
+from jinguo.activities.rollups import apply_activity_changes
 from jinguo.campaigns.models import CampaignTarget, Plan
 from jinguo.reports.models import Report
 from tests.browser import PHONE, sign_in
@@ -27,10 +28,11 @@ def test_planned_event_to_ledger_to_adopted_report_shows_on_dashboard_and_rankin
     campaign = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg, tree.dafang], title="三八维权周")
     plan = make_plan(CampaignTarget.all_objects.get(campaign=campaign, org=tree.qxg), status=Plan.Status.APPROVED)
     # 大方县 has its own entry: the 七星关区 row must not count it.
-    Activity.all_objects.create(
+    dafang_entry = Activity.all_objects.create(
         org=tree.dafang, campaign=campaign, title="大方县宣讲", date="2023-03-06", place="镇政府",
         venue_type="community", participants_total=10, created_by=users.dafang_liaison,
     )  # fmt: skip
+    apply_activity_changes([(dafang_entry, 1)])  # what the ledger services do in their transaction
 
     # 七星关区's liaison, on a phone: one click turns the planned event into a ledger entry.
     liaison = new_page(PHONE)
