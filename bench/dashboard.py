@@ -111,16 +111,33 @@ def step_ledger(args) -> dict:
             cursor.executemany(_insert("reports_report", report_cols, len(reports[0])), reports)
         cursor.execute("SELECT MIN(id), MAX(id) FROM activities_activity")
         low, high = cursor.fetchone()
-        cursor.execute("SELECT id, org_id FROM activities_activity WHERE id %% %s = 0", [ACTIVITIES // NEEDS])
+        cursor.execute(
+            "SELECT id, org_id, campaign_id FROM activities_activity WHERE id %% %s = 0", [ACTIVITIES // NEEDS]
+        )
         hosts = cursor.fetchall()[:NEEDS]
         needs = []
-        for activity_id, org_id in hosts:
+        for activity_id, org_id, campaign_id in hosts:
             status = rng.choice(["registered", "in_progress", "resolved", "unresolvable"])
             due = start + dt.timedelta(days=rng.randrange(60))
             needs.append(
-                (activity_id, org_id, "employment", "就业岗位", "", "", due, status, "", None, user.pk, now, now)
+                (
+                    activity_id,
+                    campaign_id,
+                    org_id,
+                    "employment",
+                    "就业岗位",
+                    "",
+                    "",
+                    due,
+                    status,
+                    "",
+                    None,
+                    user.pk,
+                    now,
+                    now,
+                )
             )
-        need_cols = "activity_id, org_id, category, description, raised_by_name, raised_by_phone, due_date, status, closing_note, resolved_at, created_by_id, created_at, updated_at"  # noqa: E501
+        need_cols = "activity_id, campaign_id, org_id, category, description, raised_by_name, raised_by_phone, due_date, status, closing_note, resolved_at, created_by_id, created_at, updated_at"  # noqa: E501
         cursor.executemany(_insert("activities_need", need_cols, len(needs[0])), needs)
         cursor.execute("ANALYZE")
     load_s = round(time.perf_counter() - t0, 1)

@@ -218,6 +218,11 @@ class Need(models.Model):
     CLOSED_STATUSES = (Status.RESOLVED, Status.UNRESOLVABLE)
 
     activity = models.ForeignKey(Activity, verbose_name=_("座谈会"), on_delete=models.PROTECT, related_name="needs")
+    # The symposium's campaign, copied here (kept in step by the ledger services) so that the board
+    # counts a campaign's needs without joining the whole ledger.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
     org = models.ForeignKey("orgs.Org", verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="needs")
     category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
     description = models.TextField(_("诉求内容"))
@@ -239,10 +244,19 @@ class Need(models.Model):
         verbose_name_plural = _("所需所盼")
         ordering = ["due_date", "id"]
         base_manager_name = "all_objects"
-        indexes = [models.Index(fields=["org", "status"], name="need_org_status")]
+        indexes = [
+            models.Index(fields=["org", "status"], name="need_org_status"),
+            models.Index(fields=["campaign", "org"], name="need_campaign_org"),
+        ]
 
     def __str__(self) -> str:
         return self.description[:30]
+
+    def save(self, *args, **kwargs) -> None:
+        self.campaign_id = self.activity.campaign_id  # always the symposium's (see the field)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "campaign"}
+        super().save(*args, **kwargs)
 
     @classmethod
     def scope_q(cls, path: str) -> Q:

@@ -181,6 +181,8 @@ def update_activity(activity: Activity, *, by: User, **fields) -> Activity:
                 changed.append(name)
             setattr(activity, name, value)
         activity.save()
+        if stored.campaign_id != activity.campaign_id:
+            Need.all_objects.filter(activity=activity).update(campaign_id=activity.campaign_id)
         apply_values([(before, -1), (rollup_values(activity), 1)])
         log_action(activity, "activities.activity.updated", by=by, org=activity.org, data={"changed": changed})
     return activity

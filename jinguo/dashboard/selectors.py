@@ -270,8 +270,7 @@ def board_reports(*, family: list[int], unit: Org):
 
 
 def board_needs(*, family: list[int], unit: Org):
-    raised_at = Activity.all_objects.filter(campaign_id__in=family).values("pk")
-    return Need.all_objects.filter(unit.subtree_q("org"), activity_id__in=raised_at)
+    return Need.all_objects.filter(unit.subtree_q("org"), campaign_id__in=family)
 
 
 @dataclass

@@ -264,6 +264,23 @@ def test_raise_need_rejects_sibling_unit_and_bad_phone(tree, users):
     assert Need.all_objects.count() == 0
 
 
+def test_need_campaign_follows_its_symposium(tree, users, campaign):
+    """The board counts a campaign's needs by the copy on the need: it must follow the symposium."""
+    other = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg], title="另一个通知")
+    talk = services.record_activity(
+        org=tree.qxg, by=users.qxg_liaison, campaign=campaign, **(FIELDS | {"format": Activity.Format.SYMPOSIUM})
+    )
+    need = services.raise_need(
+        talk, by=users.qxg_liaison, org=tree.qxg, category=Need.Category.SKILLS, description="希望开设电商培训"
+    )
+    assert Need.all_objects.get(pk=need.pk).campaign_id == campaign.pk
+    symposium = FIELDS | {"format": Activity.Format.SYMPOSIUM}
+    services.update_activity(talk, by=users.qxg_admin, campaign=other, **symposium)
+    assert Need.all_objects.get(pk=need.pk).campaign_id == other.pk
+    services.update_activity(talk, by=users.qxg_admin, campaign=None, **symposium)
+    assert Need.all_objects.get(pk=need.pk).campaign_id is None
+
+
 def test_need_handled_only_by_responsible_unit(tree, users):
     need = make_need(make_activity(tree.qxg, users.qxg_liaison, format=Activity.Format.SYMPOSIUM), users.qxg_liaison)
     with pytest.raises(PermissionDenied):
