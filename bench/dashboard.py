@@ -325,11 +325,11 @@ ANALYSIS = [
     "back, so it builds the rollups with `rebuild_activity_rollups()` (as `manage.py rebuildrollups` and the",
     "migration do) and checks, outside the timing, that every row's event count equals a count of the raw ledger.",
     "The records pages behind each number still read the ledger. Before the rollups (same data, 2026-11-28 12:14):",
-    "province 9002 ms (SQLite) / 3011 ms (PostgreSQL), county 316 ms / 632 ms. SQLite now meets both targets;",
-    "PostgreSQL is 3.3× / 4.5× faster but still misses them. Timed per query on a `--keep` database (province):",
-    "the two rollup queries take 7 ms and 5 ms; the needs query takes ~580 ms (it joins the 20,000 needs to the",
-    "million-entry ledger for `activity__campaign`) and the reports query ~135 ms. Next step, outside the ledger:",
-    "a campaign column on Need (or a needs/reports rollup). The rebuild is a one-off (migration, bulk loads, repairs).",
+    "province 9002 ms (SQLite) / 3011 ms (PostgreSQL), county 316 ms / 632 ms. Needs carry their symposium's",
+    "campaign (activities 0003, kept in step on save): PostgreSQL's needs query no longer joins the million-entry",
+    "ledger (~580 ms before). Timed per query in one process on a `--keep` database (province, PostgreSQL): reports",
+    "35 ms, needs 21 ms, receipts 4 ms, the two rollup queries 3 + 1 ms; ~64 ms of SQL in a 76 ms board. The",
+    "rebuild is a one-off (migration, bulk loads, repairs).",
 ]
 
 
