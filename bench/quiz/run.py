@@ -9,8 +9,10 @@ Run: ``make bench-quiz`` or ``.venv/bin/python bench/quiz/run.py [--only load,ra
    the shared rate limits. Bijie's demo tree, the starter bank and a live 20-question quiz. Phases,
    each a headless locust run from ONE process that shares the 2 cores with the server:
    a. burst: N participants (distinct phones, units of the Bijie tree) all start within 10 s; each
-      gets its paper in the start response and submits at once (the full result with the rank).
-   b. submit only, saturated: attempts started beforehand are handed in by 16 concurrent clients.
+      gets its paper in the start response and submits at once with ``"full": true``, as quiz.js
+      does: score, rank and the reviewed paper come back in that one response.
+   b. submit only, saturated: attempts started beforehand are handed in (``"full": true``) by 16
+      concurrent clients.
    c. the benchmark-only one-row insert view (JINGUO_BENCH_VIEWS=1), saturated, same concurrency.
    Then the database is counted: attempts created = started, submitted = completed, no duplicates.
 2. rank  — 1,000,000 ranked participants in one quiz (bulk inserts) on PostgreSQL and SQLite:
@@ -326,7 +328,7 @@ def step_info(args) -> dict:
 
 
 def step_profile(args) -> dict:
-    """Where a participant's CPU goes: start, submit and result (and the insert view) through
+    """Where a participant's CPU goes: start and the full submit (and the insert view) through
     Django's handler in one process (test client, production settings, this PostgreSQL), CPU
     time per request, and the functions that take the most of it (cProfile, own time)."""
     import cProfile
@@ -337,7 +339,7 @@ def step_profile(args) -> dict:
     config = json.loads(Path(args.config).read_text())
     client = Client()
     slug, units = config["slug"], config["units"]
-    cpu: dict[str, float] = {"start": 0.0, "submit": 0.0, "result": 0.0, "insert": 0.0}
+    cpu: dict[str, float] = {"start": 0.0, "submit": 0.0, "insert": 0.0}
 
     def timed(name, call):
         t = time.process_time()
@@ -358,9 +360,8 @@ def step_profile(args) -> dict:
         ).json()
         answers = {str(q["n"]): "A" for q in start["paper"]}
         url = f"/quiz/p/{slug}/attempts/{start['attempt']}/"
-        body = {"token": start["token"], "answers": answers, "tab_switches": 0, "events": []}
+        body = {"token": start["token"], "answers": answers, "tab_switches": 0, "events": [], "full": True}
         timed("submit", lambda: client.post(url + "submit", body, content_type="application/json"))
-        timed("result", lambda: client.get(url + "result", HTTP_X_ATTEMPT_TOKEN=start["token"]))
         timed("insert", lambda: client.post("/bench/insert", {"n": 1}, content_type="application/json"))
 
     for i in range(20):  # warm: bank, units, connections
@@ -643,14 +644,14 @@ def render(results: dict, args, command: str) -> str:
     if load:
         b, s, i, c = load["burst"], load["submit"], load["insert"], load["counts"]
         ratio = s["per_s"] / i["per_s"] if i["per_s"] else 0.0
-        p99 = max(b.get(e, {}).get("p99", 1e9) for e in ("start", "submit", "result"))
+        p99 = max(b.get(e, {}).get("p99", 1e9) for e in ("start", "submit"))
         lost = b["started"] - c["db_attempts"], b["completed"] - c["db_submitted"]
         lines += [
             f"**Load test** — gunicorn `deploy/gunicorn.conf.py` ({load['workers']} sync workers) on 127.0.0.1, "
             f"{load['server']} (scratch database `jinguo_h_load`), Redis cache (shared rate limits), "
             "Bijie demo tree, starter bank, a 20-question public quiz. Each virtual participant starts "
-            "(the paper comes in the response), submits (score and rank come back) and then fetches the "
-            "reviewed paper with the explanations from the result endpoint, as quiz.js does. Load from ONE "
+            '(the paper comes in the response) and submits with `"full": true`, as quiz.js does: score, rank '
+            "and the reviewed paper with the explanations come back in that one response. Load from ONE "
             "locust process (FastHttpUser, geventhttpclient) on the same 2 cores as gunicorn, PostgreSQL and "
             "Redis: the generator takes CPU from the server (its own CPU is in the table), so these are lower "
             "bounds for a server on its own 2 cores. "
@@ -666,11 +667,9 @@ def render(results: dict, args, command: str) -> str:
             f"| 完成答卷速率 / completed attempts per second | {b['per_s']} /s "
             f"{_mark(b['per_s'] >= TARGETS['attempts_per_s'])} | ≥ 300 /s |",
             f"| start p50 / p99 | {b.get('start', {}).get('p50')} ms / {b.get('start', {}).get('p99')} ms | |",
-            f"| submit（得分与名次）p50 / p99 | {b.get('submit', {}).get('p50')} ms / "
+            f"| submit（得分、名次与答题详情）p50 / p99 | {b.get('submit', {}).get('p50')} ms / "
             f"{b.get('submit', {}).get('p99')} ms | |",
-            f"| result（答题详情与解析）p50 / p99 | {b.get('result', {}).get('p50')} ms / "
-            f"{b.get('result', {}).get('p99')} ms | |",
-            f"| p99（三个端点中最大者） | {p99} ms {_mark(p99 < TARGETS['p99_ms'])} | < 300 ms |",
+            f"| p99（两个端点中较大者） | {p99} ms {_mark(p99 < TARGETS['p99_ms'])} | < 300 ms |",
             f"| 错误 / errors | {b['error_count']} {_mark(b['error_count'] == 0)} {b['errors'] or ''} | 0 |",
             f"| 服务器进程 CPU（突发期间） | {b['server_cpu_s']} s of {b['span_s']} s × 2 cores"
             f"（{b['server_cpu_s'] * 1000 / max(1, b['completed']):.1f} ms per attempt） | |",
@@ -697,7 +696,7 @@ def render(results: dict, args, command: str) -> str:
                 f"**Where the CPU goes** (`--step profile`: {prof['n']} participants through Django's handler in "
                 "one process, production settings, the same PostgreSQL and Redis; CPU time of that process per "
                 f"request, test-client overhead included): start {ms['start']} ms, submit {ms['submit']} ms, "
-                f"result {ms['result']} ms — {ms['start'] + ms['submit'] + ms['result']:.1f} ms of Python per "
+                f"— {ms['start'] + ms['submit']:.1f} ms of Python per "
                 f"participant, against {ms['insert']} ms for the one-row insert view. PostgreSQL, Redis and the "
                 "load generator need the same two cores on top. Own time by package (cProfile, share of the "
                 "profiled wall time; psycopg's share is mostly waiting for PostgreSQL):",

@@ -283,6 +283,53 @@ _RESULT_FIELDS = (
 )  # fmt: skip
 
 
+def _result_response(snap: QuizSnapshot, head: dict, paper, answers) -> HttpResponse:
+    review = engine.review_json(paper, answers or {}, engine.bank_for(snap), snap.points)
+    return HttpResponse(engine._dumps(head)[:-1] + b',"review":' + review + b"}", content_type="application/json")
+
+
+def _result_head(
+    snap: QuizSnapshot,
+    *,
+    attempt_id: int,
+    status: str,
+    name: str,
+    score: int,
+    max_score: int,
+    correct: int,
+    total: int,
+    time_ms: int,
+    submitted_at,
+    best,
+    used: int,
+    rank: int | None = None,
+) -> dict:
+    """What the result card shows; ``best`` is the participant's (score, time ms, submitted at);
+    ``rank`` of that best if the caller knows it already (else looked up)."""
+    best_score = None if best is None else best[0]
+    if rank is None and best_score is not None:
+        rank = selectors.rank_of(quiz_id=snap.id, score=best[0], time_ms=best[1], submitted_at=best[2])
+    return {
+        "attempt": attempt_id,
+        "status": status,
+        "status_label": str(Attempt.Status(status).label),
+        "name": name,
+        "score": score,
+        "max_score": max_score,
+        "correct": correct,
+        "total": total,
+        "time_used_ms": time_ms,
+        "time_used": selectors.format_ms(time_ms),
+        "submitted_at": _iso(submitted_at),
+        "best_score": best_score,
+        "best_time": selectors.format_ms(None if best is None else best[1]),
+        "rank": rank,
+        "participants": selectors.public_totals(quiz_id=snap.id)["ranked"],
+        "attempts_used": used,
+        "attempts_allowed": snap.max_attempts,
+    }
+
+
 def _result_payload(snap: QuizSnapshot, *, attempt_id: int, participant_id: int) -> HttpResponse:
     """Score, time, rank and the reviewed paper: only ever for a closed attempt. One query for the
     attempt and its participant, one for the rank; the review is joined from cached JSON pieces."""
@@ -297,33 +344,27 @@ def _result_payload(snap: QuizSnapshot, *, attempt_id: int, participant_id: int)
         row = rows.first()
     status, score, correct, time_ms, submitted_at, paper, answers, name, best, best_ms, best_at, used = row
     bank = engine.bank_for(snap)
-    head = {
-        "attempt": attempt_id,
-        "status": status,
-        "status_label": str(Attempt.Status(status).label),
-        "name": name,
-        "score": score,
-        "max_score": sum(snap.points[bank.questions[qid].kind] for qid, _ in paper),
-        "correct": correct,
-        "total": len(paper),
-        "time_used_ms": time_ms,
-        "time_used": selectors.format_ms(time_ms),
-        "submitted_at": _iso(submitted_at),
-        "best_score": best,
-        "best_time": selectors.format_ms(best_ms),
-        "rank": None
-        if best is None
-        else selectors.rank_of(quiz_id=snap.id, score=best, time_ms=best_ms, submitted_at=best_at),
-        "participants": selectors.public_totals(quiz_id=snap.id)["ranked"],
-        "attempts_used": used,
-        "attempts_allowed": snap.max_attempts,
-    }
-    review = engine.review_json(paper, answers or {}, bank, snap.points)
-    return HttpResponse(engine._dumps(head)[:-1] + b',"review":' + review + b"}", content_type="application/json")
+    head = _result_head(
+        snap,
+        attempt_id=attempt_id,
+        status=status,
+        name=name,
+        score=score,
+        max_score=sum(snap.points[bank.questions[qid].kind] for qid, _ in paper),
+        correct=correct,
+        total=len(paper),
+        time_ms=time_ms,
+        submitted_at=submitted_at,
+        best=None if best is None else (best, best_ms, best_at),
+        used=used,
+    )
+    return _result_response(snap, head, paper, answers)
 
 
 def _best_rank(snap: QuizSnapshot, outcome: services.Outcome) -> int | None:
     """The participant's rank (of their best attempt), from the best the submit saw: one query."""
+    if outcome.rank is not None:
+        return outcome.rank
     best = outcome.best
     if best is None:  # a repeated submit: the attempt was closed before
         best = (
@@ -339,15 +380,33 @@ def _best_rank(snap: QuizSnapshot, outcome: services.Outcome) -> int | None:
 @api
 @require_POST
 def submit(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict:
-    """Hand in; the answer is lean (score, rank, time): the phone asks the result endpoint for the
-    reviewed paper with the explanations afterwards. ``"full": true`` returns that at once."""
+    """Hand in. With ``"full": true`` (what quiz.js sends) the answer is the whole result, the
+    reviewed paper with the explanations included: built from what the submit just graded, so a
+    phone on a weak network needs no second request. Without it, a lean answer (score, rank, time)."""
     snap = _snapshot(slug)
     token = _token(request, body, attempt_id)
     outcome = services.submit_attempt(
         snap, token, answers=body.get("answers"), tab_switches=body.get("tab_switches"), events=body.get("events")
     )
     if body.get("full") is True:
-        return _result_payload(snap, attempt_id=token.attempt_id, participant_id=token.participant_id)
+        if outcome.answers is None:  # a repeated submit or a late one: the stored result
+            return _result_payload(snap, attempt_id=token.attempt_id, participant_id=token.participant_id)
+        head = _result_head(
+            snap,
+            attempt_id=outcome.attempt_id,
+            status=outcome.status,
+            name=outcome.name,
+            score=outcome.score,
+            max_score=outcome.max_score,
+            correct=outcome.correct,
+            total=len(token.paper),
+            time_ms=outcome.time_used_ms,
+            submitted_at=outcome.submitted_at,
+            best=outcome.best,
+            used=outcome.attempts_used,
+            rank=outcome.rank,
+        )
+        return _result_response(snap, head, token.paper, outcome.answers)
     return {
         "attempt": outcome.attempt_id,
         "status": outcome.status,

@@ -42,29 +42,36 @@ def quizzes_visible_to(*, user) -> QuerySet[Quiz]:
     return Quiz.objects.select_related("owner", "bank")
 
 
-def rank_of(*, quiz_id: int, score: int, time_ms: int, submitted_at) -> int:
-    """1 + the number of participants whose best attempt is better: score desc, time used asc,
-    submitted asc. The ranking histogram (ScoreBucket) counts everyone in the buckets ahead; an
-    index range count on quiz_participant_rank covers the rest of the same one-second bucket. So a
-    lookup reads at most a few thousand bucket rows and a few hundred index entries, whether the
-    quiz has a thousand participants or a million (a plain COUNT grows with the rank)."""
+def rank_sql(best: str) -> str:
+    """SQL for 1 + the number of participants whose best attempt is better than the best held in
+    the one-row relation ``best`` (columns s: score, t: time used ms, at: submitted at), in the
+    ranking order: score desc, time used asc, submitted asc. Two parameters, both the quiz id.
+
+    The ranking histogram (ScoreBucket) counts everyone in the buckets ahead; an index range count
+    on quiz_participant_rank covers the rest of the same one-second bucket. So a lookup reads at
+    most a few thousand bucket rows and a few hundred index entries, whether the quiz has a
+    thousand participants or a million (a plain COUNT grows with the rank). Shared by ``rank_of``
+    and the submit's single statement (services._finish_pg)."""
     qn = connection.ops.quote_name
     buckets, people = qn(ScoreBucket._meta.db_table), qn(Participant._meta.db_table)
-    second = time_ms // 1000
-    # Only quoted identifiers are interpolated; every value is a parameter.
-    sql = (
-        f"SELECT (SELECT COALESCE(SUM({qn('participants')}), 0) FROM {buckets} "  # noqa: S608
-        f"WHERE {qn('quiz_id')} = %s AND {qn('score')} >= %s "
-        f"AND ({qn('score')} > %s OR {qn('second')} < %s)) + "
+    score, sec, time_ms, at = qn("score"), qn("second"), qn("best_time_ms"), qn("best_submitted_at")
+    # Only quoted identifiers and the caller's relation name are interpolated.
+    return (
+        f"1 + (SELECT COALESCE(SUM({qn('participants')}), 0) FROM {buckets} "  # noqa: S608
+        f"WHERE {qn('quiz_id')} = %s AND {score} >= {best}.s AND ({score} > {best}.s OR {sec} < {best}.t / 1000)) + "
         f"(SELECT COUNT(*) FROM {people} WHERE {qn('quiz_id')} = %s AND {qn('best_score')} IS NOT NULL "
-        f"AND {qn('best_score')} = %s AND {qn('best_time_ms')} >= %s AND {qn('best_time_ms')} <= %s "
-        f"AND ({qn('best_time_ms')} < %s OR {qn('best_submitted_at')} < %s))"
+        f"AND {qn('best_score')} = {best}.s AND {time_ms} >= ({best}.t / 1000) * 1000 AND {time_ms} <= {best}.t "
+        f"AND ({time_ms} < {best}.t OR {at} < {best}.at))"
     )
-    submitted_at = connection.ops.adapt_datetimefield_value(submitted_at)
-    params = [quiz_id, score, score, second, quiz_id, score, second * 1000, time_ms, time_ms, submitted_at]
+
+
+def rank_of(*, quiz_id: int, score: int, time_ms: int, submitted_at) -> int:
+    """The rank of a best of (score, time used, submitted at) among the quiz's participants."""
+    sql = f"SELECT {rank_sql('b')} FROM (SELECT %s AS s, %s AS t, %s AS at) b"  # noqa: S608 see rank_sql
+    params = [quiz_id, quiz_id, score, time_ms, connection.ops.adapt_datetimefield_value(submitted_at)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return int(cursor.fetchone()[0]) + 1
+        return int(cursor.fetchone()[0])
 
 
 def participant_rank(participant: Participant) -> int | None:

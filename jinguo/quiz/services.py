@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from jinguo.audit.services import log_action
 from jinguo.lib.phones import MOBILE_RE, normalize_phone
-from jinguo.quiz import engine
+from jinguo.quiz import engine, selectors
 from jinguo.quiz.engine import QuizSnapshot
 from jinguo.quiz.models import (
     JUDGE_OPTIONS,
@@ -524,6 +524,12 @@ class Outcome:
     submitted_at: dt.datetime
     # The participant's best after this attempt (what the rank is of); None: not known here.
     best: tuple[int, int, dt.datetime] | None = None
+    # Set by a fresh close (not a repeated submit): the graded answers, the participant's name and
+    # attempts used, so that the submit can answer with the whole result without reading it back.
+    answers: dict | None = None
+    name: str = ""
+    attempts_used: int = 0
+    rank: int | None = None  # of the participant's best, as it stands after this submit
 
 
 def _finish(
@@ -572,10 +578,10 @@ def _finish(
             return None
         # The participant row is locked first (after the attempt), then the buckets in key order:
         # every submit takes its locks in the same order, so concurrent submits cannot deadlock.
-        old_score, old_time, old_at = (
+        old_score, old_time, old_at, name, used = (
             Participant.all_objects.select_for_update()
             .filter(pk=participant_id)
-            .values_list("best_score", "best_time_ms", "best_submitted_at")
+            .values_list("best_score", "best_time_ms", "best_submitted_at", "name", "attempts_count")
             .get()
         )
         best = (old_score, old_time, old_at)
@@ -590,8 +596,21 @@ def _finish(
             _move_in_histogram(
                 quiz_id, old=None if old_score is None else (old_score, old_time), new=(result.score, time_used)
             )
+    rank = selectors.rank_of(quiz_id=quiz_id, score=best[0], time_ms=best[1], submitted_at=best[2])
     return Outcome(
-        attempt_id, participant_id, status, result.score, result.max_score, result.correct, time_used, finished_at, best
+        attempt_id,
+        participant_id,
+        status,
+        result.score,
+        result.max_score,
+        result.correct,
+        time_used,
+        finished_at,
+        best,
+        answers,
+        name,
+        used,
+        rank,
     )
 
 
@@ -613,7 +632,8 @@ def _finish_pg(
         f"{qn('events')} = COALESCE(%s::jsonb, {qn('events')}) "
         f"WHERE {qn('id')} = %s AND {qn('status')} = %s RETURNING {qn('participant_id')}), "
         f"old AS (SELECT pp.{qn('id')}, pp.{qn('best_score')} AS s, pp.{qn('best_time_ms')} AS t, "
-        f"pp.{qn('best_submitted_at')} AS at FROM {people} pp JOIN a ON pp.{qn('id')} = a.{qn('participant_id')} "
+        f"pp.{qn('best_submitted_at')} AS at, pp.{qn('name')} AS name, pp.{qn('attempts_count')} AS used "
+        f"FROM {people} pp JOIN a ON pp.{qn('id')} = a.{qn('participant_id')} "
         f"FOR UPDATE OF pp), "
         f"better AS (SELECT * FROM old WHERE s IS NULL OR s < %s OR (s = %s AND t > %s)), "
         f"up AS (UPDATE {people} pp SET {qn('best_attempt_id')} = %s, {qn('best_score')} = %s, "
@@ -625,12 +645,20 @@ def _finish_pg(
         f"SELECT %s, s, sec, SUM(d) FROM moves GROUP BY s, sec HAVING SUM(d) <> 0 ORDER BY s, sec "
         f"ON CONFLICT ({qn('quiz_id')}, {qn('score')}, {qn('second')}) "
         f"DO UPDATE SET {qn('participants')} = {buckets}.{qn('participants')} + EXCLUDED.{qn('participants')}) "
-        f"SELECT old.s, old.t, old.at, (SELECT COUNT(*) FROM up) FROM old"
+        f", fin AS (SELECT CASE WHEN EXISTS (SELECT 1 FROM better) THEN %s::integer ELSE old.s END AS s, "
+        f"CASE WHEN EXISTS (SELECT 1 FROM better) THEN %s::integer ELSE old.t END AS t, "
+        f"CASE WHEN EXISTS (SELECT 1 FROM better) THEN %s::timestamptz ELSE old.at END AS at FROM old) "
+        # The rank of the best after this submit, in the same statement: its subqueries see the
+        # histogram and the participants as they were before it, which changes nothing for the
+        # rank (this participant's own rows never count as ahead of their best).
+        f"SELECT old.s, old.t, old.at, (SELECT COUNT(*) FROM up), old.name, old.used, {selectors.rank_sql('fin')} "
+        f"FROM old, fin"
     )
     params = [status, json.dumps(answers), result.score, result.correct, time_used, at]
     events = json.dumps(update["events"]) if "events" in update else None  # closing keeps what was saved
     params += [update.get("tab_switches"), events, attempt_id, Attempt.Status.OPEN]
     params += [result.score, result.score, time_used, attempt_id, result.score, time_used, at, score, second, quiz_id]
+    params += [result.score, time_used, at, quiz_id, quiz_id]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -638,7 +666,19 @@ def _finish_pg(
         return None
     best = (result.score, time_used, at) if row[3] else (row[0], row[1], row[2])
     return Outcome(
-        attempt_id, participant_id, status, result.score, result.max_score, result.correct, time_used, at, best
+        attempt_id,
+        participant_id,
+        status,
+        result.score,
+        result.max_score,
+        result.correct,
+        time_used,
+        at,
+        best,
+        answers,
+        row[4],
+        row[5],
+        row[6],
     )
 
 

@@ -40,6 +40,36 @@ def test_rank_ties_break_on_time_then_submission(tree, quiz):
     assert selectors.global_ranks(quiz, [a.pk, d.pk]) == {a.pk: 4, d.pk: 1}
 
 
+def test_submit_outcome_rank_is_the_rank_after_the_submit(tree, quiz):
+    """The submit computes the rank with the grade (one statement on PostgreSQL): for fresh bests,
+    ties, improvements and a worse second attempt it equals a lookup made afterwards."""
+    from tests.quiz.conftest import correct_answers
+
+    snap = engine.quiz_by_slug(quiz.slug)
+    t0 = timezone.now()
+    plan = [  # (phone, all correct?, seconds used)
+        ("13800000001", False, 100),
+        ("13800000002", True, 300),
+        ("13800000003", True, 200),
+        ("13800000004", False, 100),  # ties 1 on score and bucket, submitted later
+        ("13800000001", True, 100),  # 1 improves: now first
+        ("13800000003", False, 50),  # 3 does worse: keeps its best
+    ]
+    seen = []
+    for i, (phone, right, seconds) in enumerate(plan):
+        started = services.start_attempt(
+            snap, phone=phone, name="张丽", unit_id=tree.qxg.pk, now=t0 + dt.timedelta(minutes=i)
+        )
+        token = services.read_token(started.token, attempt_id=started.attempt.pk)
+        answers = correct_answers(None, started.attempt) if right else {}
+        at = started.attempt.started_at + dt.timedelta(seconds=seconds)
+        outcome = services.submit_attempt(snap, token, answers=answers, now=at)
+        p = Participant.all_objects.get(quiz=quiz, key=phone)
+        assert outcome.rank == selectors.participant_rank(p), (i, phone)
+        seen.append(outcome.rank)
+    assert seen == [1, 1, 1, 4, 1, 2]
+
+
 def test_participant_keeps_the_best_attempt(client, tree, quiz):
     from tests.quiz.conftest import correct_answers
 

@@ -93,6 +93,27 @@ def test_submit_all_correct_scores_full_marks_and_rank_one(client, tree, quiz):
     assert (participant.best_score, participant.best_attempt_id) == (34, attempt.pk)
 
 
+def test_full_submit_answers_with_the_whole_result_as_the_result_endpoint_does(client, tree, quiz):
+    """quiz.js submits with "full": the phone gets score, rank and the reviewed paper in one
+    response, built from what was just graded; it must equal what the result endpoint reads back,
+    on a fresh submit and on a repeated one (served from the stored attempt)."""
+    earlier = start(client, tree, phone="13900139000").json()
+    post_json(client, BASE + f"attempts/{earlier['attempt']}/submit", {"token": earlier["token"], "answers": {}})
+    data = start(client, tree).json()
+    attempt = Attempt.all_objects.get(pk=data["attempt"])
+    answers = correct_answers(data["paper"], attempt)
+    answers.pop("0")  # one unanswered: the review must show it as such
+    url = BASE + f"attempts/{attempt.pk}/submit"
+    first = post_json(client, url, {"token": data["token"], "answers": answers, "full": True}).json()
+    again = post_json(client, url, {"token": data["token"], "answers": {}, "full": True}).json()
+    stored = client.get(BASE + f"attempts/{attempt.pk}/result", HTTP_X_ATTEMPT_TOKEN=data["token"]).json()
+    assert first == again == stored
+    assert (first["status"], first["rank"], first["participants"], first["attempts_used"]) == ("submitted", 1, 2, 1)
+    assert first["name"] == "张丽" and first["correct"] == 5 and first["total"] == 6
+    assert first["review"][0]["given"] == "" and not first["review"][0]["correct"]
+    assert all(item["correct"] for item in first["review"][1:])
+
+
 def _grade_one(bank, kind, given_original: str):
     data = engine.bank_data(bank.pk, bank.version)
     qid = next(q.id for q in data.questions.values() if q.kind == kind)

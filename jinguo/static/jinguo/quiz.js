@@ -243,15 +243,19 @@
     submitting = true;
     $("submit-button").disabled = true;
     $("submit-button").textContent = "正在交卷……";
-    var body = { token: state.token, answers: state.answers, tab_switches: state.tabSwitches, events: state.events };
+    // full: the answer is the whole result (score, rank and the reviewed paper) in one response.
+    var body = { token: state.token, answers: state.answers, tab_switches: state.tabSwitches, events: state.events, full: true };
     var attempt = 0;
     (function go() {
-      request("POST", "attempts/" + state.attempt + "/submit", body).then(function (lean) {
+      request("POST", "attempts/" + state.attempt + "/submit", body).then(function (data) {
         submitting = false;
         state.done = true;
         persist();
-        // The submit answers only score and rank; the reviewed paper comes from the result endpoint.
-        loadResult(lean);
+        if (data.review) {
+          renderResult(data);
+        } else {
+          loadResult(data);
+        }
       }).catch(function (error) {
         var retry = !error.status || error.status >= 500 || error.status === 429;
         if (retry && attempt < 8) {
