@@ -96,6 +96,12 @@ DATABASES = {
         conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", True),
     )
 }
+# The quiz's hot statements run as server-side prepared statements (jinguo/lib/db.py); psycopg
+# prepares what such a cursor runs from its first execution. Django's ordinary cursors bind on the
+# client and never prepare, whatever this says.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_PREPARED_STATEMENTS:
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run while a writer commits; the timeout avoids "database is locked".
     DATABASES["default"]["OPTIONS"] = {

@@ -499,6 +499,31 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def _pids(name: str) -> list[int]:
+    try:
+        return [int(p) for p in subprocess.check_output(["pgrep", "-x", name]).split()]  # noqa: S607
+    except subprocess.CalledProcessError:
+        return []
+
+
+def _cpu_split(worker_pids: list[int]) -> dict:
+    """CPU seconds used so far by the server's processes, PostgreSQL's and Redis's, and the whole
+    machine (busy time of all cores): a phase's difference says where the machine's time went."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    idle = int(fields[3]) + int(fields[4])
+    busy = sum(int(f) for f in fields[:8]) - idle
+    return {
+        "server": _cpu_seconds(worker_pids),
+        "postgres": _cpu_seconds(_pids("postgres")),
+        "redis": _cpu_seconds(_pids("redis-server")),
+        "machine": busy / os.sysconf("SC_CLK_TCK"),
+    }
+
+
+def _cpu_delta(before: dict, after: dict) -> dict:
+    return {k: round(after[k] - before[k], 2) for k in before}
+
+
 def bench_load(args) -> dict:
     name = "jinguo_h_load"
     url = fresh_db("postgres", name)
@@ -555,17 +580,22 @@ def bench_load(args) -> dict:
 
         figures["load_before"] = tree_bench.wait_quiet()  # other engineers' tests share the machine
         print(f"[load] burst: {args.users} participants within 10 s (load {figures['load_before']})", flush=True)
-        cpu0 = _cpu_seconds(worker_pids)
+        cpu0 = _cpu_split(worker_pids)
         figures["burst"] = _locust("Burst", host, args.users, args.users / 10, "90s", "burst", total=args.users)
-        figures["burst"]["server_cpu_s"] = round(_cpu_seconds(worker_pids) - cpu0, 1)
+        figures["burst"]["cpu"] = _cpu_delta(cpu0, _cpu_split(worker_pids))
+        figures["burst"]["server_cpu_s"] = round(figures["burst"]["cpu"]["server"], 1)
         print(f"[load] burst {figures['burst']}", flush=True)
         tree_bench.wait_quiet()
         print("[load] submit only, saturated", flush=True)
+        cpu0 = _cpu_split(worker_pids)
         figures["submit"] = _locust("Submitter", host, CONCURRENCY, CONCURRENCY, "12s", "submit")
+        figures["submit"]["cpu"] = _cpu_delta(cpu0, _cpu_split(worker_pids))
         print(f"[load] submit {figures['submit']}", flush=True)
         tree_bench.wait_quiet()
         print("[load] one-row insert view, saturated", flush=True)
+        cpu0 = _cpu_split(worker_pids)
         figures["insert"] = _locust("Inserter", host, CONCURRENCY, CONCURRENCY, "12s", "insert")
+        figures["insert"]["cpu"] = _cpu_delta(cpu0, _cpu_split(worker_pids))
         print(f"[load] insert {figures['insert']}", flush=True)
         figures["counts"] = run_step("count", url, args)
         # The profile runs in its own process like the server would (same settings and Redis).

@@ -218,10 +218,13 @@ def unit_info(unit_id: int) -> tuple[str, str, bool] | None:
 
 
 def clear_caches() -> None:
+    from jinguo.quiz import selectors
+
     with _lock:
         _snapshots.clear()
         _banks.clear()
         _units.clear()
+        selectors._totals.clear()
 
 
 # ---- rules, drawing, grading ----------------------------------------------------------------

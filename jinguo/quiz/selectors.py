@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -9,6 +10,7 @@ from django.db import connection
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
+from jinguo.lib.db import prepared_cursor
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
 from jinguo.quiz.models import Attempt, Participant, Question, QuestionBank, Quiz, ScoreBucket, UnitTarget
 
@@ -69,7 +71,7 @@ def rank_of(*, quiz_id: int, score: int, time_ms: int, submitted_at) -> int:
     """The rank of a best of (score, time used, submitted at) among the quiz's participants."""
     sql = f"SELECT {rank_sql('b')} FROM (SELECT %s AS s, %s AS t, %s AS at) b"  # noqa: S608 see rank_sql
     params = [quiz_id, quiz_id, score, time_ms, connection.ops.adapt_datetimefield_value(submitted_at)]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0])
 
@@ -125,7 +127,17 @@ def leaderboard(*, quiz_id: int, size: int) -> list[dict]:
     return rows
 
 
+_totals: dict[int, tuple[float, dict]] = {}  # quiz id -> (expires, totals): this process's copy
+
+
 def public_totals(*, quiz_id: int) -> dict:
+    """Participants, attempts and ranked participants of a quiz, at most LEADERBOARD_TTL old: from
+    this process's memory, else the shared cache, else one aggregate query. Every full submit
+    shows "共 N 人", so the common case is a dictionary lookup, not a round trip to Redis."""
+    now = time.monotonic()
+    hit = _totals.get(quiz_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
     key = f"quiz:totals:{quiz_id}"
     totals = cache.get(key)
     if totals is None:
@@ -136,6 +148,9 @@ def public_totals(*, quiz_id: int) -> dict:
         )
         totals["attempts"] = totals["attempts"] or 0
         cache.set(key, totals, LEADERBOARD_TTL)
+    if len(_totals) > 1000:
+        _totals.clear()
+    _totals[quiz_id] = (now + LEADERBOARD_TTL, totals)
     return totals
 
 

@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from jinguo.audit.services import log_action
+from jinguo.lib.db import prepared_cursor
 from jinguo.lib.phones import MOBILE_RE, normalize_phone
 from jinguo.quiz import engine, selectors
 from jinguo.quiz.engine import QuizSnapshot
@@ -394,12 +395,12 @@ def _first_attempt_pg(snap, key, today, name, phone, unit_id, user_id, now, dead
         f"VALUES (%s, %s, %s, %s, %s, %s, 1, %s, 1, %s) "
         f"ON CONFLICT ({qn('quiz_id')}, {qn('key')}) DO NOTHING RETURNING {qn('id')}) "
         f"INSERT INTO {_table(Attempt)} ({', '.join(qn(c) for c in a_cols)}) "
-        f"SELECT %s, p.{qn('id')}, %s, 1, %s, %s, %s, %s::jsonb, '{{}}'::jsonb, 0, '[]'::jsonb, %s FROM p "
+        f"SELECT %s, p.{qn('id')}, %s, 1, %s, %s, %s, %s::jsonb, '{{}}'::jsonb, 0, '[]'::jsonb, %s::inet FROM p "
         f"RETURNING {qn('id')}, {qn('participant_id')}"
     )
     params = [snap.id, key, phone, name, unit_id, user_id, today, now]
     params += [snap.id, unit_id, Attempt.Status.OPEN, now, deadline, json.dumps(paper), ip]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -659,7 +660,7 @@ def _finish_pg(
     params += [update.get("tab_switches"), events, attempt_id, Attempt.Status.OPEN]
     params += [result.score, result.score, time_used, attempt_id, result.score, time_used, at, score, second, quiz_id]
     params += [result.score, time_used, at, quiz_id, quiz_id]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
