@@ -1,10 +1,10 @@
 """Locust users for bench/quiz/run.py (run headless by it; not meant to be started by hand).
 
 Three user classes, one per phase, chosen on the command line:
-- ``Burst``: one virtual participant each: start (the 20-question paper comes in the response),
+- ``Burst``: one virtual participant each, the N of them starting evenly over the window: start (the 20-question paper comes in the response),
   answer at random, submit with ``"full": true`` as quiz.js does (score, rank and the reviewed
   paper with the explanations come back in that one response), then stop.
-  Spawned at N/10 per second, so all N start within 10 s.
+  Spawned at N/10 per second (locust starts a second's worth at once); each waits for its slot, t0 + i/N × 10 s.
 - ``Submitter``: hands in attempts started beforehand (tokens from a file), closed loop, with
   ``"full": true`` as quiz.js does.
 - ``Inserter``: the benchmark-only one-row insert view, closed loop.
@@ -33,6 +33,8 @@ TOTAL = int(os.environ.get("JINGUO_BENCH_USERS", "0"))
 SLUG = CONFIG["slug"]
 UNITS = CONFIG["units"]
 PREFIX = CONFIG["phone_prefix"]  # 3 digits: "1" + prefix + a 7-digit sequence = an 11-digit mobile number
+OFFSET = int(os.environ.get("JINGUO_BENCH_OFFSET", "0"))  # each burst phase has its own phone numbers
+WINDOW = float(os.environ.get("JINGUO_BENCH_WINDOW", "10"))  # seconds within which the N participants start
 
 _seq = itertools.count()
 _latency: dict[str, list[float]] = defaultdict(list)
@@ -82,13 +84,19 @@ class Burst(FastHttpUser):
         if i >= TOTAL:  # locust replaces a stopped user; the burst has its N already
             gevent.sleep(600)
             raise StopUser()
+        # Locust spawns a second's worth of users at once; each then waits for its own moment, so
+        # the N participants start evenly spread over the window, i / N of the way through it.
+        t0 = _state.setdefault("t0", time.time())
+        delay = t0 + i * WINDOW / TOTAL - time.time()
+        if delay > 0:
+            gevent.sleep(delay)
         now = time.time()
         _state["first"] = _state["first"] or now
         start = _post(
             self.client,
             "start",
             f"/quiz/p/{SLUG}/start",
-            {"phone": f"1{PREFIX}{i:07d}", "name": "测试" + str(i % 997), "unit": UNITS[i % len(UNITS)]},
+            {"phone": f"1{PREFIX}{i + OFFSET:07d}", "name": "测试" + str(i % 997), "unit": UNITS[i % len(UNITS)]},
         )
         if start is not None and len(start.get("paper", [])) == CONFIG["questions"]:
             _state["started"] += 1

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from django.conf import settings
 
+from jinguo.lib.scoping import subtree_q
 from jinguo.quiz.models import JUDGE_OPTIONS, LETTERS, Kind, Question, Quiz
 
 SNAPSHOT_TTL = 5.0  # seconds a worker trusts its copy of a quiz's settings
@@ -28,6 +29,7 @@ MAX_CACHED_BANKS = 32
 MAX_CACHED_UNITS = 200_000
 
 _lock = threading.Lock()
+_subtrees: dict[str, float] = {}  # organiser path -> until when its whole subtree is in _units
 _snapshots: dict[str, tuple[float, QuizSnapshot | None]] = {}
 _banks: dict[tuple[int, int], BankData] = {}
 _units: dict[int, tuple[float, tuple[str, str, bool] | None]] = {}
@@ -201,18 +203,36 @@ def bank_for(snap: QuizSnapshot) -> BankData:
     return bank_data(snap.bank_id, snap.bank_version)
 
 
-def unit_info(unit_id: int) -> tuple[str, str, bool] | None:
-    """(path, name, active) of a unit, cached: participants name their unit on every start."""
+def unit_info(unit_id: int, under: str = "") -> tuple[str, str, bool] | None:
+    """(path, name, active) of a unit, cached: participants name their unit on every start. The
+    first miss for a quiz's subtree (``under``: its organiser's path) loads the whole subtree in
+    one query, so that a burst from thousands of villages costs each worker one query, not one
+    per village; a unit made after that is looked up on its own."""
     from jinguo.orgs.models import Org
 
     now = time.monotonic()
     hit = _units.get(unit_id)
     if hit is not None and hit[0] > now:
         return hit[1]
+    loaded = _subtrees.get(under)
+    if under and (loaded is None or loaded <= now):
+        rows = Org.all_objects.filter(subtree_q(under)).values_list("pk", "path", "name", "is_active")
+        rows = list(rows[: MAX_CACHED_UNITS // 2])
+        with _lock:
+            if len(_units) + len(rows) > MAX_CACHED_UNITS:
+                _units.clear()
+                _subtrees.clear()
+            expires = now + UNIT_TTL
+            _units.update((pk, (expires, (path, name, active))) for pk, path, name, active in rows)
+            _subtrees[under] = expires
+        hit = _units.get(unit_id)
+        if hit is not None:
+            return hit[1]
     row = Org.all_objects.filter(pk=unit_id).values_list("path", "name", "is_active").first()
     with _lock:
         if len(_units) > MAX_CACHED_UNITS:
             _units.clear()
+            _subtrees.clear()
         _units[unit_id] = (now + UNIT_TTL, tuple(row) if row else None)
     return tuple(row) if row else None
 
@@ -224,6 +244,7 @@ def clear_caches() -> None:
         _snapshots.clear()
         _banks.clear()
         _units.clear()
+        _subtrees.clear()
         selectors._totals.clear()
 
 

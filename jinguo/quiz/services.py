@@ -321,7 +321,7 @@ def check_identity(snap: QuizSnapshot, *, phone: str, name: str, unit_id) -> tup
         unit_id = int(unit_id)
     except (TypeError, ValueError):
         raise QuizError("请选择所在单位", code="bad_unit") from None
-    info = engine.unit_info(unit_id)
+    info = engine.unit_info(unit_id, under=snap.owner_path)
     if info is None or not info[0].startswith(snap.owner_path) or not info[2]:
         raise QuizError("请从列表中选择所在单位", code="bad_unit")
     return phone, name, unit_id

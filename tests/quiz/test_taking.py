@@ -404,3 +404,32 @@ def test_review_json_is_the_review(tree, quiz):
     answers = {"0": "A", "1": "BC", "3": "B"}
     points = {"single": 5, "multi": 10, "judge": 2}
     assert json.loads(engine.review_json(paper, answers, bank, points)) == engine.review(paper, answers, bank, points)
+
+
+def test_unit_lookup_loads_the_organisers_subtree_once(tree, quiz, django_assert_num_queries):
+    """A burst from many villages: the first start's unit lookup loads the quiz owner's subtree,
+    later units in it cost no query; a unit made afterwards is looked up on its own."""
+    from tests.factories import make_org
+
+    under = tree.city.path
+    with django_assert_num_queries(1):
+        assert engine.unit_info(tree.qxg_town.pk, under=under)[1] == "七星关区市西街道妇联"
+    with django_assert_num_queries(0):
+        assert engine.unit_info(tree.dafang_town.pk, under=under)[1] == "大方县大方镇妇联"
+        assert engine.unit_info(tree.qxg.pk, under=under)[0] == tree.qxg.path
+    late = make_org("七星关区新村妇联", parent=tree.qxg)
+    with django_assert_num_queries(1):
+        assert engine.unit_info(late.pk, under=under)[1] == "七星关区新村妇联"
+    with django_assert_num_queries(0):
+        assert engine.unit_info(late.pk, under=under)[1] == "七星关区新村妇联"
+
+
+def test_start_refuses_a_unit_outside_the_quiz_owners_subtree(client, tree, bank):
+    """The organiser is a county: a unit of the sibling county is refused, though it exists."""
+    make_quiz(tree.qxg, bank, slug="qxg2023")
+    response = post_json(
+        client, "/quiz/p/qxg2023/start", {"phone": "13800138000", "name": "张丽", "unit": tree.dafang_town.pk}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_unit"
+    assert not Attempt.all_objects.exists()
