@@ -7,13 +7,15 @@ Why these numbers (measured by bench/quiz/run.py, figures in docs/benchmarks.md)
 - Threaded workers (gthread), not sync: a sync worker closes the connection after every response
   and then lingers until the client has closed its side (gunicorn's graceful close), so a phone's
   start and submit cost two TCP connections and a worker that waits on each. gthread keeps the
-  connection alive between the two and its threads overlap the short waits on PostgreSQL and
-  Redis. 3,000 participants starting within 10 s on 2 cores: p99 73 ms with gthread (4 x 2)
-  against 1.1 s with 5 sync workers; p50 4.7 ms against 0.85 s.
-- Workers = 2 x cores = 4, 2 threads each: a request of ours is CPU in Python plus one or two
-  round trips to a local PostgreSQL; Python threads share one core under the GIL, so more threads
-  only queue, while processes use both cores. PostgreSQL needs CPU on the same cores. Each thread
-  holds one PostgreSQL connection: 8 << max_connections 100.
+  connection alive between the two, and its threads overlap the short waits on PostgreSQL and
+  Redis. 3,000 participants starting within 10 s on 2 cores: p99 73 ms with gthread against
+  1.1 s with 5 sync workers.
+- Workers = 2 x cores = 4, 8 threads each. Threads per worker were what mattered: 4,500 starts
+  within 10 s (more than the machine serves) completed at 239-324 attempts/s with 2 threads per
+  worker (4 runs of 4 x 2), 313-387/s with 8 (2, 3 or 4 workers; 8 runs), and the CPU per attempt
+  of both the workers and PostgreSQL fell (more requests in flight: PostgreSQL commits them in
+  groups, a worker switches less). Runs on this shared machine vary by about 20 %. Each thread
+  holds one PostgreSQL connection: 32 of max_connections 100.
 - Persistent database connections (DB_CONN_MAX_AGE, default 600 s here), without a health check
   before each request (below): a
   thread serves one request at a time, so one kept-open connection per thread is a pool of the
@@ -31,7 +33,7 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 backlog = int(os.environ.get("GUNICORN_BACKLOG", "2048"))
 timeout = 30
 graceful_timeout = 20
