@@ -37,6 +37,9 @@ def test_take_quiz_on_a_phone_reload_keeps_answers_then_rank(tree, new_page):  #
     page.get_by_test_id("submit").click()
     page.wait_for_selector("[data-testid=result-rank]")
     assert "排名第 1 名（共 1 人）" in page.get_by_test_id("result-rank").inner_text()
+    # The result opens at its score (the submit button was at the bottom), at once, not scrolling.
+    two_frames = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(window.scrollY))))"
+    assert page.evaluate(two_frames) == 0
     attempt = Attempt.all_objects.get()
     assert attempt.status == "submitted"
     assert sorted(attempt.answers) == ["0", "1", "2"]

@@ -31,8 +31,9 @@
     ["quiz-intro", "quiz-paper", "quiz-result"].forEach(function (id) {
       $(id).classList.toggle("d-none", id !== section);
     });
-    // After layout, or the browser keeps the old offset of the long paper.
-    window.requestAnimationFrame(function () { window.scrollTo(0, 0); });
+    // After layout, or the browser keeps the old offset of the long paper. At once, not with
+    // Bootstrap's smooth scrolling through twenty questions.
+    window.requestAnimationFrame(function () { window.scrollTo({ top: 0, left: 0, behavior: "instant" }); });
   }
 
   function request(method, path, body) {
