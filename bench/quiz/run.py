@@ -47,6 +47,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 import run as tree_bench  # noqa: E402 bench/run.py: its tree generator, machine info and doc writer
 
 WORK = Path(os.environ.get("BENCH_QUIZ_WORK_DIR", "/tmp/jinguo_h_bench"))  # noqa: S108 scratch data
+# bench/run.py's generator writes its 50,000-unit CSV here; set at import, so that the step
+# subprocesses (``--step units``) read the file the parent wrote.
+tree_bench.WORK = WORK
+tree_bench.CSV_PATH = WORK / "orgs-50k.csv"
 PG_BASE = os.environ.get("BENCH_PG_BASE", "postgres://postgres@127.0.0.1:5432/")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -772,10 +776,13 @@ def render(results: dict, args, command: str) -> str:
                 "",
             ]
     rank, units = results.get("rank"), results.get("units")
-    if (rank or units) and args.merge:
+    names = {"load": "load test", "rank": "rank lookup", "units": "per-unit table"}
+    merged = [p for p in names if p in results and p not in args.only.split(",")]
+    if merged and args.merge:
         lines += [
-            f"Rank and per-unit figures below: not re-measured in this run, merged from an earlier one "
-            f"(`--merge`, measured {results.get('merged_at', 'earlier the same day')}).",
+            "Not re-measured in this run, merged from an earlier one (`--merge`): "
+            + "; ".join(f"{names[p]} (measured {results.get('measured_at', {}).get(p, 'earlier')})" for p in merged)
+            + ".",
             "",
         ]
     if rank or units:
@@ -859,13 +866,12 @@ def main() -> None:
         return
 
     WORK.mkdir(parents=True, exist_ok=True)
-    tree_bench.WORK = WORK
-    tree_bench.CSV_PATH = WORK / "orgs-50k.csv"
     results: dict = json.loads(Path(args.merge).read_text()) if args.merge else {}
     wanted = args.only.split(",")
     for part, fn in (("load", bench_load), ("rank", bench_rank), ("units", bench_units)):
         if part in wanted:
             results[part] = fn(args)
+            results.setdefault("measured_at", {})[part] = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %z")
     (WORK / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
     command = "bench/quiz/run.py " + " ".join(sys.argv[1:]) if len(sys.argv) > 1 else "make bench-quiz"
     section = render(results, args, command)
