@@ -183,12 +183,16 @@ class Participant(models.Model):
     """One person in one quiz. Holds the attempt counters the limits are enforced on, and the best
     attempt the ranking uses (score desc, time used asc, submitted asc)."""
 
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="participants")
+    # No index of their own on quiz and unit: quiz_participant_unique_key and quiz_participant_unit
+    # lead with them, and every index is written on each start and each better submit.
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="participants", db_index=False)
     # The phone number for the public; "user:<id>" for staff quizzes.
     key = models.CharField(max_length=40)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     name = models.CharField(_("姓名"), max_length=50)
-    unit = models.ForeignKey("orgs.Org", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "orgs.Org", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -238,7 +242,8 @@ class Attempt(models.Model):
         CLOSED = "closed", _("超时收卷")
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts")
-    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="attempts")
+    # quiz_attempt_unique_number leads with the participant: no second index to write on each submit.
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="attempts", db_index=False)
     unit = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+")
     number = models.PositiveIntegerField(_("第几次"))
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
