@@ -873,7 +873,10 @@ def main() -> None:
             results[part] = fn(args)
             results.setdefault("measured_at", {})[part] = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %z")
     (WORK / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
-    command = "bench/quiz/run.py " + " ".join(sys.argv[1:]) if len(sys.argv) > 1 else "make bench-quiz"
+    argv = sys.argv[1:]
+    if args.merge:  # a scratch path says nothing to the reader (and is this machine's)
+        argv = [("<earlier results.json>" if a == args.merge else a) for a in argv]
+    command = "bench/quiz/run.py " + " ".join(argv) if argv else "make bench-quiz"
     section = render(results, args, command)
     print(section)
     if not args.no_write:
