@@ -389,7 +389,7 @@ def submit(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict
         snap, token, answers=body.get("answers"), tab_switches=body.get("tab_switches"), events=body.get("events")
     )
     if body.get("full") is True:
-        if outcome.answers is None:  # a repeated submit or a late one: the stored result
+        if outcome.answers is None:  # a repeated submit: the result as stored by the first
             return _result_payload(snap, attempt_id=token.attempt_id, participant_id=token.participant_id)
         head = _result_head(
             snap,
