@@ -690,6 +690,15 @@ def render(results: dict, args, command: str) -> str:
         f"- 命令 / Command: `{command}`",
         "",
     ]
+    names = {"load": "load test", "rank": "rank lookup", "units": "per-unit table"}
+    merged = [p for p in names if p in results and p not in args.only.split(",")]
+    if merged and args.merge:  # (--only none --merge FILE re-renders an earlier run's figures)
+        lines += [
+            "Not re-measured by this command, merged from earlier runs (`--merge`): "
+            + "; ".join(f"{names[p]} (measured {results.get('measured_at', {}).get(p, 'earlier')})" for p in merged)
+            + ".",
+            "",
+        ]
     load = results.get("load")
     if load:
         b, s, i, c = load["burst"], load["submit"], load["insert"], load["counts"]
@@ -776,15 +785,7 @@ def render(results: dict, args, command: str) -> str:
                 "",
             ]
     rank, units = results.get("rank"), results.get("units")
-    names = {"load": "load test", "rank": "rank lookup", "units": "per-unit table"}
-    merged = [p for p in names if p in results and p not in args.only.split(",")]
-    if merged and args.merge:
-        lines += [
-            "Not re-measured in this run, merged from an earlier one (`--merge`): "
-            + "; ".join(f"{names[p]} (measured {results.get('measured_at', {}).get(p, 'earlier')})" for p in merged)
-            + ".",
-            "",
-        ]
+
     if rank or units:
         dbs = list((rank or units).keys())
         header = ["指标 / Metric", *[f"{(rank or units)[db].get('server', db)}" for db in dbs], "目标 / Target"]
