@@ -35,8 +35,9 @@ class KeptUploads:
     def _path(self, token: str, filename: str) -> Path:
         return self._folder() / f"{self.kind}-{token}{Path(filename).suffix.lower()}"
 
-    def keep(self, request: HttpRequest, *, filename: str, data: bytes) -> str:
-        """Write the upload, remember it in the session, return its token."""
+    def keep(self, request: HttpRequest, *, filename: str, data: bytes, tag: str = "") -> str:
+        """Write the upload, remember it in the session, return its token. ``tag`` binds the
+        upload to what it was uploaded for (a question bank's pk): ``get`` must name the same."""
         cutoff = time.time() - MAX_AGE_SECONDS
         for old in self._folder().glob(f"{self.kind}-*"):
             if old.stat().st_mtime < cutoff:
@@ -44,16 +45,17 @@ class KeptUploads:
         token = secrets.token_urlsafe(24)
         self._path(token, filename).write_bytes(data)
         uploads = request.session.get(self.session_key, {})
-        uploads[token] = filename
+        uploads[token] = [filename, tag]
         request.session[self.session_key] = uploads
         return token
 
-    def get(self, request: HttpRequest, token: str) -> tuple[Path, str]:
-        """The kept file and its original name; 404 unless this session kept it."""
+    def get(self, request: HttpRequest, token: str, tag: str = "") -> tuple[Path, str]:
+        """The kept file and its original name; 404 unless this session kept it for ``tag``."""
         uploads = request.session.get(self.session_key, {})
-        if not TOKEN_RE.match(token) or token not in uploads:
+        entry = uploads.get(token) if TOKEN_RE.match(token) else None
+        if not entry or entry[1] != tag:
             raise Http404
-        filename = uploads[token]
+        filename = entry[0]
         path = self._path(token, filename)
         if not path.is_file():
             raise Http404
@@ -61,7 +63,7 @@ class KeptUploads:
 
     def discard(self, request: HttpRequest, token: str) -> None:
         uploads = request.session.get(self.session_key, {})
-        filename = uploads.pop(token, None)
+        entry = uploads.pop(token, None)
         request.session[self.session_key] = uploads
-        if filename is not None:
-            self._path(token, filename).unlink(missing_ok=True)
+        if entry is not None:
+            self._path(token, entry[0]).unlink(missing_ok=True)

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import secrets
-import time
-from pathlib import Path
-
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from jinguo.audit.selectors import history_of
 from jinguo.lib.excel import TableReadError, read_table, xlsx_response
+from jinguo.lib.uploads import KeptUploads
 from jinguo.orgs.models import Org
 from jinguo.orgs.selectors import ancestors_of
 from jinguo.quiz import importing, selectors, services
@@ -32,9 +28,7 @@ from jinguo.quiz.services import QuizError
 
 PAGE_SIZE = 50
 PREVIEW_LIMIT = 500
-SESSION_IMPORTS = "quiz_imports"
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-UPLOAD_MAX_AGE = 24 * 60 * 60
+KEPT_UPLOADS = KeptUploads("quiz")  # a question bank's import, kept between preview and confirm
 
 
 def _viewer_org(request: HttpRequest) -> Org:
@@ -283,23 +277,6 @@ def import_template(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _upload_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _import_file(request: HttpRequest, bank: QuestionBank, token: str) -> tuple[Path, str]:
-    uploads = request.session.get(SESSION_IMPORTS, {})
-    entry = uploads.get(token) if TOKEN_RE.match(token) else None
-    if not entry or entry[0] != bank.pk:
-        raise Http404
-    path = _upload_dir() / f"quiz-{token}{Path(entry[1]).suffix.lower()}"
-    if not path.is_file():
-        raise Http404
-    return path, entry[1]
-
-
 @login_required
 def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
     bank = _writable_bank(request, pk)
@@ -312,16 +289,7 @@ def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
         except TableReadError as exc:
             form.add_error("file", str(exc))
         else:
-            folder = _upload_dir()
-            cutoff = time.time() - UPLOAD_MAX_AGE
-            for old in folder.glob("quiz-*"):
-                if old.stat().st_mtime < cutoff:
-                    old.unlink(missing_ok=True)
-            token = secrets.token_urlsafe(24)
-            (folder / f"quiz-{token}{Path(upload.name).suffix.lower()}").write_bytes(data)
-            uploads = request.session.get(SESSION_IMPORTS, {})
-            uploads[token] = [bank.pk, upload.name]
-            request.session[SESSION_IMPORTS] = uploads
+            token = KEPT_UPLOADS.keep(request, filename=upload.name, data=data, tag=str(bank.pk))
             return redirect("quiz:import_preview", pk=bank.pk, token=token)
     return render(request, "quiz/import_upload.html", {"form": form, "bank": bank})
 
@@ -330,7 +298,7 @@ def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def import_preview(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """GET: the dry run of the kept upload. POST: import it for real."""
     bank = _writable_bank(request, pk)
-    path, filename = _import_file(request, bank, token)
+    path, filename = KEPT_UPLOADS.get(request, token, tag=str(bank.pk))
     try:
         rows = read_table(path.read_bytes(), filename)
     except TableReadError as exc:
@@ -339,10 +307,7 @@ def import_preview(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     confirm = request.method == "POST"
     result = importing.import_questions(bank, rows, dry_run=not confirm, by=request.user)
     if confirm and result.written:
-        path.unlink(missing_ok=True)
-        uploads = request.session.get(SESSION_IMPORTS, {})
-        uploads.pop(token, None)
-        request.session[SESSION_IMPORTS] = uploads
+        KEPT_UPLOADS.discard(request, token)
         messages.success(request, f"已导入 {len(result.created)} 道试题。")
         return redirect("quiz:bank_detail", pk=bank.pk)
     context = {

@@ -285,6 +285,26 @@ def test_import_views_preview_then_confirm(client_for, users, tree):
     assert client_for(users.dafang_admin).get(response["Location"]).status_code == 404
 
 
+def test_import_upload_is_bound_to_its_bank(client_for, users, tree):
+    """A kept upload previews only under the bank it was uploaded to, even for the same person."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.quiz.test_importing import GOOD, _csv
+
+    first = QuestionBank.all_objects.create(owner=tree.city, name="题库一")
+    second = QuestionBank.all_objects.create(owner=tree.city, name="题库二")
+    client = client_for(users.city_admin)
+    upload = SimpleUploadedFile("bank.csv", _csv(GOOD), content_type="text/csv")
+    location = client.post(f"/quiz/banks/{first.pk}/import/", {"file": upload})["Location"]
+    token = location.rstrip("/").rsplit("/", 1)[-1]
+    assert client.get(location).status_code == 200
+    other = location.replace(f"/banks/{first.pk}/", f"/banks/{second.pk}/")
+    assert token in other and other != location
+    assert client.get(other).status_code == 404
+    assert client.post(other).status_code == 404
+    assert Question.all_objects.count() == 0
+
+
 def test_public_pages_answer_anonymous_visitors(client, tree, taken):
     for url in (
         f"/quiz/p/{taken.slug}/",
