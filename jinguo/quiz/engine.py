@@ -7,6 +7,8 @@ a paper, hiding the answers and grading happen here, in memory.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import os
 import random
@@ -58,6 +60,8 @@ class BankData:
     # question id -> its JSON for the phone, serialised once per bank version: the part before
     # the options and each option (the options are shuffled per attempt)
     json_parts: dict[int, tuple[bytes, tuple[bytes, ...]]] = field(default_factory=dict)
+    # (topic, kind, difficulty) of a rule -> the ids it draws from, computed once per bank version
+    matches: dict[tuple[str, str, str], tuple[int, ...]] = field(default_factory=dict)
 
     def parts(self, qid: int) -> tuple[bytes, tuple[bytes, ...]]:
         hit = self.json_parts.get(qid)
@@ -67,7 +71,14 @@ class BankData:
             hit = self.json_parts[qid] = (head, tuple(_dumps(o) for o in q.options))
         return hit
 
-    def matching(self, rule: dict) -> list[int]:
+    def matching(self, rule: dict) -> tuple[int, ...]:
+        key = (rule.get("topic") or "", rule.get("kind") or "", rule.get("difficulty") or "")
+        hit = self.matches.get(key)
+        if hit is None:
+            hit = self.matches[key] = tuple(self._matching(rule))
+        return hit
+
+    def _matching(self, rule: dict) -> list[int]:
         out: list[int] = []
         for (topic, kind, difficulty), ids in self.pools.items():
             if rule.get("topic") and rule["topic"] != topic:
@@ -301,17 +312,24 @@ def draw_paper(rules, bank: BankData, rng: random.Random | None = None) -> list[
     used: set[int] = set()
     paper: list[list] = []
     for rule in ordered_rules(rules):
-        pool = [qid for qid in bank.matching(rule) if qid not in used]
+        pool = bank.matching(rule)
+        if used:
+            pool = [qid for qid in pool if qid not in used]
         picked = rng.sample(pool, min(int(rule.get("count", 0)), len(pool)))
         used.update(picked)
         for qid in picked:
-            n = len(bank.questions[qid].options)
-            order = list(range(n))
-            if bank.questions[qid].kind != Kind.JUDGE:
-                rng.shuffle(order)
+            q = bank.questions[qid]
+            n = len(q.options)
+            # One of the n! orders, uniformly: one random number instead of a shuffle's n - 1.
+            order = list(range(n)) if q.kind == Kind.JUDGE else list(rng.choice(_orders(n)))
             paper.append([qid, order])
     rng.shuffle(paper)
     return paper
+
+
+@functools.cache
+def _orders(n: int) -> tuple[tuple[int, ...], ...]:
+    return tuple(itertools.permutations(range(n)))
 
 
 def public_paper(paper, bank: BankData) -> list[dict]:
@@ -357,9 +375,12 @@ def review_json(paper, answers: dict[str, str], bank: BankData, points: dict) ->
         tail = bank.json_parts.get(-qid)
         if tail is None:
             tail = bank.json_parts[-qid] = _review_tail(q)
-        given = normalize_letters(answers.get(str(position), ""))  # A-E only: safe inside quotes
+        given = answers.get(str(position), "")
+        if not isinstance(given, str) or not _CLEAN_LETTERS.fullmatch(given):  # stored answers are clean
+            given = normalize_letters(given)  # A-E only: safe inside the quotes below
         right = shown_letters(q.answer, order)
-        text = JUDGE_OPTIONS[LETTERS.index(right)] if q.kind == Kind.JUDGE and right else right
+        # Letters are A-E: quoted as they are; a 判断 answer is its option's text, serialised once.
+        text = _JUDGE_JSON[LETTERS.index(right)] if q.kind == Kind.JUDGE and right else b'"%s"' % right.encode()
         ok = bool(given) and given == right
         items.append(
             b'{"n":%d,%s,"options":[%s],"given":"%s","answer":"%s","answer_text":%s,"correct":%s,"points":%d,%s}'
@@ -369,7 +390,7 @@ def review_json(paper, answers: dict[str, str], bank: BankData, points: dict) ->
                 b",".join(options[i] for i in order),
                 given.encode(),
                 right.encode(),
-                _dumps(text),
+                text,
                 b"true" if ok else b"false",
                 points[q.kind] if ok else 0,
                 tail,
@@ -379,6 +400,8 @@ def review_json(paper, answers: dict[str, str], bank: BankData, points: dict) ->
 
 
 LETTER_RE = re.compile(r"[^A-E]")
+_CLEAN_LETTERS = re.compile(r"A?B?C?D?E?")  # what normalize_letters returns: each letter once, in order
+_JUDGE_JSON = tuple(json.dumps(text, ensure_ascii=False).encode() for text in JUDGE_OPTIONS)
 
 
 def normalize_letters(value) -> str:

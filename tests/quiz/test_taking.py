@@ -64,6 +64,23 @@ def test_judge_options_keep_their_order(tree, bank):
     assert all(order == [0, 1] for _, order in paper)
 
 
+def test_option_orders_are_uniform_over_all_permutations(tree, bank):
+    """Each of the 24 orders of a four-option question is drawn, about equally often."""
+    import random
+    from collections import Counter
+
+    data = engine.bank_data(bank.pk, bank.version)
+    rng = random.Random(20230308)
+    seen = Counter()
+    for _ in range(2400):
+        (qid, order), *_ = engine.draw_paper([{"kind": "single", "count": 1}], data, rng)
+        if len(order) == 4:
+            seen[tuple(order)] += 1
+    assert len(seen) == 24
+    total = sum(seen.values())
+    assert all(0.5 < n / (total / 24) < 1.5 for n in seen.values()), seen
+
+
 def test_draw_respects_rules_without_repeats(tree, bank):
     data = engine.bank_data(bank.pk, bank.version)
     rules = [{"kind": "single", "count": 10}, {"kind": "multi", "count": 3}]
@@ -404,6 +421,11 @@ def test_review_json_is_the_review(tree, quiz):
     answers = {"0": "A", "1": "BC", "3": "B"}
     points = {"single": 5, "multi": 10, "judge": 2}
     assert json.loads(engine.review_json(paper, answers, bank, points)) == engine.review(paper, answers, bank, points)
+    # Not as stored (unsorted, lower case, a quote, not a string): normalised, still valid JSON.
+    messy = {"0": "ca", "1": 'A"},{"x":"', "2": 5, "3": "b、d"}
+    review = json.loads(engine.review_json(paper, messy, bank, points))
+    assert [item["given"] for item in review[:4]] == ["AC", "A", "", "BD"]
+    assert [item["answer"] for item in review] == [item["answer"] for item in engine.review(paper, {}, bank, points)]
 
 
 def test_unit_lookup_loads_the_organisers_subtree_once(tree, quiz, django_assert_num_queries):
