@@ -51,33 +51,42 @@ def _client_ip(request: HttpRequest) -> str:
 
 
 _redis = None
+_rate_script = None
+
+# Count one hit in each key's one-minute window: INCR, and EXPIRE only when the window opens.
+# One command for all the buckets of a request, and two Redis operations per key, not four.
+RATE_LUA = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+  out[i] = n
+end
+return out
+"""
 
 
 def _redis_client():
     """One Redis client per process when the cache is Redis (Django's cache builds a new client
     object, with its ~200 response callbacks, on every call), else None."""
-    global _redis
+    global _redis, _rate_script
     if _redis is None:
         from django.core.cache import caches
         from django.core.cache.backends.redis import RedisCache
 
         backend = caches["default"]
         _redis = backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else False
+        _rate_script = _redis.register_script(RATE_LUA) if _redis else None
     return _redis or None
 
 
 def _over_limits(buckets: list[tuple[str, int]]) -> list[bool]:
     """A fixed one-minute window per bucket in the Django cache; with Redis, every bucket of the
-    request in ONE round trip (INCR and EXPIRE pipelined)."""
+    request in ONE round trip (a script: EVALSHA, loaded on first use)."""
     minute = int(time.time() // 60)
     keys = [cache.make_and_validate_key(f"quiz:rate:{bucket}:{minute}") for bucket, _ in buckets]
-    client = _redis_client()
-    if client is not None:
-        pipe = client.pipeline(transaction=False)
-        for key in keys:
-            pipe.incr(key)
-            pipe.expire(key, 70)
-        counts = pipe.execute()[::2]
+    if _redis_client() is not None:
+        counts = _rate_script(keys=keys, args=[70])
         return [count > limit for count, (_, limit) in zip(counts, buckets, strict=True)]
     out = []
     for bucket, limit in buckets:
