@@ -553,51 +553,14 @@ def _finish(
     result = engine.grade(paper, answers, bank, points)
     finished_at = min(at, deadline)
     time_used = max(0, int((finished_at - started_at).total_seconds() * 1000))
-    if connection.vendor == "postgresql":
-        return _finish_pg(
-            attempt_id,
-            participant_id,
-            quiz_id,
-            answers,
-            at=finished_at,
-            time_used=time_used,
-            status=status,
-            result=result,
-            update=update,
-        )
-    with transaction.atomic():
-        done = Attempt.all_objects.filter(pk=attempt_id, status=Attempt.Status.OPEN).update(
-            status=status,
-            answers=answers,
-            score=result.score,
-            correct_count=result.correct,
-            time_used_ms=time_used,
-            submitted_at=finished_at,
-            **update,
-        )
-        if not done:
-            return None
-        # The participant row is locked first (after the attempt), then the buckets in key order:
-        # every submit takes its locks in the same order, so concurrent submits cannot deadlock.
-        old_score, old_time, old_at, name, used = (
-            Participant.all_objects.select_for_update()
-            .filter(pk=participant_id)
-            .values_list("best_score", "best_time_ms", "best_submitted_at", "name", "attempts_count")
-            .get()
-        )
-        best = (old_score, old_time, old_at)
-        if old_score is None or old_score < result.score or (old_score == result.score and old_time > time_used):
-            best = (result.score, time_used, finished_at)
-            Participant.all_objects.filter(pk=participant_id).update(
-                best_attempt_id=attempt_id,
-                best_score=result.score,
-                best_time_ms=time_used,
-                best_submitted_at=finished_at,
-            )
-            _move_in_histogram(
-                quiz_id, old=None if old_score is None else (old_score, old_time), new=(result.score, time_used)
-            )
-    rank = selectors.rank_of(quiz_id=quiz_id, score=best[0], time_ms=best[1], submitted_at=best[2])
+    close = _finish_pg if connection.vendor == "postgresql" else _finish_sqlite
+    closed = close(
+        attempt_id, participant_id, quiz_id, answers, at=finished_at, time_used=time_used, status=status,
+        result=result, update=update,
+    )  # fmt: skip
+    if closed is None:
+        return None
+    best, name, used, rank = closed
     return Outcome(
         attempt_id,
         participant_id,
@@ -615,13 +578,51 @@ def _finish(
     )
 
 
-def _finish_pg(
-    attempt_id, participant_id, quiz_id, answers, *, at, time_used, status, result, update
-) -> Outcome | None:
+def _finish_sqlite(attempt_id, participant_id, quiz_id, answers, *, at, time_used, status, result, update):
+    """``_finish`` in a transaction of plain statements: (best, name, attempts used, rank) of the
+    participant after it, or None if the attempt was already closed."""
+    with transaction.atomic():
+        done = Attempt.all_objects.filter(pk=attempt_id, status=Attempt.Status.OPEN).update(
+            status=status,
+            answers=answers,
+            score=result.score,
+            correct_count=result.correct,
+            time_used_ms=time_used,
+            submitted_at=at,
+            **update,
+        )
+        if not done:
+            return None
+        # The participant row is locked first (after the attempt), then the buckets in key order:
+        # every submit takes its locks in the same order, so concurrent submits cannot deadlock.
+        old_score, old_time, old_at, name, used = (
+            Participant.all_objects.select_for_update()
+            .filter(pk=participant_id)
+            .values_list("best_score", "best_time_ms", "best_submitted_at", "name", "attempts_count")
+            .get()
+        )
+        best = (old_score, old_time, old_at)
+        if old_score is None or old_score < result.score or (old_score == result.score and old_time > time_used):
+            best = (result.score, time_used, at)
+            Participant.all_objects.filter(pk=participant_id).update(
+                best_attempt_id=attempt_id,
+                best_score=result.score,
+                best_time_ms=time_used,
+                best_submitted_at=at,
+            )
+            _move_in_histogram(
+                quiz_id, old=None if old_score is None else (old_score, old_time), new=(result.score, time_used)
+            )
+    rank = selectors.rank_of(quiz_id=quiz_id, score=best[0], time_ms=best[1], submitted_at=best[2])
+    return best, name, used, rank
+
+
+def _finish_pg(attempt_id, participant_id, quiz_id, answers, *, at, time_used, status, result, update):
     """``_finish`` on PostgreSQL in ONE statement (autocommit: atomic, no BEGIN/COMMIT): close the
     attempt if open; lock the participant; move their best and the histogram if this one beats
     it. Locks are taken in the same order as ``_finish`` (attempt, participant, buckets in key
-    order: the upsert's rows are sorted), so concurrent submits cannot deadlock."""
+    order: the upsert's rows are sorted), so concurrent submits cannot deadlock. Same signature and
+    answer as ``_finish_sqlite``; the participant is read from the attempt row by the statement."""
     qn = connection.ops.quote_name
     attempts, people, buckets = _table(Attempt), _table(Participant), _table(ScoreBucket)
     score, second = _bucket_key(result.score, time_used)
@@ -666,21 +667,7 @@ def _finish_pg(
     if row is None:
         return None
     best = (result.score, time_used, at) if row[3] else (row[0], row[1], row[2])
-    return Outcome(
-        attempt_id,
-        participant_id,
-        status,
-        result.score,
-        result.max_score,
-        result.correct,
-        time_used,
-        at,
-        best,
-        answers,
-        row[4],
-        row[5],
-        row[6],
-    )
+    return best, row[4], row[5], row[6]
 
 
 def _bucket_key(score: int, time_ms: int) -> tuple[int, int]:
