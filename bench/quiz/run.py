@@ -588,33 +588,31 @@ def bench_load(args) -> dict:
 
         figures["load_before"] = tree_bench.wait_quiet()  # other engineers' tests share the machine
         print(f"[load] burst: {args.users} participants within 10 s (load {figures['load_before']})", flush=True)
-        cpu0 = _cpu_split(worker_pids)
-        figures["burst"] = _locust("Burst", host, args.users, args.users / 10, "90s", "burst", total=args.users)
-        figures["burst"]["cpu"] = _cpu_delta(cpu0, _cpu_split(worker_pids))
+
+        def phase(name: str, user_class: str, users: int, rate: float, run_time: str, **kw) -> dict:
+            """One locust run, with the CPU each part of the machine spent during it."""
+            cpu0 = _cpu_split(worker_pids)
+            out = _locust(user_class, host, users, rate, run_time, name, **kw)
+            out["cpu"] = _cpu_delta(cpu0, _cpu_split(worker_pids))
+            print(f"[load] {name} {out}", flush=True)
+            return out
+
+        n = args.users
+        figures["burst"] = phase("burst", "Burst", n, n / 10, "90s", total=n)
         figures["burst"]["server_cpu_s"] = round(figures["burst"]["cpu"]["server"], 1)
-        print(f"[load] burst {figures['burst']}", flush=True)
         # Capacity: more participants in the same 10 s than the machine can serve, so that the
         # completion rate is the server's, not the arrival rate (which caps it in the burst above).
         tree_bench.wait_quiet()
         n = args.capacity_users
         print(f"[load] capacity: {n} participants within 10 s", flush=True)
-        cpu0 = _cpu_split(worker_pids)
-        figures["capacity"] = _locust("Burst", host, n, n / 10, "90s", "capacity", total=n, offset=5_000_000)
-        figures["capacity"]["cpu"] = _cpu_delta(cpu0, _cpu_split(worker_pids))
+        figures["capacity"] = phase("capacity", "Burst", n, n / 10, "90s", total=n, offset=5_000_000)
         figures["capacity"]["users"] = n
-        print(f"[load] capacity {figures['capacity']}", flush=True)
         tree_bench.wait_quiet()
         print("[load] submit only, saturated", flush=True)
-        cpu0 = _cpu_split(worker_pids)
-        figures["submit"] = _locust("Submitter", host, CONCURRENCY, CONCURRENCY, "12s", "submit")
-        figures["submit"]["cpu"] = _cpu_delta(cpu0, _cpu_split(worker_pids))
-        print(f"[load] submit {figures['submit']}", flush=True)
+        figures["submit"] = phase("submit", "Submitter", CONCURRENCY, CONCURRENCY, "12s")
         tree_bench.wait_quiet()
         print("[load] one-row insert view, saturated", flush=True)
-        cpu0 = _cpu_split(worker_pids)
-        figures["insert"] = _locust("Inserter", host, CONCURRENCY, CONCURRENCY, "12s", "insert")
-        figures["insert"]["cpu"] = _cpu_delta(cpu0, _cpu_split(worker_pids))
-        print(f"[load] insert {figures['insert']}", flush=True)
+        figures["insert"] = phase("insert", "Inserter", CONCURRENCY, CONCURRENCY, "12s")
         figures["counts"] = run_step("count", url, args)
         # The profile runs in its own process like the server would (same settings and Redis).
         os.environ.update(REDIS_URL=REDIS_URL, QUIZ_RATE_PER_IP="100000000", JINGUO_BENCH_VIEWS="1")
