@@ -91,7 +91,8 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'jinguo.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        # Seconds a connection is kept for reuse; "none": for the life of the process.
+        conn_max_age=None if env_str("DB_CONN_MAX_AGE").lower() == "none" else env_int("DB_CONN_MAX_AGE", 60),
         # A persistent connection that died (database restart) is replaced before use, not on error.
         conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", True),
     )

@@ -7,6 +7,7 @@ a paper, hiding the answers and grading happen here, in memory.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import itertools
 import json
@@ -35,6 +36,15 @@ _subtrees: dict[str, float] = {}  # organiser path -> until when its whole subtr
 _snapshots: dict[str, tuple[float, QuizSnapshot | None]] = {}
 _banks: dict[tuple[int, int], BankData] = {}
 _units: dict[int, tuple[float, tuple[str, str, bool] | None]] = {}
+_flights: dict[tuple, threading.Lock] = {}  # what a thread of this process is loading right now
+
+
+def _flight(key: tuple) -> threading.Lock:
+    """The lock of one load (a bank, a quiz's settings, a subtree): a burst's first requests reach
+    a worker's threads together, and one of them loads while the others wait for it or, if they
+    hold an older copy, go on with that. Without it every thread runs the same load at once."""
+    with _lock:
+        return _flights.setdefault(key, threading.Lock())
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,9 @@ class BankData:
     json_parts: dict[int, tuple[bytes, tuple[bytes, ...]]] = field(default_factory=dict)
     # (topic, kind, difficulty) of a rule -> the ids it draws from, computed once per bank version
     matches: dict[tuple[str, str, str], tuple[int, ...]] = field(default_factory=dict)
+    # (question id, option order) -> the right letters as shown in that order, and the review's
+    # JSON of the options and of the right answer: a question has at most 5! orders
+    shown: dict[tuple[int, tuple[int, ...]], tuple[str, bytes, bytes]] = field(default_factory=dict)
 
     def parts(self, qid: int) -> tuple[bytes, tuple[bytes, ...]]:
         hit = self.json_parts.get(qid)
@@ -69,6 +82,29 @@ class BankData:
             q = self.questions[qid]
             head = _dumps({"kind": q.kind, "kind_label": str(Kind(q.kind).label), "stem": q.stem})[1:-1]
             hit = self.json_parts[qid] = (head, tuple(_dumps(o) for o in q.options))
+        return hit
+
+    def in_order(self, qid: int, order) -> tuple[str, bytes, bytes]:
+        """(right letters as shown, options JSON in that order, right answer JSON) of a question."""
+        key = (qid, tuple(order))
+        hit = self.shown.get(key)
+        if hit is None:
+            q = self.questions[qid]
+            right = shown_letters(q.answer, order)
+            options = b",".join(self.parts(qid)[1][i] for i in order)
+            # A 判断 answer is shown as its option's text; letters (A-E) need no escaping.
+            text = _JUDGE_JSON[LETTERS.index(right)] if q.kind == Kind.JUDGE and right else b'"%s"' % right.encode()
+            hit = self.shown[key] = (right, options, text)
+        return hit
+
+    def tail(self, qid: int) -> bytes:
+        """The explanation, source and basis of a question as JSON members, for the review."""
+        hit = self.json_parts.get(-qid)
+        if hit is None:
+            q = self.questions[qid]
+            hit = self.json_parts[-qid] = _dumps({"explanation": q.explanation, "source": q.source, "basis": q.basis})[
+                1:-1
+            ]
         return hit
 
     def matching(self, rule: dict) -> tuple[int, ...]:
@@ -151,18 +187,28 @@ def _snapshot_of(quiz: Quiz) -> QuizSnapshot:
 
 
 def quiz_by_slug(slug: str) -> QuizSnapshot | None:
-    """The quiz behind a public link, from memory when fresh (one query otherwise)."""
+    """The quiz behind a public link, from memory when fresh (one query otherwise). When the copy
+    is due, one thread refreshes it; the others use the copy they have meanwhile."""
     now = time.monotonic()
     hit = _snapshots.get(slug)
     if hit is not None and hit[0] > now:
         return hit[1]
-    quiz = Quiz.all_objects.select_related("owner", "bank").filter(slug=slug).first()
-    snap = _snapshot_of(quiz) if quiz is not None else None
-    with _lock:
-        if len(_snapshots) > 10_000:
-            _snapshots.clear()
-        _snapshots[slug] = (now + SNAPSHOT_TTL, snap)
-    return snap
+    flight = _flight(("quiz", slug))
+    if not flight.acquire(blocking=hit is None):
+        return hit[1]
+    try:
+        again = _snapshots.get(slug)
+        if again is not None and again[0] > time.monotonic():  # loaded while this thread waited
+            return again[1]
+        quiz = Quiz.all_objects.select_related("owner", "bank").filter(slug=slug).first()
+        snap = _snapshot_of(quiz) if quiz is not None else None
+        with _lock:
+            if len(_snapshots) > 10_000:
+                _snapshots.clear()
+            _snapshots[slug] = (time.monotonic() + SNAPSHOT_TTL, snap)
+        return snap
+    finally:
+        flight.release()
 
 
 def quiz_by_id(quiz_id: int) -> QuizSnapshot:
@@ -177,10 +223,26 @@ def forget(slug: str) -> None:
 
 
 def bank_data(bank_id: int, version: int) -> BankData:
+    """A bank's questions as of ``version``, loaded once per process (one thread loads, the others
+    wait for it)."""
     key = (bank_id, version)
     data = _banks.get(key)
     if data is not None:
         return data
+    with _flight(("bank", key)):
+        data = _banks.get(key)
+        if data is None:
+            data = _load_bank(bank_id)
+            with _lock:
+                for old in [k for k in _banks if k[0] == bank_id]:
+                    del _banks[old]
+                if len(_banks) >= MAX_CACHED_BANKS:
+                    _banks.clear()
+                _banks[key] = data
+        return data
+
+
+def _load_bank(bank_id: int) -> BankData:
     questions: dict[int, CachedQuestion] = {}
     pools: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for q in Question.all_objects.filter(bank_id=bank_id).order_by("id"):
@@ -200,14 +262,7 @@ def bank_data(bank_id: int, version: int) -> BankData:
         questions[q.pk] = cq
         if q.is_active:
             pools[(q.topic, q.kind, q.difficulty)].append(q.pk)
-    data = BankData(questions=questions, pools=dict(pools))
-    with _lock:
-        for old in [k for k in _banks if k[0] == bank_id]:
-            del _banks[old]
-        if len(_banks) >= MAX_CACHED_BANKS:
-            _banks.clear()
-        _banks[key] = data
-    return data
+    return BankData(questions=questions, pools=dict(pools))
 
 
 def bank_for(snap: QuizSnapshot) -> BankData:
@@ -218,7 +273,8 @@ def unit_info(unit_id: int, under: str = "") -> tuple[str, str, bool] | None:
     """(path, name, active) of a unit, cached: participants name their unit on every start. The
     first miss for a quiz's subtree (``under``: its organiser's path) loads the whole subtree in
     one query, so that a burst from thousands of villages costs each worker one query, not one
-    per village; a unit made after that is looked up on its own."""
+    per village; a unit made after that is looked up on its own. When the subtree is due for a
+    reload, one thread reloads it and the others answer from the copy they have."""
     from jinguo.orgs.models import Org
 
     now = time.monotonic()
@@ -227,17 +283,17 @@ def unit_info(unit_id: int, under: str = "") -> tuple[str, str, bool] | None:
         return hit[1]
     loaded = _subtrees.get(under)
     if under and (loaded is None or loaded <= now):
-        rows = Org.all_objects.filter(subtree_q(under)).values_list("pk", "path", "name", "is_active")
-        rows = list(rows[: MAX_CACHED_UNITS // 2])
-        with _lock:
-            if len(_units) + len(rows) > MAX_CACHED_UNITS:
-                _units.clear()
-                _subtrees.clear()
-            expires = now + UNIT_TTL
-            _units.update((pk, (expires, (path, name, active))) for pk, path, name, active in rows)
-            _subtrees[under] = expires
+        flight = _flight(("units", under))
+        if flight.acquire(blocking=hit is None):
+            try:
+                if _subtrees.get(under, 0.0) <= time.monotonic():  # not reloaded while this thread waited
+                    _load_subtree(under)
+            finally:
+                flight.release()
+        else:
+            return hit[1]
         hit = _units.get(unit_id)
-        if hit is not None:
+        if hit is not None and hit[0] > now:
             return hit[1]
     row = Org.all_objects.filter(pk=unit_id).values_list("path", "name", "is_active").first()
     with _lock:
@@ -246,6 +302,47 @@ def unit_info(unit_id: int, under: str = "") -> tuple[str, str, bool] | None:
             _subtrees.clear()
         _units[unit_id] = (now + UNIT_TTL, tuple(row) if row else None)
     return tuple(row) if row else None
+
+
+def _load_subtree(under: str) -> None:
+    from jinguo.orgs.models import Org
+
+    rows = Org.all_objects.filter(subtree_q(under)).values_list("pk", "path", "name", "is_active")
+    rows = list(rows[: MAX_CACHED_UNITS // 2])
+    with _lock:
+        if len(_units) + len(rows) > MAX_CACHED_UNITS:
+            _units.clear()
+            _subtrees.clear()
+        expires = time.monotonic() + UNIT_TTL
+        _units.update((pk, (expires, (path, name, active))) for pk, path, name, active in rows)
+        _subtrees[under] = expires
+
+
+def warm(now: datetime | None = None, limit: int = 20) -> list[str]:
+    """Load what a burst's first participants would otherwise load in each worker, all at once:
+    the settings, the bank with the papers' JSON pieces and the unit tree of every published quiz
+    that is open or opens within a day. Called when a gunicorn worker starts (deploy/gunicorn.conf.py)
+    and when the quiz's page is shown (cheap once loaded). Returns the slugs warmed."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    live = Quiz.all_objects.filter(is_published=True, closes_at__gt=now, opens_at__lt=now + dt.timedelta(days=1))
+    slugs = list(live.order_by("opens_at").values_list("slug", flat=True)[:limit])
+    for slug in slugs:
+        snap = quiz_by_slug(slug)
+        if snap is not None:
+            warm_quiz(snap)
+    return slugs
+
+
+def warm_quiz(snap: QuizSnapshot) -> None:
+    bank = bank_for(snap)
+    for rule in snap.rules:
+        for qid in bank.matching(rule):
+            bank.parts(qid)
+            bank.tail(qid)
+    if snap.audience == Quiz.Audience.PUBLIC:
+        unit_info(snap.owner_id, under=snap.owner_path)
 
 
 def clear_caches() -> None:
@@ -362,41 +459,36 @@ def public_paper_json(paper, bank: BankData) -> bytes:
     return b"[" + b",".join(items) + b"]"
 
 
-def _review_tail(q: CachedQuestion) -> bytes:
-    return _dumps({"explanation": q.explanation, "source": q.source, "basis": q.basis})[1:-1]
-
-
-def review_json(paper, answers: dict[str, str], bank: BankData, points: dict) -> bytes:
-    """``review`` as JSON bytes, from pieces serialised once per bank version."""
+def review_json(paper, answers: dict[str, str], bank: BankData, points: dict, *, with_paper: bool = True) -> bytes:
+    """``review`` as JSON bytes, from pieces serialised once per bank version. Without the paper
+    (``with_paper=False``: the phone that just submitted holds the stems and options), each item
+    has only its position, the answers, the points and the explanation."""
     items = []
     for position, (qid, order) in enumerate(paper):
         q = bank.questions[qid]
-        head, options = bank.parts(qid)
-        tail = bank.json_parts.get(-qid)
-        if tail is None:
-            tail = bank.json_parts[-qid] = _review_tail(q)
-        given = answers.get(str(position), "")
+        right, options, text = bank.in_order(qid, order)
+        given = answers.get(_POSITIONS[position] if position < len(_POSITIONS) else str(position), "")
         if not isinstance(given, str) or not _CLEAN_LETTERS.fullmatch(given):  # stored answers are clean
             given = normalize_letters(given)  # A-E only: safe inside the quotes below
-        right = shown_letters(q.answer, order)
-        # Letters are A-E: quoted as they are; a 判断 answer is its option's text, serialised once.
-        text = _JUDGE_JSON[LETTERS.index(right)] if q.kind == Kind.JUDGE and right else b'"%s"' % right.encode()
         ok = bool(given) and given == right
+        paper_part = b'%s,"options":[%s],' % (bank.parts(qid)[0], options) if with_paper else b""
         items.append(
-            b'{"n":%d,%s,"options":[%s],"given":"%s","answer":"%s","answer_text":%s,"correct":%s,"points":%d,%s}'
+            b'{"n":%d,%s"given":"%s","answer":"%s","answer_text":%s,"correct":%s,"points":%d,%s}'
             % (
                 position,
-                head,
-                b",".join(options[i] for i in order),
+                paper_part,
                 given.encode(),
                 right.encode(),
                 text,
                 b"true" if ok else b"false",
                 points[q.kind] if ok else 0,
-                tail,
+                bank.tail(qid),
             )
         )
     return b"[" + b",".join(items) + b"]"
+
+
+_POSITIONS = tuple(str(i) for i in range(200))  # answer keys: "0", "1", ...
 
 
 LETTER_RE = re.compile(r"[^A-E]")
@@ -424,10 +516,20 @@ def clean_answers(raw, paper) -> dict[str, str]:
             continue
         if not 0 <= position < len(paper):
             continue
-        letters = "".join(c for c in normalize_letters(value) if LETTERS.index(c) < len(paper[position][1]))
+        n = len(paper[position][1])
+        if isinstance(value, str) and value in _VALID_ANSWERS[n]:  # what quiz.js sends: already clean
+            out[str(position)] = value
+            continue
+        letters = "".join(c for c in normalize_letters(value) if LETTERS.index(c) < n)
         if letters:
             out[str(position)] = letters
     return out
+
+
+# For n options: every non-empty set of letters, each once and in order ("A", "AC", "ABD", ...).
+_VALID_ANSWERS = tuple(
+    frozenset("".join(c) for k in range(1, n + 1) for c in itertools.combinations(LETTERS[:n], k)) for n in range(6)
+)
 
 
 def original_letters(shown: str, order: list[int]) -> str:
@@ -446,14 +548,15 @@ class Grade:
 
 
 def grade(paper, answers: dict[str, str], bank: BankData, points: dict) -> Grade:
-    """All or nothing per question, multiple choice included."""
+    """All or nothing per question, multiple choice included. ``answers`` as ``clean_answers``
+    returns them (each letter once, in order), so the given letters equal the right ones as
+    shown exactly when they name the right options."""
     score = correct = max_score = 0
     for position, (qid, order) in enumerate(paper):
-        q = bank.questions[qid]
-        worth = points[q.kind]
+        worth = points[bank.questions[qid].kind]
         max_score += worth
-        given = answers.get(str(position), "")
-        if given and original_letters(given, order) == q.answer:
+        given = answers.get(_POSITIONS[position] if position < len(_POSITIONS) else str(position))
+        if given and given == bank.in_order(qid, order)[0]:
             score += worth
             correct += 1
     return Grade(score=score, correct=correct, max_score=max_score)

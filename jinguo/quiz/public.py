@@ -146,6 +146,9 @@ def _iso(value) -> str:
 @require_GET
 def take(request: HttpRequest, slug: str) -> HttpResponse:
     snap = _snapshot(slug)
+    # Participants open the page in the minutes before a synchronised start: by then every worker
+    # has the bank, the papers' pieces and the unit tree in memory (dictionary lookups once there).
+    engine.warm_quiz(snap)
     staff_ok = snap.audience != Quiz.Audience.STAFF or (
         request.user.is_authenticated
         and request.user.org is not None
@@ -292,8 +295,8 @@ _RESULT_FIELDS = (
 )  # fmt: skip
 
 
-def _result_response(snap: QuizSnapshot, head: dict, paper, answers) -> HttpResponse:
-    review = engine.review_json(paper, answers or {}, engine.bank_for(snap), snap.points)
+def _result_response(snap: QuizSnapshot, head: dict, paper, answers, *, with_paper: bool = True) -> HttpResponse:
+    review = engine.review_json(paper, answers or {}, engine.bank_for(snap), snap.points, with_paper=with_paper)
     return HttpResponse(engine._dumps(head)[:-1] + b',"review":' + review + b"}", content_type="application/json")
 
 
@@ -391,7 +394,9 @@ def _best_rank(snap: QuizSnapshot, outcome: services.Outcome) -> int | None:
 def submit(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict:
     """Hand in. With ``"full": true`` (what quiz.js sends) the answer is the whole result, the
     reviewed paper with the explanations included: built from what the submit just graded, so a
-    phone on a weak network needs no second request. Without it, a lean answer (score, rank, time)."""
+    phone on a weak network needs no second request. With ``"paper_kept": true`` as well (quiz.js
+    holds the paper it was given) the review leaves out the stems and options: a third fewer
+    bytes. Without "full", a lean answer (score, rank, time)."""
     snap = _snapshot(slug)
     token = _token(request, body, attempt_id)
     outcome = services.submit_attempt(
@@ -400,6 +405,7 @@ def submit(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict
     if body.get("full") is True:
         if outcome.answers is None:  # a repeated submit: the result as stored by the first
             return _result_payload(snap, attempt_id=token.attempt_id, participant_id=token.participant_id)
+        with_paper = body.get("paper_kept") is not True
         head = _result_head(
             snap,
             attempt_id=outcome.attempt_id,
@@ -415,7 +421,7 @@ def submit(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict
             used=outcome.attempts_used,
             rank=outcome.rank,
         )
-        return _result_response(snap, head, token.paper, outcome.answers)
+        return _result_response(snap, head, token.paper, outcome.answers, with_paper=with_paper)
     return {
         "attempt": outcome.attempt_id,
         "status": outcome.status,

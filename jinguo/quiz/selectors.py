@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -67,9 +68,14 @@ def rank_sql(best: str) -> str:
     )
 
 
+@functools.cache
+def rank_of_sql() -> str:
+    return f"SELECT {rank_sql('b')} FROM (SELECT %s AS s, %s AS t, %s AS at) b"  # noqa: S608 see rank_sql
+
+
 def rank_of(*, quiz_id: int, score: int, time_ms: int, submitted_at) -> int:
     """The rank of a best of (score, time used, submitted at) among the quiz's participants."""
-    sql = f"SELECT {rank_sql('b')} FROM (SELECT %s AS s, %s AS t, %s AS at) b"  # noqa: S608 see rank_sql
+    sql = rank_of_sql()
     params = [quiz_id, quiz_id, score, time_ms, connection.ops.adapt_datetimefield_value(submitted_at)]
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)

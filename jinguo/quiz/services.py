@@ -9,11 +9,13 @@ next attempt number on the participant row, and a unique (participant, number) b
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
 from django.db.models import F
@@ -277,9 +279,17 @@ def sign_token(attempt: Attempt) -> str:
     return signing.dumps(payload, salt=TOKEN_SALT, compress=True)
 
 
+@functools.lru_cache(maxsize=4)
+def _signer(key: str, fallback_keys: tuple) -> signing.TimestampSigner:
+    return signing.TimestampSigner(key=key, salt=TOKEN_SALT, fallback_keys=list(fallback_keys))
+
+
 def read_token(token: str, *, attempt_id: int) -> AttemptToken:
+    """The token's payload, its signature checked (what ``signing.loads`` does, with one signer
+    per secret key instead of a new one for every submit)."""
+    signer = _signer(settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
     try:
-        data = signing.loads(token or "", salt=TOKEN_SALT)
+        data = signer.unsign_object(token or "")
     except signing.BadSignature as exc:
         raise QuizError("答题凭证无效，请重新进入答题页面", code="bad_token", status=403) from exc
     if data.get("a") != attempt_id:
@@ -370,10 +380,8 @@ def _new_participant(snap: QuizSnapshot, key, today, name, phone, unit_id, user_
     return (row[0], 1) if row else None
 
 
-def _first_attempt_pg(snap, key, today, name, phone, unit_id, user_id, now, deadline, paper, ip) -> Attempt | None:
-    """A person's first attempt on PostgreSQL in ONE statement (autocommit, so no BEGIN/COMMIT):
-    register the participant with attempt 1 reserved and open the attempt, or do nothing if the
-    person is registered already (then the general path below reserves the next number)."""
+@functools.cache
+def _first_attempt_sql() -> str:
     qn = connection.ops.quote_name
     p_cols = [
         "quiz_id",
@@ -390,7 +398,7 @@ def _first_attempt_pg(snap, key, today, name, phone, unit_id, user_id, now, dead
     a_cols = ["quiz_id", "participant_id", "unit_id", "number", "status", "started_at", "deadline", "paper"]
     a_cols += ["answers", "tab_switches", "events", "ip"]
     # Only quoted identifiers are interpolated; every value is a parameter.
-    sql = (
+    return (
         f"WITH p AS (INSERT INTO {_table(Participant)} ({', '.join(qn(c) for c in p_cols)}) "  # noqa: S608
         f"VALUES (%s, %s, %s, %s, %s, %s, 1, %s, 1, %s) "
         f"ON CONFLICT ({qn('quiz_id')}, {qn('key')}) DO NOTHING RETURNING {qn('id')}) "
@@ -398,6 +406,13 @@ def _first_attempt_pg(snap, key, today, name, phone, unit_id, user_id, now, dead
         f"SELECT %s, p.{qn('id')}, %s, 1, %s, %s, %s, %s::jsonb, '{{}}'::jsonb, 0, '[]'::jsonb, %s::inet FROM p "
         f"RETURNING {qn('id')}, {qn('participant_id')}"
     )
+
+
+def _first_attempt_pg(snap, key, today, name, phone, unit_id, user_id, now, deadline, paper, ip) -> Attempt | None:
+    """A person's first attempt on PostgreSQL in ONE statement (autocommit, so no BEGIN/COMMIT):
+    register the participant with attempt 1 reserved and open the attempt, or do nothing if the
+    person is registered already (then the general path below reserves the next number)."""
+    sql = _first_attempt_sql()
     params = [snap.id, key, phone, name, unit_id, user_id, today, now]
     params += [snap.id, unit_id, Attempt.Status.OPEN, now, deadline, json.dumps(paper), ip]
     with prepared_cursor() as cursor:
@@ -617,17 +632,12 @@ def _finish_sqlite(attempt_id, participant_id, quiz_id, answers, *, at, time_use
     return best, name, used, rank
 
 
-def _finish_pg(attempt_id, participant_id, quiz_id, answers, *, at, time_used, status, result, update):
-    """``_finish`` on PostgreSQL in ONE statement (autocommit: atomic, no BEGIN/COMMIT): close the
-    attempt if open; lock the participant; move their best and the histogram if this one beats
-    it. Locks are taken in the same order as ``_finish`` (attempt, participant, buckets in key
-    order: the upsert's rows are sorted), so concurrent submits cannot deadlock. Same signature and
-    answer as ``_finish_sqlite``; the participant is read from the attempt row by the statement."""
+@functools.cache
+def _finish_sql() -> str:
     qn = connection.ops.quote_name
     attempts, people, buckets = _table(Attempt), _table(Participant), _table(ScoreBucket)
-    score, second = _bucket_key(result.score, time_used)
     # Only quoted identifiers are interpolated; every value is a parameter.
-    sql = (
+    return (
         f"WITH a AS (UPDATE {attempts} SET {qn('status')} = %s, {qn('answers')} = %s::jsonb, "  # noqa: S608
         f"{qn('score')} = %s, {qn('correct_count')} = %s, {qn('time_used_ms')} = %s, {qn('submitted_at')} = %s, "
         f"{qn('tab_switches')} = COALESCE(%s::integer, {qn('tab_switches')}), "
@@ -656,6 +666,16 @@ def _finish_pg(attempt_id, participant_id, quiz_id, answers, *, at, time_used, s
         f"SELECT old.s, old.t, old.at, (SELECT COUNT(*) FROM up), old.name, old.used, {selectors.rank_sql('fin')} "
         f"FROM old, fin"
     )
+
+
+def _finish_pg(attempt_id, participant_id, quiz_id, answers, *, at, time_used, status, result, update):
+    """``_finish`` on PostgreSQL in ONE statement (autocommit: atomic, no BEGIN/COMMIT): close the
+    attempt if open; lock the participant; move their best and the histogram if this one beats
+    it. Locks are taken in the same order as ``_finish`` (attempt, participant, buckets in key
+    order: the upsert's rows are sorted), so concurrent submits cannot deadlock. Same signature and
+    answer as ``_finish_sqlite``; the participant is read from the attempt row by the statement."""
+    score, second = _bucket_key(result.score, time_used)
+    sql = _finish_sql()
     params = [status, json.dumps(answers), result.score, result.correct, time_used, at]
     events = json.dumps(update["events"]) if "events" in update else None  # closing keeps what was saved
     params += [update.get("tab_switches"), events, attempt_id, Attempt.Status.OPEN]
@@ -668,6 +688,20 @@ def _finish_pg(attempt_id, participant_id, quiz_id, answers, *, at, time_used, s
         return None
     best = (result.score, time_used, at) if row[3] else (row[0], row[1], row[2])
     return best, row[4], row[5], row[6]
+
+
+def warm_connection() -> None:
+    """Plan the public burst's statements once on this thread's database connection (EXPLAIN:
+    nothing runs, nothing is written). A new PostgreSQL connection's first start and submit cost
+    ~2 ms more each while its server process loads the tables' catalogue entries; 32 threads
+    doing that in the first second of a synchronised start was most of its p99 (bench/quiz).
+    Called for each gunicorn thread before the worker takes requests (deploy/gunicorn.conf.py)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for sql in (_first_attempt_sql(), _finish_sql()):
+            cursor.execute("EXPLAIN " + sql, [None] * sql.count("%s"))
+        cursor.execute("EXPLAIN " + selectors.rank_of_sql(), [0, 0, 0, 0, timezone.now()])
 
 
 def _bucket_key(score: int, time_ms: int) -> tuple[int, int]:
@@ -776,7 +810,7 @@ def close_attempt(attempt: Attempt, *, snap: QuizSnapshot, now=None) -> Outcome 
         participant_id=attempt.participant_id,
         quiz_id=attempt.quiz_id,
         paper=attempt.paper,
-        answers=attempt.answers or {},
+        answers=engine.clean_answers(attempt.answers or {}, attempt.paper),  # as saved: clean, but graded only so
         started_at=attempt.started_at,
         deadline=attempt.deadline,
         at=attempt.deadline,

@@ -1,0 +1,143 @@
+"""A worker is warm before a synchronised start: live quizzes loaded at boot, one load per process
+when a burst's first requests arrive together, an older copy served while one thread refreshes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import runpy
+import threading
+import time
+from concurrent import futures
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from jinguo.quiz import engine, services
+from jinguo.quiz.models import Attempt, Participant, ScoreBucket
+from tests.quiz.conftest import make_quiz
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_warm_loads_live_quizzes_only(tree, bank, quiz, django_assert_num_queries):
+    """Published and open, or opening within a day: warmed. Closed, unpublished or next week: not."""
+    now = timezone.now()
+    make_quiz(tree.city, bank, slug="soon", opens_at=now + dt.timedelta(hours=3))
+    make_quiz(
+        tree.city, bank, slug="nextweek", opens_at=now + dt.timedelta(days=7), closes_at=now + dt.timedelta(days=8)
+    )
+    make_quiz(tree.city, bank, slug="over", opens_at=now - dt.timedelta(days=3), closes_at=now - dt.timedelta(days=1))
+    make_quiz(tree.city, bank, slug="draft", is_published=False)
+
+    assert sorted(engine.warm()) == ["fnqy2022", "soon"]
+
+    snap = engine.quiz_by_slug("fnqy2022")
+    loaded = engine.bank_for(snap)
+    # Everything a start and a submit need is in memory: no query, the papers' pieces serialised.
+    with django_assert_num_queries(0):
+        assert engine.quiz_by_slug("soon") is not None
+        assert engine.unit_info(tree.qxg_town.pk, under=snap.owner_path)[1] == "七星关区市西街道妇联"
+        paper = engine.draw_paper(snap.rules, loaded)
+    assert all(-qid in loaded.json_parts and qid in loaded.json_parts for qid, _ in paper)
+    assert "nextweek" not in engine._snapshots and "over" not in engine._snapshots
+
+
+def test_the_quiz_page_warms_its_quiz(client, quiz, tree, django_assert_num_queries):
+    """Participants open the page before the start: the worker that shows it loads the quiz."""
+    assert client.get("/quiz/p/fnqy2022/").status_code == 200
+    snap = engine.quiz_by_slug("fnqy2022")
+    with django_assert_num_queries(0):
+        engine.bank_for(snap)
+        engine.unit_info(tree.dafang_town.pk, under=snap.owner_path)
+
+
+def test_a_bank_is_loaded_once_when_threads_ask_together(monkeypatch):
+    calls = []
+
+    def slow_load(bank_id):
+        calls.append(bank_id)
+        time.sleep(0.05)
+        return engine.BankData(questions={})
+
+    monkeypatch.setattr(engine, "_load_bank", slow_load)
+    barrier = threading.Barrier(8)
+
+    def ask():
+        barrier.wait()
+        return engine.bank_data(7, 3)
+
+    with futures.ThreadPoolExecutor(8) as pool:
+        banks = list(pool.map(lambda _: ask(), range(8)))
+    assert calls == [7]
+    assert all(b is banks[0] for b in banks)
+
+
+def test_a_due_copy_is_served_while_another_thread_refreshes(tree, quiz, django_assert_num_queries):
+    """The settings and the unit tree: when due, the thread that finds the refresh taken answers
+    from its copy (no query, no wait); when no one refreshes, it refreshes itself."""
+    snap = engine.quiz_by_slug("fnqy2022")
+    engine.unit_info(tree.qxg_town.pk, under=snap.owner_path)
+    engine._snapshots["fnqy2022"] = (0.0, snap)  # due
+    engine._subtrees[snap.owner_path] = 0.0
+    engine._units[tree.qxg_town.pk] = (0.0, engine._units[tree.qxg_town.pk][1])
+    held = [engine._flight(("quiz", "fnqy2022")), engine._flight(("units", snap.owner_path))]
+    for lock in held:
+        lock.acquire()
+    try:
+        with django_assert_num_queries(0):
+            assert engine.quiz_by_slug("fnqy2022") is snap
+            assert engine.unit_info(tree.qxg_town.pk, under=snap.owner_path)[1] == "七星关区市西街道妇联"
+    finally:
+        for lock in held:
+            lock.release()
+    with django_assert_num_queries(2):  # no one refreshing: this thread reloads both
+        assert engine.quiz_by_slug("fnqy2022") is not snap
+        assert engine.unit_info(tree.qxg_town.pk, under=snap.owner_path)[1] == "七星关区市西街道妇联"
+    with django_assert_num_queries(0):
+        engine.quiz_by_slug("fnqy2022")
+        engine.unit_info(tree.dafang_town.pk, under=snap.owner_path)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans PostgreSQL's statements")
+def test_warm_connection_plans_the_hot_statements_and_writes_nothing(quiz, django_assert_num_queries):
+    counts = (Attempt.all_objects.count(), Participant.all_objects.count(), ScoreBucket.objects.count())
+    with django_assert_num_queries(3) as ctx:
+        services.warm_connection()
+    assert all(q["sql"].startswith("EXPLAIN ") for q in ctx.captured_queries)
+    assert (Attempt.all_objects.count(), Participant.all_objects.count(), ScoreBucket.objects.count()) == counts
+
+
+def test_gunicorn_warms_each_thread_before_serving(monkeypatch, quiz):
+    """post_worker_init: the live quizzes once, then every thread of the pool its own connection."""
+    conf = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    seen: list[int] = []
+    warmed: list[list[str]] = []
+    real_warm = engine.warm
+    monkeypatch.setattr(engine, "warm", lambda: warmed.append(real_warm()) or warmed[-1])
+    monkeypatch.setattr(services, "warm_connection", lambda: seen.append(threading.get_ident()))
+
+    class Log:
+        def __init__(self):
+            self.lines = []
+
+        def info(self, *args):
+            self.lines.append(("info", args))
+
+        def warning(self, *args):
+            self.lines.append(("warning", args))
+
+        def exception(self, *args):
+            self.lines.append(("exception", args))
+
+    class Worker:
+        cfg = type("Cfg", (), {"threads": 4})()
+        log = Log()
+        tpool = futures.ThreadPoolExecutor(4)
+
+    conf["post_worker_init"](Worker)
+    Worker.tpool.shutdown()
+    assert warmed == [["fnqy2022"]]
+    assert len(seen) == 4 and len(set(seen)) == 4
+    assert [kind for kind, _ in Worker.log.lines] == ["info"]
