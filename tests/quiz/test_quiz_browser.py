@@ -44,9 +44,13 @@ def test_take_quiz_on_a_phone_reload_keeps_answers_then_rank(tree, new_page):  #
     assert attempt.status == "submitted"
     assert sorted(attempt.answers) == ["0", "1", "2"]
     assert page.get_by_test_id("result-score").inner_text() == f"{attempt.score} 分"
+    # The submit's review came without stems and options (the page held them): shown all the same.
+    after_submit = page.inner_text("#quiz-result")
+    assert "单选题" in after_submit and "判断题" in after_submit and "A. " in after_submit
 
-    # A reload after the submit shows the result again, not a new paper.
+    # A reload after the submit shows the result again (the whole review from the server), the same.
     page.reload()
     page.wait_for_selector("[data-testid=result-rank]")
+    assert page.inner_text("#quiz-result") == after_submit
     assert Attempt.all_objects.count() == 1
     assert Participant.all_objects.get().attempts_count == 1

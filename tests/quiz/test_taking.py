@@ -131,6 +131,42 @@ def test_full_submit_answers_with_the_whole_result_as_the_result_endpoint_does(c
     assert all(item["correct"] for item in first["review"][1:])
 
 
+def test_a_submit_with_the_paper_kept_leaves_out_stems_and_options(client, tree, quiz):
+    """quiz.js holds the paper: the review it gets is the full one less the paper's text."""
+    data = start(client, tree).json()
+    url = BASE + f"attempts/{data['attempt']}/submit"
+    lean = post_json(client, url, {"token": data["token"], "answers": {"1": "A"}, "full": True, "paper_kept": True})
+    full = client.get(BASE + f"attempts/{data['attempt']}/result", HTTP_X_ATTEMPT_TOKEN=data["token"]).json()
+    lean = lean.json()
+    paper_keys = {"kind", "kind_label", "stem", "options"}
+    assert [set(item) & paper_keys for item in lean["review"]] == [set()] * len(data["paper"])
+    assert [
+        item | {k: p[k] for k in paper_keys} for item, p in zip(lean["review"], data["paper"], strict=True)
+    ] == full["review"]
+    assert {k: v for k, v in lean.items() if k != "review"} == {k: v for k, v in full.items() if k != "review"}
+
+
+def test_grading_by_the_shown_order_agrees_with_mapping_back(tree, bank):
+    """grade compares the given letters with the right ones as shown (memoised per order); that
+    must agree with mapping the given letters back to the original options, for every order of a
+    4-option multiple choice and every answer to it."""
+    import itertools
+
+    data = engine.bank_data(bank.pk, bank.version)
+    q = next(q for q in data.questions.values() if q.kind == "multi")
+    points = {"single": 5, "multi": 10, "judge": 2}
+    answers = ["".join(c) for k in range(1, 5) for c in itertools.combinations("ABCD", k)]
+    for order in itertools.permutations(range(4)):
+        for given in answers:
+            clean = engine.clean_answers({"0": given}, [[q.id, list(order)]])
+            expected = 10 if engine.original_letters(given, list(order)) == q.answer else 0
+            assert engine.grade([[q.id, list(order)]], clean, data, points).score == expected
+    assert engine.clean_answers({"0": ["A"], "1": {"x": 1}, "2": "ca", "3": "AE"}, [[q.id, [0, 1, 2, 3]]] * 4) == {
+        "2": "AC",
+        "3": "A",
+    }
+
+
 def _grade_one(bank, kind, given_original: str):
     data = engine.bank_data(bank.pk, bank.version)
     qid = next(q.id for q in data.questions.values() if q.kind == kind)

@@ -244,8 +244,9 @@
     submitting = true;
     $("submit-button").disabled = true;
     $("submit-button").textContent = "正在交卷……";
-    // full: the answer is the whole result (score, rank and the reviewed paper) in one response.
-    var body = { token: state.token, answers: state.answers, tab_switches: state.tabSwitches, events: state.events, full: true };
+    // full: the answer is the whole result (score, rank and the reviewed paper) in one response;
+    // paper_kept: without the stems and options this page already holds (renderResult adds them).
+    var body = { token: state.token, answers: state.answers, tab_switches: state.tabSwitches, events: state.events, full: true, paper_kept: true };
     var attempt = 0;
     (function go() {
       request("POST", "attempts/" + state.attempt + "/submit", body).then(function (data) {
@@ -320,7 +321,14 @@
     card.appendChild(body);
     box.appendChild(card);
     box.appendChild(el("h2", "h6", "答题详情"));
+    var kept = {};
+    (state.paper || []).forEach(function (p) { kept[p.n] = p; });
     data.review.forEach(function (q) {
+      if (q.stem === undefined && kept[q.n]) {
+        q.kind = kept[q.n].kind;
+        q.stem = kept[q.n].stem;
+        q.options = kept[q.n].options;
+      }
       var item = el("div", "card mb-2 " + (q.correct ? "border-success" : "border-danger"));
       var inner = el("div", "card-body");
       inner.appendChild(el("div", "fw-semibold", (q.n + 1) + ". " + q.stem));
