@@ -4,7 +4,9 @@ Three user classes, one per phase, chosen on the command line:
 - ``Burst``: one virtual participant each, the N of them starting evenly over the window: start (the 20-question paper comes in the response),
   answer at random, submit with ``"full": true`` as quiz.js does (score, rank and the reviewed
   paper with the explanations come back in that one response), then stop.
-  Spawned at N/10 per second (locust starts a second's worth at once); each waits for its slot, t0 + i/N × 10 s.
+  All N are spawned first (spawning costs the generator CPU it would otherwise take from the
+  burst it measures); then each waits for its slot, t0 + i/N × 10 s, and opens its own
+  connection at its first request, as a phone does.
 - ``Submitter``: hands in attempts started beforehand (tokens from a file), closed loop, with
   ``"full": true`` as quiz.js does.
 - ``Inserter``: the benchmark-only one-row insert view, closed loop.
@@ -24,6 +26,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import gevent
+import gevent.event
 from locust import FastHttpUser, constant, events, task
 from locust.exception import StopUser
 
@@ -38,6 +41,7 @@ WINDOW = float(os.environ.get("JINGUO_BENCH_WINDOW", "10"))  # seconds within wh
 
 _seq = itertools.count()
 _latency: dict[str, list[float]] = defaultdict(list)
+_series: dict[str, list[tuple[float, float]]] = defaultdict(list)  # (sent at, ms): where the slow ones are
 _errors: Counter = Counter()
 _state = {"first": None, "last": None, "started": 0, "completed": 0, "finished": 0}
 _tokens = iter(json.loads(Path(CONFIG["tokens"]).read_text())) if CONFIG.get("tokens") else iter(())
@@ -47,7 +51,9 @@ _rng = random.Random(8)
 def _post(client, name: str, url: str, body: dict):
     t = time.perf_counter()
     with client.post(url, json=body, name=name, catch_response=True) as response:
-        _latency[name].append((time.perf_counter() - t) * 1000)
+        ms = (time.perf_counter() - t) * 1000
+        _latency[name].append(ms)
+        _series[name].append((round(time.time() - ms / 1000, 4), round(ms, 2)))
         try:
             data = response.json() if response.status_code == 200 else None
         except ValueError:
@@ -69,6 +75,15 @@ def _answers(paper: list[dict]) -> dict:
     return out
 
 
+_go = gevent.event.Event()
+
+
+@events.spawning_complete.add_listener
+def _spawned(user_count: int, **kwargs) -> None:
+    _state["t0"] = time.time() + 0.5
+    _go.set()
+
+
 def _one_done(environment) -> None:
     _state["finished"] += 1
     if TOTAL and _state["finished"] >= TOTAL:
@@ -84,10 +99,12 @@ class Burst(FastHttpUser):
         if i >= TOTAL:  # locust replaces a stopped user; the burst has its N already
             gevent.sleep(600)
             raise StopUser()
-        # Locust spawns a second's worth of users at once; each then waits for its own moment, so
-        # the N participants start evenly spread over the window, i / N of the way through it.
-        t0 = _state.setdefault("t0", time.time())
-        delay = t0 + i * WINDOW / TOTAL - time.time()
+        # Every participant is spawned before the first one starts (locust's spawning would
+        # otherwise share the generator's CPU with the burst it measures); then each waits for its
+        # own moment, so the N participants start evenly spread over the window, i / N of the way
+        # through it. Each opens its own connection at its first request, as a phone does.
+        _go.wait()
+        delay = _state["t0"] + i * WINDOW / TOTAL - time.time()
         if delay > 0:
             gevent.sleep(delay)
         now = time.time()
@@ -101,7 +118,7 @@ class Burst(FastHttpUser):
         if start is not None and len(start.get("paper", [])) == CONFIG["questions"]:
             _state["started"] += 1
             body = {"token": start["token"], "answers": _answers(start["paper"]), "tab_switches": 0, "events": []}
-            body["full"] = True
+            body["full"] = body["paper_kept"] = True
             result = _post(self.client, "submit", f"/quiz/p/{SLUG}/attempts/{start['attempt']}/submit", body)
             if (
                 result is not None
@@ -135,7 +152,7 @@ class Submitter(FastHttpUser):
             self.client,
             "submit",
             f"/quiz/p/{SLUG}/attempts/{attempt_id}/submit",
-            {"token": token, "answers": answers, "tab_switches": 0, "events": [], "full": True},
+            {"token": token, "answers": answers, "tab_switches": 0, "events": [], "full": True, "paper_kept": True},
         )
         if result is not None:
             _state["completed"] += 1
@@ -156,4 +173,4 @@ class Inserter(FastHttpUser):
 
 @events.quitting.add_listener
 def _write(environment, **kwargs) -> None:
-    OUT.write_text(json.dumps({"state": _state, "errors": dict(_errors), "latency_ms": _latency}))
+    OUT.write_text(json.dumps({"state": _state, "errors": dict(_errors), "latency_ms": _latency, "series": _series}))
