@@ -39,7 +39,7 @@ _units: dict[int, tuple[float, tuple[str, str, bool] | None]] = {}
 _flights: dict[tuple, threading.Lock] = {}  # what a thread of this process is loading right now
 
 
-def _flight(key: tuple) -> threading.Lock:
+def flight(key: tuple) -> threading.Lock:
     """The lock of one load (a bank, a quiz's settings, a subtree): a burst's first requests reach
     a worker's threads together, and one of them loads while the others wait for it or, if they
     hold an older copy, go on with that. Without it every thread runs the same load at once."""
@@ -193,8 +193,8 @@ def quiz_by_slug(slug: str) -> QuizSnapshot | None:
     hit = _snapshots.get(slug)
     if hit is not None and hit[0] > now:
         return hit[1]
-    flight = _flight(("quiz", slug))
-    if not flight.acquire(blocking=hit is None):
+    lock = flight(("quiz", slug))
+    if not lock.acquire(blocking=hit is None):
         return hit[1]
     try:
         again = _snapshots.get(slug)
@@ -208,7 +208,7 @@ def quiz_by_slug(slug: str) -> QuizSnapshot | None:
             _snapshots[slug] = (time.monotonic() + SNAPSHOT_TTL, snap)
         return snap
     finally:
-        flight.release()
+        lock.release()
 
 
 def quiz_by_id(quiz_id: int) -> QuizSnapshot:
@@ -229,7 +229,7 @@ def bank_data(bank_id: int, version: int) -> BankData:
     data = _banks.get(key)
     if data is not None:
         return data
-    with _flight(("bank", key)):
+    with flight(("bank", key)):
         data = _banks.get(key)
         if data is None:
             data = _load_bank(bank_id)
@@ -283,13 +283,13 @@ def unit_info(unit_id: int, under: str = "") -> tuple[str, str, bool] | None:
         return hit[1]
     loaded = _subtrees.get(under)
     if under and (loaded is None or loaded <= now):
-        flight = _flight(("units", under))
-        if flight.acquire(blocking=hit is None):
+        lock = flight(("units", under))
+        if lock.acquire(blocking=hit is None):
             try:
                 if _subtrees.get(under, 0.0) <= time.monotonic():  # not reloaded while this thread waited
                     _load_subtree(under)
             finally:
-                flight.release()
+                lock.release()
         else:
             return hit[1]
         hit = _units.get(unit_id)

@@ -137,26 +137,47 @@ _totals: dict[int, tuple[float, dict]] = {}  # quiz id -> (expires, totals): thi
 
 
 def public_totals(*, quiz_id: int) -> dict:
-    """Participants, attempts and ranked participants of a quiz, at most LEADERBOARD_TTL old: from
+    """Participants, attempts and ranked participants of a quiz, about LEADERBOARD_TTL old: from
     this process's memory, else the shared cache, else one aggregate query. Every full submit
-    shows "共 N 人", so the common case is a dictionary lookup, not a round trip to Redis."""
+    shows "共 N 人", so the common case is a dictionary lookup, not a round trip to Redis.
+
+    The count reads every participant of the quiz (a million in a large quiz), so it is never run
+    by many at once: in a process, one thread refreshes while the others use the copy they have;
+    across processes, the one that takes the lease in the shared cache counts while the others use
+    the last count a little longer (the shared entry outlives its freshness for that)."""
+    from jinguo.quiz.engine import flight
+
     now = time.monotonic()
     hit = _totals.get(quiz_id)
     if hit is not None and hit[0] > now:
         return hit[1]
-    key = f"quiz:totals:{quiz_id}"
-    totals = cache.get(key)
-    if totals is None:
-        totals = Participant.all_objects.filter(quiz_id=quiz_id).aggregate(
-            participants=Count("id"),
-            attempts=Sum("attempts_count"),
-            ranked=Count("id", filter=Q(best_score__isnull=False)),
-        )
-        totals["attempts"] = totals["attempts"] or 0
-        cache.set(key, totals, LEADERBOARD_TTL)
-    if len(_totals) > 1000:
-        _totals.clear()
-    _totals[quiz_id] = (now + LEADERBOARD_TTL, totals)
+    lock = flight(("totals", quiz_id))
+    if not lock.acquire(blocking=hit is None):
+        return hit[1]
+    try:
+        key = f"quiz:totals:{quiz_id}"
+        shared = cache.get(key)  # (fresh until, totals)
+        if shared is None or shared[0] <= time.time():
+            lease = key + ":lease"
+            if shared is None or cache.add(lease, 1, LEADERBOARD_TTL * 5):
+                shared = (time.time() + LEADERBOARD_TTL, _count_totals(quiz_id))
+                cache.set(key, shared, LEADERBOARD_TTL * 20)
+                cache.delete(lease)
+        if len(_totals) > 1000:
+            _totals.clear()
+        _totals[quiz_id] = (time.monotonic() + LEADERBOARD_TTL, shared[1])
+        return shared[1]
+    finally:
+        lock.release()
+
+
+def _count_totals(quiz_id: int) -> dict:
+    totals = Participant.all_objects.filter(quiz_id=quiz_id).aggregate(
+        participants=Count("id"),
+        attempts=Sum("attempts_count"),
+        ranked=Count("id", filter=Q(best_score__isnull=False)),
+    )
+    totals["attempts"] = totals["attempts"] or 0
     return totals
 
 

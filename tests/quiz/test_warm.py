@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from jinguo.quiz import engine, services
 from jinguo.quiz.models import Attempt, Participant, ScoreBucket
-from tests.quiz.conftest import make_quiz
+from tests.quiz.conftest import make_quiz, post_json
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,7 +82,7 @@ def test_a_due_copy_is_served_while_another_thread_refreshes(tree, quiz, django_
     engine._snapshots["fnqy2022"] = (0.0, snap)  # due
     engine._subtrees[snap.owner_path] = 0.0
     engine._units[tree.qxg_town.pk] = (0.0, engine._units[tree.qxg_town.pk][1])
-    held = [engine._flight(("quiz", "fnqy2022")), engine._flight(("units", snap.owner_path))]
+    held = [engine.flight(("quiz", "fnqy2022")), engine.flight(("units", snap.owner_path))]
     for lock in held:
         lock.acquire()
     try:
@@ -141,3 +141,33 @@ def test_gunicorn_warms_each_thread_before_serving(monkeypatch, quiz):
     assert warmed == [["fnqy2022"]]
     assert len(seen) == 4 and len(set(seen)) == 4
     assert [kind for kind, _ in Worker.log.lines] == ["info"]
+
+
+def test_totals_are_counted_by_one_at_a_time(client, tree, quiz, django_assert_num_queries):
+    """The count reads every participant: a thread that finds another counting in its process, or
+    a process that finds another's lease in the shared cache, uses the count it has."""
+    from django.core.cache import cache
+
+    from jinguo.quiz import selectors
+
+    post_json(client, "/quiz/p/fnqy2022/start", {"phone": "13800138000", "name": "张丽", "unit": tree.qxg_town.pk})
+    with django_assert_num_queries(1):
+        assert selectors.public_totals(quiz_id=quiz.pk)["participants"] == 1
+    post_json(client, "/quiz/p/fnqy2022/start", {"phone": "13900139000", "name": "王芳", "unit": tree.qxg_town.pk})
+
+    # Due in this process while another thread counts: the old copy, no query.
+    selectors._totals[quiz.pk] = (0.0, selectors._totals[quiz.pk][1])
+    with engine.flight(("totals", quiz.pk)), django_assert_num_queries(0):
+        assert selectors.public_totals(quiz_id=quiz.pk)["participants"] == 1
+    # Due everywhere, another process holds the lease: the shared copy, no query.
+    key = f"quiz:totals:{quiz.pk}"
+    cache.set(key, (0.0, cache.get(key)[1]), 60)
+    cache.add(key + ":lease", 1, 60)
+    with django_assert_num_queries(0):
+        assert selectors.public_totals(quiz_id=quiz.pk)["participants"] == 1
+    # The lease gone: this one counts, and the new count is shared.
+    cache.delete(key + ":lease")
+    selectors._totals.clear()
+    with django_assert_num_queries(1):
+        assert selectors.public_totals(quiz_id=quiz.pk)["participants"] == 2
+    assert cache.get(key)[1]["participants"] == 2
