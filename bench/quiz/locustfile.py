@@ -44,7 +44,8 @@ _latency: dict[str, list[float]] = defaultdict(list)
 _series: dict[str, list[tuple[float, float]]] = defaultdict(list)  # (sent at, ms): where the slow ones are
 _errors: Counter = Counter()
 _state = {"first": None, "last": None, "started": 0, "completed": 0, "finished": 0}
-_tokens = iter(json.loads(Path(CONFIG["tokens"]).read_text())) if CONFIG.get("tokens") else iter(())
+# Each submit-only phase hands in its own slice of the prestarted attempts (from OFFSET on).
+_tokens = iter(json.loads(Path(CONFIG["tokens"]).read_text())[OFFSET:]) if CONFIG.get("tokens") else iter(())
 _rng = random.Random(8)
 
 
