@@ -336,7 +336,8 @@ def _result_head(
         "best_score": best_score,
         "best_time": selectors.format_ms(None if best is None else best[1]),
         "rank": rank,
-        "participants": selectors.public_totals(quiz_id=snap.id)["ranked"],
+        # The total is a few seconds old: never fewer than the rank just computed ("第 362 名（共 361 人）").
+        "participants": max(selectors.public_totals(quiz_id=snap.id)["ranked"], rank or 0),
         "attempts_used": used,
         "attempts_allowed": snap.max_attempts,
     }

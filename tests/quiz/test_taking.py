@@ -491,3 +491,24 @@ def test_start_refuses_a_unit_outside_the_quiz_owners_subtree(client, tree, bank
     assert response.status_code == 400
     assert response.json()["code"] == "bad_unit"
     assert not Attempt.all_objects.exists()
+
+
+def test_the_shown_total_is_never_below_the_rank(client, tree, quiz):
+    """The public total is a few seconds old; a newcomer ranked last must not read 第 2 名（共 1 人）."""
+    import time
+
+    from jinguo.quiz import selectors
+
+    first = start(client, tree, phone="13900139000").json()
+    attempt = Attempt.all_objects.get(pk=first["attempt"])
+    post_json(
+        client,
+        BASE + f"attempts/{attempt.pk}/submit",
+        {"token": first["token"], "answers": correct_answers(first["paper"], attempt)},
+    )
+    selectors._totals[quiz.pk] = (time.monotonic() + 60, {"participants": 1, "attempts": 1, "ranked": 1})
+    data = start(client, tree).json()
+    result = post_json(
+        client, BASE + f"attempts/{data['attempt']}/submit", {"token": data["token"], "answers": {}, "full": True}
+    ).json()
+    assert (result["rank"], result["participants"]) == (2, 2)

@@ -298,8 +298,19 @@
     var score = el("div", "quiz-score", data.score + " 分");
     score.setAttribute("data-testid", "result-score");
     body.appendChild(score);
-    body.appendChild(el("div", "", "满分 " + data.max_score + " 分 · 答对 " + data.correct + " / " + data.total + " 题 · 用时 " + data.time_used));
-    var rank = el("div", "fs-5 mt-2", data.rank ? "您的最好成绩 " + data.best_score + " 分，排名第 " + data.rank + " 名（共 " + data.participants + " 人）" : "");
+    // Each figure on one line of its own if the phone must wrap ("用时 0分00秒" never split).
+    var figures = el("div", "");
+    ["满分 " + data.max_score + " 分", "答对 " + data.correct + " / " + data.total + " 题", "用时 " + data.time_used].forEach(function (text, i) {
+      if (i) figures.appendChild(document.createTextNode(" · "));
+      figures.appendChild(el("span", "text-nowrap", text));
+    });
+    body.appendChild(figures);
+    var rank = el("div", "fs-5 mt-2");
+    if (data.rank) {
+      rank.appendChild(document.createTextNode("您的最好成绩 " + data.best_score + " 分，"));
+      rank.appendChild(el("span", "text-nowrap", "排名第 " + data.rank + " 名"));
+      rank.appendChild(el("span", "text-nowrap", "（共 " + data.participants + " 人）"));
+    }
     rank.setAttribute("data-testid", "result-rank");
     body.appendChild(rank);
     body.appendChild(el("div", "small text-muted mt-1", "每人以最好的一次成绩参加排名；得分高者在前，得分相同用时少者在前，再相同则先交卷者在前。"));
