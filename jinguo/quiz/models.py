@@ -327,3 +327,21 @@ class ScoreBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quiz_id}: {self.score}/{self.second}s × {self.participants}"
+
+
+class ScoreTotal(models.Model):
+    """The ranking histogram summed per score: how many participants have their best attempt at
+    this score. A rank adds these for the scores above, then the buckets of its own score (a
+    quiz with a thousand distinct seconds used had a rank sum thousands of buckets). Kept in the
+    same submit statement as ScoreBucket; counts only, no scope."""
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="+", db_index=False)
+    score = models.IntegerField()
+    participants = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("成绩分布（按分数）")
+        constraints = [models.UniqueConstraint(fields=["quiz", "score"], name="quiz_scoretotal_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.quiz_id}: {self.score} × {self.participants}"

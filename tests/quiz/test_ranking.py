@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from jinguo.quiz import engine, selectors, services
-from jinguo.quiz.models import Participant, ScoreBucket
+from jinguo.quiz.models import Participant, ScoreBucket, ScoreTotal
 
 
 def _participant(quiz, unit, key, score, time_ms, submitted):
@@ -106,6 +106,10 @@ def _buckets(quiz):
     )
 
 
+def _totals(quiz):
+    return sorted(ScoreTotal.objects.filter(quiz=quiz, participants__gt=0).values_list("score", "participants"))
+
+
 def test_histogram_follows_each_participants_best_attempt(tree, quiz):
     from tests.quiz.conftest import correct_answers
 
@@ -114,12 +118,21 @@ def test_histogram_follows_each_participants_best_attempt(tree, quiz):
     _submit(snap, "13800000001", tree.qxg, lambda a: correct_answers(None, a), at=t0)
     _submit(snap, "13800000002", tree.dafang, lambda a: {}, at=t0)
     assert _buckets(quiz) == [(0, 90, 1), (34, 90, 1)]
+    assert _totals(quiz) == [(0, 1), (34, 1)]
     # A better second attempt moves the person from the 0 bucket to the 34 one; a worse one moves nothing.
     _submit(snap, "13800000002", tree.dafang, lambda a: correct_answers(None, a), at=t0 + dt.timedelta(minutes=1))
     _submit(snap, "13800000001", tree.qxg, lambda a: {}, at=t0 + dt.timedelta(minutes=2))
     assert _buckets(quiz) == [(34, 90, 2)]
+    assert _totals(quiz) == [(34, 2)]
+    # The same score in the same time again: nothing moves.
+    _submit(snap, "13800000001", tree.qxg, lambda a: correct_answers(None, a), at=t0 + dt.timedelta(minutes=3))
+    same_again = _buckets(quiz)
     services.rebuild_score_buckets(quiz.pk)
-    assert _buckets(quiz) == [(34, 90, 2)]
+    assert _buckets(quiz) == same_again == [(34, 90, 2)]
+    assert _totals(quiz) == [(34, 2)]
+    ScoreTotal.objects.filter(quiz=quiz).update(participants=99)  # damaged: a rebuild repairs it
+    services.rebuild_score_buckets(quiz.pk)
+    assert _totals(quiz) == [(34, 2)]
 
 
 def test_rank_matches_a_full_window_ranking_with_ties_across_buckets(tree, quiz):
