@@ -150,13 +150,14 @@ def step_count(args) -> dict:
     """What the database holds for the burst's phones: one participant and one attempt each."""
     from django.db.models import Count, Sum
 
-    from jinguo.quiz.models import Attempt, Participant, ScoreBucket
+    from jinguo.quiz.models import Attempt, Participant, ScoreBucket, ScoreTotal
 
     config = json.loads(Path(args.config).read_text())
     burst = Attempt.all_objects.filter(participant__key__startswith="1" + config["phone_prefix"])
     per_person = burst.values("participant_id").annotate(n=Count("id")).filter(n__gt=1).count()
     ranked = Participant.all_objects.filter(quiz_id=config["quiz"], best_score__isnull=False).count()
     in_buckets = ScoreBucket.objects.filter(quiz_id=config["quiz"]).aggregate(n=Sum("participants"))["n"] or 0
+    in_totals = ScoreTotal.objects.filter(quiz_id=config["quiz"]).aggregate(n=Sum("participants"))["n"] or 0
     inserted = 0
     from django.db import connection
 
@@ -170,6 +171,7 @@ def step_count(args) -> dict:
         "db_duplicates": per_person,
         "db_ranked": ranked,
         "db_in_buckets": in_buckets,
+        "db_in_totals": in_totals,
         "db_inserted": inserted,
     }
 
@@ -821,8 +823,9 @@ def render(results: dict, args, command: str) -> str:
             f"{s.get('locust_cpu_s', '—')} s (submit only), {i.get('locust_cpu_s', '—')} s (insert) | |",
             f"| 数据库核对：答卷 = 开始，已交卷 = 完成，无重复（两次突发） | 答卷 {c['db_attempts']:,} / 开始 {started:,}；"
             f"已交卷 {c['db_submitted']:,} / 完成 {completed:,}；参赛人 {c['db_participants']:,}；"
-            f"一人多卷 {c['db_duplicates']}；直方图 {c['db_in_buckets']:,} = 已排名 {c['db_ranked']:,} "
-            f"{_mark(lost == (0, 0) and c['db_duplicates'] == 0 and c['db_in_buckets'] == c['db_ranked'])} | "
+            f"一人多卷 {c['db_duplicates']}；直方图 {c['db_in_buckets']:,} = 按分数合计 "
+            f"{c.get('db_in_totals', c['db_in_buckets']):,} = 已排名 {c['db_ranked']:,} "
+            f"{_mark(lost == (0, 0) and c['db_duplicates'] == 0 and c['db_in_buckets'] == c['db_ranked'] == c.get('db_in_totals', c['db_ranked']))} | "
             "0 丢失，0 重复 |",
             f"| 仅交卷，饱和（{CONCURRENCY} 并发，预先开始的 {load['prestart']['prestarted']:,} 份，中位数那一对） | "
             f"{s['per_s']} /s, p50 {s.get('submit', {}).get('p50')} ms, p99 {s.get('submit', {}).get('p99')} ms, "
