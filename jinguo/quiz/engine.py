@@ -44,6 +44,8 @@ def flight(key: tuple) -> threading.Lock:
     a worker's threads together, and one of them loads while the others wait for it or, if they
     hold an older copy, go on with that. Without it every thread runs the same load at once."""
     with _lock:
+        if len(_flights) > 10_000:  # links to quizzes that do not exist are keys too: bounded
+            _flights.clear()  # (a lock still held stays with its holder; at worst a load runs twice)
         return _flights.setdefault(key, threading.Lock())
 
 
