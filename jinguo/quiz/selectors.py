@@ -20,6 +20,7 @@ from jinguo.quiz.models import (
     QuestionBank,
     Quiz,
     ScoreBucket,
+    ScoreMinute,
     ScoreTotal,
     UnitTarget,
 )
@@ -57,24 +58,29 @@ def quizzes_visible_to(*, user) -> QuerySet[Quiz]:
 def rank_sql(best: str) -> str:
     """SQL for 1 + the number of participants whose best attempt is better than the best held in
     the one-row relation ``best`` (columns s: score, t: time used ms, at: submitted at), in the
-    ranking order: score desc, time used asc, submitted asc. Three parameters, all the quiz id.
+    ranking order: score desc, time used asc, submitted asc. Four parameters, all the quiz id.
 
-    The per-score totals (ScoreTotal) count everyone with a higher score; the histogram
-    (ScoreBucket) everyone of the same score in the seconds before; an index range count on
-    quiz_participant_rank the rest of the same one-second bucket. So a lookup reads at most one
-    row per score, one per second of the same score and a few hundred index entries, whether the
-    quiz has a thousand participants or a million (a plain COUNT grows with the rank). Shared by
-    ``rank_of`` and the submit's single statement (services._finish_pg)."""
+    The per-score totals (ScoreTotal) count everyone with a higher score; the per-minute sums
+    (ScoreMinute) everyone of the same score in the minutes before; the histogram (ScoreBucket)
+    everyone of the same score in the seconds before, within its own minute; an index range count
+    on quiz_participant_rank the rest of the same one-second bucket. So a lookup reads at most one
+    row per score, one per minute and 59 seconds of the same score and a few hundred index
+    entries, whether the quiz has a thousand participants or a million (a plain COUNT grows with
+    the rank). Shared by ``rank_of`` and the submit's single statement (services._finish_pg)."""
     qn = connection.ops.quote_name
     buckets, people = qn(ScoreBucket._meta.db_table), qn(Participant._meta.db_table)
-    totals = qn(ScoreTotal._meta.db_table)
+    totals, minutes = qn(ScoreTotal._meta.db_table), qn(ScoreMinute._meta.db_table)
     score, sec, time_ms, at = qn("score"), qn("second"), qn("best_time_ms"), qn("best_submitted_at")
+    n = qn("participants")
     # Only quoted identifiers and the caller's relation name are interpolated.
     return (
-        f"1 + (SELECT COALESCE(SUM({qn('participants')}), 0) FROM {totals} "  # noqa: S608
+        f"1 + (SELECT COALESCE(SUM({n}), 0) FROM {totals} "  # noqa: S608
         f"WHERE {qn('quiz_id')} = %s AND {score} > {best}.s) + "
-        f"(SELECT COALESCE(SUM({qn('participants')}), 0) FROM {buckets} "
-        f"WHERE {qn('quiz_id')} = %s AND {score} = {best}.s AND {sec} < {best}.t / 1000) + "
+        f"(SELECT COALESCE(SUM({n}), 0) FROM {minutes} "
+        f"WHERE {qn('quiz_id')} = %s AND {score} = {best}.s AND {qn('minute')} < {best}.t / 60000) + "
+        f"(SELECT COALESCE(SUM({n}), 0) FROM {buckets} "
+        f"WHERE {qn('quiz_id')} = %s AND {score} = {best}.s AND {sec} >= ({best}.t / 60000) * 60 "
+        f"AND {sec} < {best}.t / 1000) + "
         f"(SELECT COUNT(*) FROM {people} WHERE {qn('quiz_id')} = %s AND {qn('best_score')} IS NOT NULL "
         f"AND {qn('best_score')} = {best}.s AND {time_ms} >= ({best}.t / 1000) * 1000 AND {time_ms} <= {best}.t "
         f"AND ({time_ms} < {best}.t OR {at} < {best}.at))"
@@ -89,7 +95,15 @@ def rank_of_sql() -> str:
 def rank_of(*, quiz_id: int, score: int, time_ms: int, submitted_at) -> int:
     """The rank of a best of (score, time used, submitted at) among the quiz's participants."""
     sql = rank_of_sql()
-    params = [quiz_id, quiz_id, quiz_id, score, time_ms, connection.ops.adapt_datetimefield_value(submitted_at)]
+    params = [
+        quiz_id,
+        quiz_id,
+        quiz_id,
+        quiz_id,
+        score,
+        time_ms,
+        connection.ops.adapt_datetimefield_value(submitted_at),
+    ]
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0])

@@ -36,6 +36,7 @@ from jinguo.quiz.models import (
     QuestionBank,
     Quiz,
     ScoreBucket,
+    ScoreMinute,
     ScoreTotal,
     UnitTarget,
 )
@@ -637,7 +638,7 @@ def _finish_sqlite(attempt_id, participant_id, quiz_id, answers, *, at, time_use
 def _finish_sql() -> str:
     qn = connection.ops.quote_name
     attempts, people, buckets = _table(Attempt), _table(Participant), _table(ScoreBucket)
-    totals = _table(ScoreTotal)
+    totals, minutes = _table(ScoreTotal), _table(ScoreMinute)
     # Only quoted identifiers are interpolated; every value is a parameter.
     return (
         f"WITH a AS (UPDATE {attempts} SET {qn('status')} = %s, {qn('answers')} = %s::jsonb, "  # noqa: S608
@@ -659,8 +660,12 @@ def _finish_sql() -> str:
         f"SELECT %s, s, sec, SUM(d) FROM moves GROUP BY s, sec HAVING SUM(d) <> 0 ORDER BY s, sec "
         f"ON CONFLICT ({qn('quiz_id')}, {qn('score')}, {qn('second')}) "
         f"DO UPDATE SET {qn('participants')} = {buckets}.{qn('participants')} + EXCLUDED.{qn('participants')}) "
-        # The same moves summed per score (a better time at the same score moves nothing here);
-        # taken after the buckets, in score order, as every submit does.
+        # The same moves summed per minute, then per score (a better time in the same minute moves
+        # nothing there); taken after the buckets, in key order, as every submit does.
+        f", mn AS (INSERT INTO {minutes} ({qn('quiz_id')}, {qn('score')}, {qn('minute')}, {qn('participants')}) "
+        f"SELECT %s, s, sec / 60, SUM(d) FROM moves GROUP BY s, sec / 60 HAVING SUM(d) <> 0 ORDER BY s, sec / 60 "
+        f"ON CONFLICT ({qn('quiz_id')}, {qn('score')}, {qn('minute')}) "
+        f"DO UPDATE SET {qn('participants')} = {minutes}.{qn('participants')} + EXCLUDED.{qn('participants')}) "
         f", tot AS (INSERT INTO {totals} ({qn('quiz_id')}, {qn('score')}, {qn('participants')}) "
         f"SELECT %s, s, SUM(d) FROM moves GROUP BY s HAVING SUM(d) <> 0 ORDER BY s "
         f"ON CONFLICT ({qn('quiz_id')}, {qn('score')}) "
@@ -688,7 +693,7 @@ def _finish_pg(attempt_id, participant_id, quiz_id, answers, *, at, time_used, s
     events = json.dumps(update["events"]) if "events" in update else None  # closing keeps what was saved
     params += [update.get("tab_switches"), events, attempt_id, Attempt.Status.OPEN]
     params += [result.score, result.score, time_used, attempt_id, result.score, time_used, at, score, second, quiz_id]
-    params += [quiz_id, result.score, time_used, at, quiz_id, quiz_id, quiz_id]
+    params += [quiz_id, quiz_id, result.score, time_used, at, quiz_id, quiz_id, quiz_id, quiz_id]
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -709,7 +714,7 @@ def warm_connection() -> None:
     with connection.cursor() as cursor:
         for sql in (_first_attempt_sql(), _finish_sql()):
             cursor.execute("EXPLAIN " + sql, [None] * sql.count("%s"))
-        cursor.execute("EXPLAIN " + selectors.rank_of_sql(), [0, 0, 0, 0, 0, timezone.now()])
+        cursor.execute("EXPLAIN " + selectors.rank_of_sql(), [0, 0, 0, 0, 0, 0, timezone.now()])
 
 
 def _bucket_key(score: int, time_ms: int) -> tuple[int, int]:
@@ -718,46 +723,45 @@ def _bucket_key(score: int, time_ms: int) -> tuple[int, int]:
 
 def _move_in_histogram(quiz_id: int, *, old: tuple[int, int] | None, new: tuple[int, int]) -> None:
     """One participant's best moves from ``old`` (score, time ms) to ``new``: -1 and +1 on the
-    ranking histogram, in bucket order, then on the per-score totals, in score order (see the
-    lock order in ``_finish``)."""
-    table, totals = _table(ScoreBucket), _table(ScoreTotal)
+    ranking histogram, in bucket order, then on the per-minute and per-score sums, each in key
+    order (see the lock order in ``_finish``)."""
     qn = connection.ops.quote_name
     steps = [(_bucket_key(*new), 1)]
     if old is not None:
         if _bucket_key(*old) == _bucket_key(*new):
             return
         steps.append((_bucket_key(*old), -1))
-    # Only quoted identifiers are interpolated; every value is a parameter.
-    upsert = (
-        f"INSERT INTO {table} ({qn('quiz_id')}, {qn('score')}, {qn('second')}, {qn('participants')}) "  # noqa: S608
-        f"VALUES (%s, %s, %s, %s) ON CONFLICT ({qn('quiz_id')}, {qn('score')}, {qn('second')}) "
-        f"DO UPDATE SET {qn('participants')} = {table}.{qn('participants')} + EXCLUDED.{qn('participants')}"
+    levels = (  # table, key column, key of (score, second)
+        (_table(ScoreBucket), "second", lambda score, second: (score, second)),
+        (_table(ScoreMinute), "minute", lambda score, second: (score, second // 60)),
+        (_table(ScoreTotal), None, lambda score, second: (score,)),
     )
-    upsert_total = (
-        f"INSERT INTO {totals} ({qn('quiz_id')}, {qn('score')}, {qn('participants')}) "  # noqa: S608
-        f"VALUES (%s, %s, %s) ON CONFLICT ({qn('quiz_id')}, {qn('score')}) "
-        f"DO UPDATE SET {qn('participants')} = {totals}.{qn('participants')} + EXCLUDED.{qn('participants')}"
-    )
-    per_score: dict[int, int] = {}
-    for (score, _second), delta in steps:
-        per_score[score] = per_score.get(score, 0) + delta
     with connection.cursor() as cursor:
-        for (score, second), delta in sorted(steps):
-            cursor.execute(upsert, [quiz_id, score, second, delta])
-        for score, delta in sorted(per_score.items()):
-            if delta:
-                cursor.execute(upsert_total, [quiz_id, score, delta])
+        for table, column, key in levels:
+            sums: dict[tuple, int] = {}
+            for (score, second), delta in steps:
+                sums[key(score, second)] = sums.get(key(score, second), 0) + delta
+            columns = [qn("quiz_id"), qn("score")] + ([qn(column)] if column else [])
+            # Only quoted identifiers are interpolated; every value is a parameter.
+            upsert = (
+                f"INSERT INTO {table} ({', '.join(columns)}, {qn('participants')}) "  # noqa: S608
+                f"VALUES ({', '.join(['%s'] * (len(columns) + 1))}) ON CONFLICT ({', '.join(columns)}) "
+                f"DO UPDATE SET {qn('participants')} = {table}.{qn('participants')} + EXCLUDED.{qn('participants')}"
+            )
+            for k, delta in sorted(sums.items()):
+                if delta:
+                    cursor.execute(upsert, [quiz_id, *k, delta])
 
 
 def rebuild_score_buckets(quiz_id: int) -> int:
-    """Recount a quiz's ranking histogram and its per-score totals from its participants' best
+    """Recount a quiz's ranking histogram and its per-minute and per-score sums from its participants' best
     attempts (after a bulk load or a repair; the submit keeps them current otherwise). Returns
     the number of buckets."""
-    table, totals = _table(ScoreBucket), _table(ScoreTotal)
+    table, minutes, totals = _table(ScoreBucket), _table(ScoreMinute), _table(ScoreTotal)
     qn = connection.ops.quote_name
     with transaction.atomic():
-        ScoreBucket.objects.filter(quiz_id=quiz_id).delete()
-        ScoreTotal.objects.filter(quiz_id=quiz_id).delete()
+        for model in (ScoreBucket, ScoreMinute, ScoreTotal):
+            model.objects.filter(quiz_id=quiz_id).delete()
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} ({qn('quiz_id')}, {qn('score')}, {qn('second')}, {qn('participants')}) "  # noqa: S608
@@ -767,6 +771,12 @@ def rebuild_score_buckets(quiz_id: int) -> int:
                 [quiz_id],
             )
             buckets = cursor.rowcount
+            cursor.execute(
+                f"INSERT INTO {minutes} ({qn('quiz_id')}, {qn('score')}, {qn('minute')}, {qn('participants')}) "  # noqa: S608
+                f"SELECT {qn('quiz_id')}, {qn('score')}, {qn('second')} / 60, SUM({qn('participants')}) FROM {table} "
+                f"WHERE {qn('quiz_id')} = %s GROUP BY {qn('quiz_id')}, {qn('score')}, {qn('second')} / 60",
+                [quiz_id],
+            )
             cursor.execute(
                 f"INSERT INTO {totals} ({qn('quiz_id')}, {qn('score')}, {qn('participants')}) "  # noqa: S608
                 f"SELECT {qn('quiz_id')}, {qn('score')}, SUM({qn('participants')}) FROM {table} "

@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from jinguo.quiz import engine, selectors, services
-from jinguo.quiz.models import Participant, ScoreBucket, ScoreTotal
+from jinguo.quiz.models import Participant, ScoreBucket, ScoreMinute, ScoreTotal
 
 
 def _participant(quiz, unit, key, score, time_ms, submitted):
@@ -106,6 +106,12 @@ def _buckets(quiz):
     )
 
 
+def _minutes(quiz):
+    return sorted(
+        ScoreMinute.objects.filter(quiz=quiz, participants__gt=0).values_list("score", "minute", "participants")
+    )
+
+
 def _totals(quiz):
     return sorted(ScoreTotal.objects.filter(quiz=quiz, participants__gt=0).values_list("score", "participants"))
 
@@ -118,11 +124,13 @@ def test_histogram_follows_each_participants_best_attempt(tree, quiz):
     _submit(snap, "13800000001", tree.qxg, lambda a: correct_answers(None, a), at=t0)
     _submit(snap, "13800000002", tree.dafang, lambda a: {}, at=t0)
     assert _buckets(quiz) == [(0, 90, 1), (34, 90, 1)]
+    assert _minutes(quiz) == [(0, 1, 1), (34, 1, 1)]
     assert _totals(quiz) == [(0, 1), (34, 1)]
     # A better second attempt moves the person from the 0 bucket to the 34 one; a worse one moves nothing.
     _submit(snap, "13800000002", tree.dafang, lambda a: correct_answers(None, a), at=t0 + dt.timedelta(minutes=1))
     _submit(snap, "13800000001", tree.qxg, lambda a: {}, at=t0 + dt.timedelta(minutes=2))
     assert _buckets(quiz) == [(34, 90, 2)]
+    assert _minutes(quiz) == [(34, 1, 2)]
     assert _totals(quiz) == [(34, 2)]
     # The same score in the same time again: nothing moves.
     _submit(snap, "13800000001", tree.qxg, lambda a: correct_answers(None, a), at=t0 + dt.timedelta(minutes=3))
@@ -131,8 +139,10 @@ def test_histogram_follows_each_participants_best_attempt(tree, quiz):
     assert _buckets(quiz) == same_again == [(34, 90, 2)]
     assert _totals(quiz) == [(34, 2)]
     ScoreTotal.objects.filter(quiz=quiz).update(participants=99)  # damaged: a rebuild repairs it
+    ScoreMinute.objects.filter(quiz=quiz).update(participants=98)
     services.rebuild_score_buckets(quiz.pk)
     assert _totals(quiz) == [(34, 2)]
+    assert _minutes(quiz) == [(34, 1, 2)]
 
 
 def test_rank_matches_a_full_window_ranking_with_ties_across_buckets(tree, quiz):
@@ -155,3 +165,22 @@ def test_rank_matches_a_full_window_ranking_with_ties_across_buckets(tree, quiz)
     expected = selectors.global_ranks(quiz, [p.pk for p in people])
     assert [selectors.participant_rank(p) for p in people] == [expected[p.pk] for p in people]
     assert [expected[p.pk] for p in people] == [1, 3, 2, 3, 5, 6, 9, 8, 7, 10]
+
+
+def test_rank_across_minutes_matches_a_full_window_ranking(tree, quiz):
+    """Many participants over ten minutes and three scores, with ties on the minute and second
+    boundaries: each rank read through the per-score, per-minute and per-second sums equals the
+    window-function ranking over all participants."""
+    import random
+
+    rng = random.Random(7)
+    t0 = timezone.now().replace(microsecond=0)
+    times = [0, 59_999, 60_000, 119_999, 120_000, 125_500, 599_999] + [rng.randrange(600_000) for _ in range(60)]
+    people = [
+        _participant(quiz, tree.qxg, f"1380000{i:04d}", rng.choice([80, 90, 100]), ms, t0 + dt.timedelta(seconds=i % 3))
+        for i, ms in enumerate(times)
+    ]
+    services.rebuild_score_buckets(quiz.pk)
+    assert len(_minutes(quiz)) > 10  # the sums cover several minutes of each score
+    expected = selectors.global_ranks(quiz, [p.pk for p in people])
+    assert [selectors.participant_rank(p) for p in people] == [expected[p.pk] for p in people]
