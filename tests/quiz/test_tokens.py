@@ -1,0 +1,74 @@
+"""The attempt token: refused when forged, damaged, signed with another key or for another attempt."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import signing
+from django.test import override_settings
+
+from jinguo.quiz import services
+from jinguo.quiz.models import Attempt
+from tests.quiz.conftest import post_json
+
+BASE = "/quiz/p/fnqy2022/"
+
+
+def _start(client, tree, phone="13800138000"):
+    return post_json(client, BASE + "start", {"phone": phone, "name": "张丽", "unit": tree.qxg_town.pk}).json()
+
+
+def _payload(token: str) -> dict:
+    return signing.loads(token, salt=services.TOKEN_SALT)
+
+
+def test_the_token_carries_the_attempt_and_its_paper(client, tree, quiz):
+    data = _start(client, tree)
+    attempt = Attempt.all_objects.get(pk=data["attempt"])
+    token = services.read_token(data["token"], attempt_id=attempt.pk)
+    assert (token.attempt_id, token.participant_id, token.quiz_id) == (attempt.pk, attempt.participant_id, quiz.pk)
+    assert token.paper == attempt.paper
+    assert token.deadline == attempt.deadline.replace(microsecond=attempt.deadline.microsecond // 1000 * 1000)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),  # another signature
+        lambda t: t[:10] + ("x" if t[10] != "x" else "y") + t[11:],  # a changed body
+        lambda t: t + ":x",
+        lambda t: t.replace(":", "", 1),
+        lambda t: "",
+        lambda t: "garbage",
+    ],
+)
+def test_a_damaged_token_is_refused(client, tree, quiz, damage):
+    data = _start(client, tree)
+    url = BASE + f"attempts/{data['attempt']}/submit"
+    response = post_json(client, url, {"token": damage(data["token"]), "answers": {}})
+    assert (response.status_code, response.json()["code"]) == (403, "bad_token")
+    assert Attempt.all_objects.get(pk=data["attempt"]).status == Attempt.Status.OPEN
+
+
+def test_a_token_signed_with_another_key_or_for_another_attempt_is_refused(client, tree, quiz):
+    mine = _start(client, tree)
+    other = _start(client, tree, phone="13900139000")
+    url = BASE + f"attempts/{mine['attempt']}/submit"
+    payload = _payload(mine["token"])
+    with override_settings(SECRET_KEY="a-forger-who-guessed-the-format-" + "f" * 40):
+        forged = signing.dumps(payload, salt=services.TOKEN_SALT, compress=True)
+    for token in (forged, other["token"]):
+        response = post_json(client, url, {"token": token, "answers": {}})
+        assert (response.status_code, response.json()["code"]) == (403, "bad_token")
+    assert Attempt.all_objects.get(pk=mine["attempt"]).status == Attempt.Status.OPEN
+
+
+def test_tokens_signed_before_a_key_rotation_are_still_accepted(client, tree, quiz, settings):
+    data = _start(client, tree)
+    old_key = settings.SECRET_KEY
+    with override_settings(SECRET_KEY="the-new-key-" + "z" * 40, SECRET_KEY_FALLBACKS=[old_key]):
+        assert services.read_token(data["token"], attempt_id=data["attempt"]).attempt_id == data["attempt"]
+    with (
+        override_settings(SECRET_KEY="the-new-key-" + "z" * 40, SECRET_KEY_FALLBACKS=[]),
+        pytest.raises(services.QuizError),
+    ):
+        services.read_token(data["token"], attempt_id=data["attempt"])
