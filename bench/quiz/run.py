@@ -150,14 +150,13 @@ def step_count(args) -> dict:
     """What the database holds for the burst's phones: one participant and one attempt each."""
     from django.db.models import Count, Sum
 
-    from jinguo.quiz.models import Attempt, Participant, ScoreBucket, ScoreMinute, ScoreTotal
+    from jinguo.quiz.models import Attempt, Participant, ScoreBucket, ScoreMinute
 
     config = json.loads(Path(args.config).read_text())
     burst = Attempt.all_objects.filter(participant__key__startswith="1" + config["phone_prefix"])
     per_person = burst.values("participant_id").annotate(n=Count("id")).filter(n__gt=1).count()
     ranked = Participant.all_objects.filter(quiz_id=config["quiz"], best_score__isnull=False).count()
     in_buckets = ScoreBucket.objects.filter(quiz_id=config["quiz"]).aggregate(n=Sum("participants"))["n"] or 0
-    in_totals = ScoreTotal.objects.filter(quiz_id=config["quiz"]).aggregate(n=Sum("participants"))["n"] or 0
     in_minutes = ScoreMinute.objects.filter(quiz_id=config["quiz"]).aggregate(n=Sum("participants"))["n"] or 0
     inserted = 0
     from django.db import connection
@@ -172,16 +171,15 @@ def step_count(args) -> dict:
         "db_duplicates": per_person,
         "db_ranked": ranked,
         "db_in_buckets": in_buckets,
-        "db_in_totals": in_totals,
         "db_in_minutes": in_minutes,
         "db_inserted": inserted,
     }
 
 
 def _histogram_agrees(c: dict) -> bool:
-    """Buckets, per-minute and per-score sums all count each ranked participant once (the two
-    sums were added later: an older results.json has neither)."""
-    sums = [c["db_in_buckets"], c.get("db_in_minutes", c["db_ranked"]), c.get("db_in_totals", c["db_ranked"])]
+    """Buckets and per-minute sums both count each ranked participant once (an older
+    results.json has no minutes)."""
+    sums = [c["db_in_buckets"], c.get("db_in_minutes", c["db_ranked"])]
     return all(n == c["db_ranked"] for n in sums)
 
 
@@ -666,9 +664,7 @@ def bench_load(args) -> dict:
             import psycopg
 
             with psycopg.connect(url, autocommit=True) as conn:
-                conn.execute(
-                    "VACUUM (ANALYZE) quiz_attempt, quiz_participant, quiz_scorebucket, quiz_scoreminute, quiz_scoretotal"
-                )
+                conn.execute("VACUUM (ANALYZE) quiz_attempt, quiz_participant, quiz_scorebucket, quiz_scoreminute")
             # Throughput on this shared machine drifts by 10-20 % from minute to minute: the two
             # saturated phases alternate, pair after pair, and the ratio is the median pair's.
             pairs = []
@@ -835,8 +831,7 @@ def render(results: dict, args, command: str) -> str:
             f"| 数据库核对：答卷 = 开始，已交卷 = 完成，无重复（两次突发） | 答卷 {c['db_attempts']:,} / 开始 {started:,}；"
             f"已交卷 {c['db_submitted']:,} / 完成 {completed:,}；参赛人 {c['db_participants']:,}；"
             f"一人多卷 {c['db_duplicates']}；直方图 {c['db_in_buckets']:,} = 按分钟合计 "
-            f"{c.get('db_in_minutes', c['db_in_buckets']):,} = 按分数合计 "
-            f"{c.get('db_in_totals', c['db_in_buckets']):,} = 已排名 {c['db_ranked']:,} "
+            f"{c.get('db_in_minutes', c['db_in_buckets']):,} = 已排名 {c['db_ranked']:,} "
             f"{_mark(lost == (0, 0) and c['db_duplicates'] == 0 and _histogram_agrees(c))} | "
             "0 丢失，0 重复 |",
             f"| 仅交卷，饱和（{CONCURRENCY} 并发，预先开始的 {load['prestart']['prestarted']:,} 份，中位数那一对） | "

@@ -331,10 +331,13 @@ class ScoreBucket(models.Model):
 
 class ScoreMinute(models.Model):
     """The ranking histogram summed per score and whole minute of time used (second // 60). A rank
-    adds these for the minutes before its own, then only the seconds of its own minute: a quiz
-    with a 20-minute limit had a rank read up to 1,200 one-second buckets of its score (~0.15 ms of
-    PostgreSQL per submit at 30,000 participants, a third of the submit statement's cost); now at
-    most 20 + 59 rows. Kept in the same submit statement as ScoreBucket; counts only, no scope."""
+    adds these for the higher scores and for the minutes before its own at its score, then only
+    the seconds of its own minute: a quiz with a 20-minute limit had a rank read up to 1,200
+    one-second buckets of its score (~0.15 ms of PostgreSQL per submit at 30,000 participants, a
+    third of the submit statement's cost). A per-score total (one row per score, updated by every
+    submit) was dropped: under a burst its few rows were so hot that reading them (all their not
+    yet pruned versions) cost more than summing these. Kept in the same submit statement as
+    ScoreBucket; counts only, no scope."""
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="+", db_index=False)
     score = models.IntegerField()
@@ -347,21 +350,3 @@ class ScoreMinute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quiz_id}: {self.score}/{self.minute}min × {self.participants}"
-
-
-class ScoreTotal(models.Model):
-    """The ranking histogram summed per score: how many participants have their best attempt at
-    this score. A rank adds these for the scores above, then the buckets of its own score (a
-    quiz with a thousand distinct seconds used had a rank sum thousands of buckets). Kept in the
-    same submit statement as ScoreBucket; counts only, no scope."""
-
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="+", db_index=False)
-    score = models.IntegerField()
-    participants = models.IntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("成绩分布（按分数）")
-        constraints = [models.UniqueConstraint(fields=["quiz", "score"], name="quiz_scoretotal_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.quiz_id}: {self.score} × {self.participants}"

@@ -21,7 +21,6 @@ from jinguo.quiz.models import (
     Quiz,
     ScoreBucket,
     ScoreMinute,
-    ScoreTotal,
     UnitTarget,
 )
 
@@ -60,21 +59,21 @@ def rank_sql(best: str) -> str:
     the one-row relation ``best`` (columns s: score, t: time used ms, at: submitted at), in the
     ranking order: score desc, time used asc, submitted asc. Four parameters, all the quiz id.
 
-    The per-score totals (ScoreTotal) count everyone with a higher score; the per-minute sums
-    (ScoreMinute) everyone of the same score in the minutes before; the histogram (ScoreBucket)
-    everyone of the same score in the seconds before, within its own minute; an index range count
-    on quiz_participant_rank the rest of the same one-second bucket. So a lookup reads at most one
-    row per score, one per minute and 59 seconds of the same score and a few hundred index
-    entries, whether the quiz has a thousand participants or a million (a plain COUNT grows with
-    the rank). Shared by ``rank_of`` and the submit's single statement (services._finish_pg)."""
+    The per-minute sums (ScoreMinute) count everyone with a higher score and everyone of the same
+    score in the minutes before; the histogram (ScoreBucket) everyone of the same score in the
+    seconds before, within its own minute; an index range count on quiz_participant_rank the rest
+    of the same one-second bucket. So a lookup reads at most one row per score and minute used
+    (420 for 21 scores and a 20-minute limit), 59 seconds of its own score and a few hundred
+    index entries, whether the quiz has a thousand participants or a million (a plain COUNT grows
+    with the rank). Shared by ``rank_of`` and the submit's single statement (services._finish_pg)."""
     qn = connection.ops.quote_name
     buckets, people = qn(ScoreBucket._meta.db_table), qn(Participant._meta.db_table)
-    totals, minutes = qn(ScoreTotal._meta.db_table), qn(ScoreMinute._meta.db_table)
+    minutes = qn(ScoreMinute._meta.db_table)
     score, sec, time_ms, at = qn("score"), qn("second"), qn("best_time_ms"), qn("best_submitted_at")
     n = qn("participants")
     # Only quoted identifiers and the caller's relation name are interpolated.
     return (
-        f"1 + (SELECT COALESCE(SUM({n}), 0) FROM {totals} "  # noqa: S608
+        f"1 + (SELECT COALESCE(SUM({n}), 0) FROM {minutes} "  # noqa: S608
         f"WHERE {qn('quiz_id')} = %s AND {score} > {best}.s) + "
         f"(SELECT COALESCE(SUM({n}), 0) FROM {minutes} "
         f"WHERE {qn('quiz_id')} = %s AND {score} = {best}.s AND {qn('minute')} < {best}.t / 60000) + "

@@ -37,7 +37,6 @@ from jinguo.quiz.models import (
     Quiz,
     ScoreBucket,
     ScoreMinute,
-    ScoreTotal,
     UnitTarget,
 )
 
@@ -638,7 +637,7 @@ def _finish_sqlite(attempt_id, participant_id, quiz_id, answers, *, at, time_use
 def _finish_sql() -> str:
     qn = connection.ops.quote_name
     attempts, people, buckets = _table(Attempt), _table(Participant), _table(ScoreBucket)
-    totals, minutes = _table(ScoreTotal), _table(ScoreMinute)
+    minutes = _table(ScoreMinute)
     # Only quoted identifiers are interpolated; every value is a parameter.
     return (
         f"WITH a AS (UPDATE {attempts} SET {qn('status')} = %s, {qn('answers')} = %s::jsonb, "  # noqa: S608
@@ -660,16 +659,12 @@ def _finish_sql() -> str:
         f"SELECT %s, s, sec, SUM(d) FROM moves GROUP BY s, sec HAVING SUM(d) <> 0 ORDER BY s, sec "
         f"ON CONFLICT ({qn('quiz_id')}, {qn('score')}, {qn('second')}) "
         f"DO UPDATE SET {qn('participants')} = {buckets}.{qn('participants')} + EXCLUDED.{qn('participants')}) "
-        # The same moves summed per minute, then per score (a better time in the same minute moves
-        # nothing there); taken after the buckets, in key order, as every submit does.
+        # The same moves summed per minute (a better time in the same minute moves nothing there),
+        # each in key order, as every submit does.
         f", mn AS (INSERT INTO {minutes} ({qn('quiz_id')}, {qn('score')}, {qn('minute')}, {qn('participants')}) "
         f"SELECT %s, s, sec / 60, SUM(d) FROM moves GROUP BY s, sec / 60 HAVING SUM(d) <> 0 ORDER BY s, sec / 60 "
         f"ON CONFLICT ({qn('quiz_id')}, {qn('score')}, {qn('minute')}) "
         f"DO UPDATE SET {qn('participants')} = {minutes}.{qn('participants')} + EXCLUDED.{qn('participants')}) "
-        f", tot AS (INSERT INTO {totals} ({qn('quiz_id')}, {qn('score')}, {qn('participants')}) "
-        f"SELECT %s, s, SUM(d) FROM moves GROUP BY s HAVING SUM(d) <> 0 ORDER BY s "
-        f"ON CONFLICT ({qn('quiz_id')}, {qn('score')}) "
-        f"DO UPDATE SET {qn('participants')} = {totals}.{qn('participants')} + EXCLUDED.{qn('participants')}) "
         f", fin AS (SELECT CASE WHEN EXISTS (SELECT 1 FROM better) THEN %s::integer ELSE old.s END AS s, "
         f"CASE WHEN EXISTS (SELECT 1 FROM better) THEN %s::integer ELSE old.t END AS t, "
         f"CASE WHEN EXISTS (SELECT 1 FROM better) THEN %s::timestamptz ELSE old.at END AS at FROM old) "
@@ -693,7 +688,7 @@ def _finish_pg(attempt_id, participant_id, quiz_id, answers, *, at, time_used, s
     events = json.dumps(update["events"]) if "events" in update else None  # closing keeps what was saved
     params += [update.get("tab_switches"), events, attempt_id, Attempt.Status.OPEN]
     params += [result.score, result.score, time_used, attempt_id, result.score, time_used, at, score, second, quiz_id]
-    params += [quiz_id, quiz_id, result.score, time_used, at, quiz_id, quiz_id, quiz_id, quiz_id]
+    params += [quiz_id, result.score, time_used, at, quiz_id, quiz_id, quiz_id, quiz_id]
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -723,8 +718,8 @@ def _bucket_key(score: int, time_ms: int) -> tuple[int, int]:
 
 def _move_in_histogram(quiz_id: int, *, old: tuple[int, int] | None, new: tuple[int, int]) -> None:
     """One participant's best moves from ``old`` (score, time ms) to ``new``: -1 and +1 on the
-    ranking histogram, in bucket order, then on the per-minute and per-score sums, each in key
-    order (see the lock order in ``_finish``)."""
+    ranking histogram, in bucket order, then on the per-minute sums, in key order (see the lock
+    order in ``_finish``)."""
     qn = connection.ops.quote_name
     steps = [(_bucket_key(*new), 1)]
     if old is not None:
@@ -734,7 +729,6 @@ def _move_in_histogram(quiz_id: int, *, old: tuple[int, int] | None, new: tuple[
     levels = (  # table, key column, key of (score, second)
         (_table(ScoreBucket), "second", lambda score, second: (score, second)),
         (_table(ScoreMinute), "minute", lambda score, second: (score, second // 60)),
-        (_table(ScoreTotal), None, lambda score, second: (score,)),
     )
     with connection.cursor() as cursor:
         for table, column, key in levels:
@@ -754,13 +748,13 @@ def _move_in_histogram(quiz_id: int, *, old: tuple[int, int] | None, new: tuple[
 
 
 def rebuild_score_buckets(quiz_id: int) -> int:
-    """Recount a quiz's ranking histogram and its per-minute and per-score sums from its participants' best
+    """Recount a quiz's ranking histogram and its per-minute sums from its participants' best
     attempts (after a bulk load or a repair; the submit keeps them current otherwise). Returns
     the number of buckets."""
-    table, minutes, totals = _table(ScoreBucket), _table(ScoreMinute), _table(ScoreTotal)
+    table, minutes = _table(ScoreBucket), _table(ScoreMinute)
     qn = connection.ops.quote_name
     with transaction.atomic():
-        for model in (ScoreBucket, ScoreMinute, ScoreTotal):
+        for model in (ScoreBucket, ScoreMinute):
             model.objects.filter(quiz_id=quiz_id).delete()
         with connection.cursor() as cursor:
             cursor.execute(
@@ -775,12 +769,6 @@ def rebuild_score_buckets(quiz_id: int) -> int:
                 f"INSERT INTO {minutes} ({qn('quiz_id')}, {qn('score')}, {qn('minute')}, {qn('participants')}) "  # noqa: S608
                 f"SELECT {qn('quiz_id')}, {qn('score')}, {qn('second')} / 60, SUM({qn('participants')}) FROM {table} "
                 f"WHERE {qn('quiz_id')} = %s GROUP BY {qn('quiz_id')}, {qn('score')}, {qn('second')} / 60",
-                [quiz_id],
-            )
-            cursor.execute(
-                f"INSERT INTO {totals} ({qn('quiz_id')}, {qn('score')}, {qn('participants')}) "  # noqa: S608
-                f"SELECT {qn('quiz_id')}, {qn('score')}, SUM({qn('participants')}) FROM {table} "
-                f"WHERE {qn('quiz_id')} = %s GROUP BY {qn('quiz_id')}, {qn('score')}",
                 [quiz_id],
             )
             return buckets

@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from jinguo.quiz import engine, selectors, services
-from jinguo.quiz.models import Participant, ScoreBucket, ScoreMinute, ScoreTotal
+from jinguo.quiz.models import Participant, ScoreBucket, ScoreMinute
 
 
 def _participant(quiz, unit, key, score, time_ms, submitted):
@@ -112,10 +112,6 @@ def _minutes(quiz):
     )
 
 
-def _totals(quiz):
-    return sorted(ScoreTotal.objects.filter(quiz=quiz, participants__gt=0).values_list("score", "participants"))
-
-
 def test_histogram_follows_each_participants_best_attempt(tree, quiz):
     from tests.quiz.conftest import correct_answers
 
@@ -125,23 +121,18 @@ def test_histogram_follows_each_participants_best_attempt(tree, quiz):
     _submit(snap, "13800000002", tree.dafang, lambda a: {}, at=t0)
     assert _buckets(quiz) == [(0, 90, 1), (34, 90, 1)]
     assert _minutes(quiz) == [(0, 1, 1), (34, 1, 1)]
-    assert _totals(quiz) == [(0, 1), (34, 1)]
     # A better second attempt moves the person from the 0 bucket to the 34 one; a worse one moves nothing.
     _submit(snap, "13800000002", tree.dafang, lambda a: correct_answers(None, a), at=t0 + dt.timedelta(minutes=1))
     _submit(snap, "13800000001", tree.qxg, lambda a: {}, at=t0 + dt.timedelta(minutes=2))
     assert _buckets(quiz) == [(34, 90, 2)]
     assert _minutes(quiz) == [(34, 1, 2)]
-    assert _totals(quiz) == [(34, 2)]
     # The same score in the same time again: nothing moves.
     _submit(snap, "13800000001", tree.qxg, lambda a: correct_answers(None, a), at=t0 + dt.timedelta(minutes=3))
     same_again = _buckets(quiz)
     services.rebuild_score_buckets(quiz.pk)
     assert _buckets(quiz) == same_again == [(34, 90, 2)]
-    assert _totals(quiz) == [(34, 2)]
-    ScoreTotal.objects.filter(quiz=quiz).update(participants=99)  # damaged: a rebuild repairs it
-    ScoreMinute.objects.filter(quiz=quiz).update(participants=98)
+    ScoreMinute.objects.filter(quiz=quiz).update(participants=98)  # damaged: a rebuild repairs it
     services.rebuild_score_buckets(quiz.pk)
-    assert _totals(quiz) == [(34, 2)]
     assert _minutes(quiz) == [(34, 1, 2)]
 
 
