@@ -737,11 +737,11 @@ def _move_in_histogram(quiz_id: int, *, old: tuple[int, int] | None, new: tuple[
             sums: dict[tuple, int] = {}
             for (score, second), delta in steps:
                 sums[key(score, second)] = sums.get(key(score, second), 0) + delta
-            columns = [qn("quiz_id"), qn("score")] + ([qn(column)] if column else [])
+            key_columns = f"{qn('quiz_id')}, {qn('score')}, {qn(column)}"
             # Only quoted identifiers are interpolated; every value is a parameter.
             upsert = (
-                f"INSERT INTO {table} ({', '.join(columns)}, {qn('participants')}) "  # noqa: S608
-                f"VALUES ({', '.join(['%s'] * (len(columns) + 1))}) ON CONFLICT ({', '.join(columns)}) "
+                f"INSERT INTO {table} ({key_columns}, {qn('participants')}) "  # noqa: S608
+                f"VALUES (%s, %s, %s, %s) ON CONFLICT ({key_columns}) "
                 f"DO UPDATE SET {qn('participants')} = {table}.{qn('participants')} + EXCLUDED.{qn('participants')}"
             )
             for k, delta in sorted(sums.items()):
