@@ -15,7 +15,8 @@ Run: ``make bench-quiz`` or ``.venv/bin/python bench/quiz/run.py [--only load,ra
    b. submit only, saturated: attempts started beforehand are handed in (as quiz.js does) by 16
       concurrent clients for 8 s.
    c. the benchmark-only one-row insert view (JINGUO_BENCH_VIEWS=1), saturated, same concurrency
-      and duration; b and c alternate ``--pairs`` times (default 3), the median pair reported.
+      and duration; b and c alternate ``--pairs`` times (default 5: on this shared machine one
+      8-s phase runs 20-40 % faster or slower than the next), the median pair reported.
    ``--phases burst,capacity,submit,insert`` picks some (the doc needs all four).
    Then the database is counted: attempts created = started, submitted = completed, no duplicates.
 2. rank  — 1,000,000 ranked participants in one quiz (bulk inserts) on PostgreSQL and SQLite:
@@ -927,7 +928,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Quiz benchmarks: load test, rank lookup, per-unit table")
     parser.add_argument("--only", default="load,rank,units")
     parser.add_argument("--users", type=int, default=3000, help="participants in the burst (and prestarted)")
-    parser.add_argument("--pairs", type=int, default=3, help="submit-only / insert phase pairs (median ratio)")
+    parser.add_argument("--pairs", type=int, default=5, help="submit-only / insert phase pairs (median ratio)")
     parser.add_argument("--capacity-users", type=int, default=4500, help="participants in the capacity burst")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: the config's)")
     parser.add_argument("--rank-rows", type=int, default=1_000_000)
