@@ -633,66 +633,21 @@ def _finish_sqlite(attempt_id, participant_id, quiz_id, answers, *, at, time_use
     return best, name, used, rank
 
 
-@functools.cache
-def _finish_sql() -> str:
-    qn = connection.ops.quote_name
-    attempts, people, buckets = _table(Attempt), _table(Participant), _table(ScoreBucket)
-    minutes = _table(ScoreMinute)
-    # Only quoted identifiers are interpolated; every value is a parameter.
-    return (
-        f"WITH a AS (UPDATE {attempts} SET {qn('status')} = %s, {qn('answers')} = %s::jsonb, "  # noqa: S608
-        f"{qn('score')} = %s, {qn('correct_count')} = %s, {qn('time_used_ms')} = %s, {qn('submitted_at')} = %s, "
-        f"{qn('tab_switches')} = COALESCE(%s::integer, {qn('tab_switches')}), "
-        f"{qn('events')} = COALESCE(%s::jsonb, {qn('events')}) "
-        f"WHERE {qn('id')} = %s AND {qn('status')} = %s RETURNING {qn('participant_id')}), "
-        f"old AS (SELECT pp.{qn('id')}, pp.{qn('best_score')} AS s, pp.{qn('best_time_ms')} AS t, "
-        f"pp.{qn('best_submitted_at')} AS at, pp.{qn('name')} AS name, pp.{qn('attempts_count')} AS used "
-        f"FROM {people} pp JOIN a ON pp.{qn('id')} = a.{qn('participant_id')} "
-        f"FOR UPDATE OF pp), "
-        f"better AS (SELECT * FROM old WHERE s IS NULL OR s < %s OR (s = %s AND t > %s)), "
-        f"up AS (UPDATE {people} pp SET {qn('best_attempt_id')} = %s, {qn('best_score')} = %s, "
-        f"{qn('best_time_ms')} = %s, {qn('best_submitted_at')} = %s FROM better "
-        f"WHERE pp.{qn('id')} = better.{qn('id')} RETURNING pp.{qn('id')}), "
-        f"moves AS (SELECT %s::integer AS s, %s::integer AS sec, 1 AS d FROM better "
-        f"UNION ALL SELECT s, t / 1000, -1 FROM better WHERE s IS NOT NULL), "
-        f"bk AS (INSERT INTO {buckets} ({qn('quiz_id')}, {qn('score')}, {qn('second')}, {qn('participants')}) "
-        f"SELECT %s, s, sec, SUM(d) FROM moves GROUP BY s, sec HAVING SUM(d) <> 0 ORDER BY s, sec "
-        f"ON CONFLICT ({qn('quiz_id')}, {qn('score')}, {qn('second')}) "
-        f"DO UPDATE SET {qn('participants')} = {buckets}.{qn('participants')} + EXCLUDED.{qn('participants')}) "
-        # The same moves summed per minute (a better time in the same minute moves nothing there),
-        # each in key order, as every submit does.
-        f", mn AS (INSERT INTO {minutes} ({qn('quiz_id')}, {qn('score')}, {qn('minute')}, {qn('participants')}) "
-        f"SELECT %s, s, sec / 60, SUM(d) FROM moves GROUP BY s, sec / 60 HAVING SUM(d) <> 0 ORDER BY s, sec / 60 "
-        f"ON CONFLICT ({qn('quiz_id')}, {qn('score')}, {qn('minute')}) "
-        f"DO UPDATE SET {qn('participants')} = {minutes}.{qn('participants')} + EXCLUDED.{qn('participants')}) "
-        # The best after this submit, computed once (inlined, its CASEs became eight subplans).
-        f", fin AS MATERIALIZED (SELECT CASE WHEN b.{qn('id')} IS NULL THEN o.s ELSE %s::integer END AS s, "
-        f"CASE WHEN b.{qn('id')} IS NULL THEN o.t ELSE %s::integer END AS t, "
-        f"CASE WHEN b.{qn('id')} IS NULL THEN o.at ELSE %s::timestamptz END AS at "
-        f"FROM old o LEFT JOIN better b ON b.{qn('id')} = o.{qn('id')}) "
-        # The rank of the best after this submit, in the same statement: its subqueries see the
-        # histogram and the participants as they were before it, which changes nothing for the
-        # rank (this participant's own rows never count as ahead of their best).
-        f"SELECT old.s, old.t, old.at, (SELECT COUNT(*) FROM up), old.name, old.used, {selectors.rank_sql('fin')} "
-        f"FROM old, fin"
-    )
+# The submit on PostgreSQL: a PL/pgSQL function (migration quiz 0008) taking the steps of
+# _finish_sqlite, in the same lock order, in one round trip; only the case's own statements run.
+_FINISH_PG = "SELECT * FROM jinguo_quiz_finish(%s, %s, %s::jsonb, %s, %s, %s, %s, %s::integer, %s::jsonb)"
 
 
 def _finish_pg(attempt_id, participant_id, quiz_id, answers, *, at, time_used, status, result, update):
-    """``_finish`` on PostgreSQL in ONE statement (autocommit: atomic, no BEGIN/COMMIT): close the
+    """``_finish`` on PostgreSQL in ONE call (autocommit: atomic, no BEGIN/COMMIT): close the
     attempt if open; lock the participant; move their best and the histogram if this one beats
-    it. Locks are taken in the same order as ``_finish`` (attempt, participant, buckets in key
-    order: the upsert's rows are sorted), so concurrent submits cannot deadlock. Same signature and
-    answer as ``_finish_sqlite``; the participant is read from the attempt row by the statement."""
-    score, second = _bucket_key(result.score, time_used)
-    sql = _finish_sql()
-    params = [status, json.dumps(answers), result.score, result.correct, time_used, at]
+    it; the rank of their best. Same signature and answer as ``_finish_sqlite``; the function
+    reads the participant and the quiz from the attempt row."""
     events = json.dumps(update["events"]) if "events" in update else None  # closing keeps what was saved
-    params += [update.get("tab_switches"), events, attempt_id, Attempt.Status.OPEN]
-    params += [result.score, result.score, time_used, attempt_id, result.score, time_used, at, score, second, quiz_id]
-    params += [quiz_id, result.score, time_used, at, quiz_id, quiz_id, quiz_id, quiz_id]
+    params = [attempt_id, status, json.dumps(answers), result.score, result.correct, time_used, at]
+    params += [update.get("tab_switches"), events]
     with prepared_cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_FINISH_PG, params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -701,17 +656,20 @@ def _finish_pg(attempt_id, participant_id, quiz_id, answers, *, at, time_used, s
 
 
 def warm_connection() -> None:
-    """Plan the public burst's statements once on this thread's database connection (EXPLAIN:
-    nothing runs, nothing is written). A new PostgreSQL connection's first start and submit cost
+    """Plan the public burst's statements once on this thread's database connection (EXPLAIN, and
+    the submit's function for no attempt: nothing is written). A new PostgreSQL connection's first start and submit cost
     ~2 ms more each while its server process loads the tables' catalogue entries; 32 threads
     doing that in the first second of a synchronised start was most of its p99 (bench/quiz).
     Called for each gunicorn thread before the worker takes requests (deploy/gunicorn.conf.py)."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for sql in (_first_attempt_sql(), _finish_sql()):
-            cursor.execute("EXPLAIN " + sql, [None] * sql.count("%s"))
+        sql = _first_attempt_sql()
+        cursor.execute("EXPLAIN " + sql, [None] * sql.count("%s"))
         cursor.execute("EXPLAIN " + selectors.rank_of_sql(), [0, 0, 0, 0, 0, 0, timezone.now()])
+    # The submit's function, for no attempt: compiled and its first statement planned, nothing written.
+    with prepared_cursor() as cursor:
+        cursor.execute(_FINISH_PG, [0, Attempt.Status.SUBMITTED, "{}", 0, 0, 0, timezone.now(), None, None])
 
 
 def _bucket_key(score: int, time_ms: int) -> tuple[int, int]:

@@ -175,3 +175,42 @@ def test_rank_across_minutes_matches_a_full_window_ranking(tree, quiz):
     assert len(_minutes(quiz)) > 10  # the sums cover several minutes of each score
     expected = selectors.global_ranks(quiz, [p.pk for p in people])
     assert [selectors.participant_rank(p) for p in people] == [expected[p.pk] for p in people]
+
+
+def test_submits_keep_rank_and_histogram_exact_through_random_improvements(tree, bank):
+    """Random people, scores and times over ten minutes, three attempts each, better and worse
+    ones in any order: after every submit, the rank it returned (computed inside the submit: the
+    PostgreSQL function or the SQLite steps) equals a full window ranking, and the histogram and
+    per-minute sums always equal a recount from the participants' best attempts."""
+    import random
+
+    from tests.quiz.conftest import correct_answers, make_quiz
+
+    quiz = make_quiz(tree.city, bank, max_attempts=3, max_attempts_per_day=3)
+    snap = engine.quiz_by_slug(quiz.slug)
+    rng = random.Random(11)
+    t0 = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=30)
+    phones = [f"1390000{i:04d}" for i in range(12)]
+    plan = [phone for phone in phones for _ in range(3)]
+    rng.shuffle(plan)
+    improved = 0
+    for i, phone in enumerate(plan):
+        started = services.start_attempt(
+            snap, phone=phone, name="王芳", unit_id=tree.qxg.pk, now=t0 + dt.timedelta(seconds=i)
+        )
+        token = services.read_token(started.token, attempt_id=started.attempt.pk)
+        right = correct_answers(None, started.attempt)
+        answers = {k: v for k, v in right.items() if rng.random() < 0.6}  # a few scores, shared by many
+        seconds = rng.choice([59, 60, 61, 119, 120, 300, 300.5, 599]) if i % 2 else rng.uniform(1, 600)
+        before = Participant.all_objects.get(quiz=quiz, key=phone).best_score
+        outcome = services.submit_attempt(
+            snap, token, answers=answers, now=started.attempt.started_at + dt.timedelta(seconds=seconds)
+        )
+        p = Participant.all_objects.get(quiz=quiz, key=phone)
+        improved += before is not None and p.best_attempt_id == started.attempt.pk
+        assert outcome.rank == selectors.global_ranks(quiz, [p.pk])[p.pk], (i, phone)
+        assert outcome.best == (p.best_score, p.best_time_ms, p.best_submitted_at)
+        buckets, minutes = _buckets(quiz), _minutes(quiz)
+        services.rebuild_score_buckets(quiz.pk)
+        assert (_buckets(quiz), _minutes(quiz)) == (buckets, minutes), i
+    assert improved >= 3  # second and third attempts did move bests (and their histogram rows)

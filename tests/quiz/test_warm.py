@@ -105,7 +105,9 @@ def test_warm_connection_plans_the_hot_statements_and_writes_nothing(quiz, djang
     counts = (Attempt.all_objects.count(), Participant.all_objects.count(), ScoreBucket.objects.count())
     with django_assert_num_queries(3) as ctx:
         services.warm_connection()
-    assert all(q["sql"].startswith("EXPLAIN ") for q in ctx.captured_queries)
+    # Two plans (EXPLAIN) and the submit's function called for no attempt (a server-bound statement:
+    # Django logs no text for it).
+    assert all(q["sql"].startswith("EXPLAIN ") for q in ctx.captured_queries[:2])
     assert (Attempt.all_objects.count(), Participant.all_objects.count(), ScoreBucket.objects.count()) == counts
 
 
