@@ -24,7 +24,7 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -140,7 +140,14 @@ def api(view):
 
 
 def _iso(value) -> str:
-    return timezone.localtime(value).isoformat()
+    # The site's time zone (no view activates another): what timezone.localtime gives, without
+    # its lookups of the active zone in asgiref's local on every call (start and submit use it).
+    return value.astimezone(timezone.get_default_timezone()).isoformat()
+
+
+@functools.cache
+def _status_label(status: str, language: str) -> str:
+    return str(Attempt.Status(status).label)
 
 
 @require_GET
@@ -324,7 +331,7 @@ def _result_head(
     return {
         "attempt": attempt_id,
         "status": status,
-        "status_label": str(Attempt.Status(status).label),
+        "status_label": _status_label(status, translation.get_language()),
         "name": name,
         "score": score,
         "max_score": max_score,
