@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
 from django.conf import settings
 
 from jinguo.lib.scoping import subtree_q
@@ -449,7 +450,9 @@ def public_paper(paper, bank: BankData) -> list[dict]:
 
 
 def _dumps(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact JSON as UTF-8 bytes (orjson: what json.dumps with ensure_ascii=False and no spaces
+    gives, several times faster; the start and the submit each serialise their answer with it)."""
+    return orjson.dumps(value)
 
 
 def public_paper_json(paper, bank: BankData) -> bytes:

@@ -221,6 +221,22 @@ def test_api_refuses_form_posts(client, tree, quiz):
     assert Attempt.all_objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b'{"token": "x", "events": [NaN]}', b'{"token": "x", "events": [Infinity]}', b"\xff\xfe", b"[1]"],
+)
+def test_api_refuses_malformed_json_and_keeps_the_attempt_open(client, tree, quiz, body):
+    """Not JSON, JSON with NaN or Infinity (which PostgreSQL's jsonb cannot hold), not UTF-8, not
+    an object: a 400 with a Chinese message, and the attempt stays open for a proper submit."""
+    data = start(client, tree).json()
+    url = BASE + f"attempts/{data['attempt']}/submit"
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"error": "请求格式错误", "code": "bad_request"}
+    assert Attempt.all_objects.get(pk=data["attempt"]).status == "open"
+    assert post_json(client, url, {"token": data["token"], "answers": {}}).json()["status"] == "submitted"
+
+
 def test_save_answers_keeps_them_for_a_late_submit(client, tree, quiz):
     data = start(client, tree).json()
     attempt = Attempt.all_objects.get(pk=data["attempt"])
