@@ -336,8 +336,8 @@ class ScoreMinute(models.Model):
     one-second buckets of its score (~0.15 ms of PostgreSQL per submit at 30,000 participants, a
     third of the submit statement's cost). A per-score total (one row per score, updated by every
     submit) was dropped: under a burst its few rows were so hot that reading them (all their not
-    yet pruned versions) cost more than summing these. Kept in the same submit statement as
-    ScoreBucket; counts only, no scope."""
+    yet pruned versions) cost more than summing these. Kept by the submit with ScoreBucket, in the
+    same transaction (PostgreSQL: the jinguo_quiz_finish function); counts only, no scope."""
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="+", db_index=False)
     score = models.IntegerField()

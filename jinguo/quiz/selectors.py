@@ -65,7 +65,8 @@ def rank_sql(best: str) -> str:
     of the same one-second bucket. So a lookup reads at most one row per score and minute used
     (420 for 21 scores and a 20-minute limit), 59 seconds of its own score and a few hundred
     index entries, whether the quiz has a thousand participants or a million (a plain COUNT grows
-    with the rank). Shared by ``rank_of`` and the submit's single statement (services._finish_pg)."""
+    with the rank). Used by ``rank_of``; the submit's PL/pgSQL function (migration quiz 0008) and
+    ``services._finish_sqlite`` compute the same sums."""
     qn = connection.ops.quote_name
     buckets, people = qn(ScoreBucket._meta.db_table), qn(Participant._meta.db_table)
     minutes = qn(ScoreMinute._meta.db_table)

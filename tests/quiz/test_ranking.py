@@ -41,7 +41,7 @@ def test_rank_ties_break_on_time_then_submission(tree, quiz):
 
 
 def test_submit_outcome_rank_is_the_rank_after_the_submit(tree, quiz):
-    """The submit computes the rank with the grade (one statement on PostgreSQL): for fresh bests,
+    """The submit computes the rank with the grade (one function call on PostgreSQL): for fresh bests,
     ties, improvements and a worse second attempt it equals a lookup made afterwards."""
     from tests.quiz.conftest import correct_answers
 
