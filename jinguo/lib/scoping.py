@@ -1,11 +1,18 @@
 """The one place that decides which org-owned rows a query may see.
 
-Every model owned by an org uses ``ScopedManager`` as its default manager and says, in
-``scope_q(path)``, how its rows hang off the org tree. A query made while no scope is active
-raises ``ScopeError`` instead of returning everything: a forgotten filter fails closed.
+Every model owned by an org declares, once, how its rows hang off the org tree:
 
-Requests run inside the signed-in user's scope (``ScopeMiddleware``); management commands,
-tasks and tests name theirs explicitly with ``scope(org=...)`` or ``scopes_disabled()``.
+    objects = ScopedManager(org="plan__target__org")
+
+That manager is the model's only manager. Inside a scope it returns the rows of that subtree;
+with no scope active it raises ``ScopeError``: a forgotten filter fails closed, never leaks.
+Requests run inside the signed-in user's scope (``ScopeMiddleware``). Every deliberate read
+across subtrees (the public quiz, commands, imports, rollups, notifications) is written as
+
+    with scopes_disabled():  # <one line: why this read may cross subtrees>
+
+so ``grep -rn scopes_disabled jinguo/`` lists every bypass. Django's base manager (used for
+related lookups such as ``plan.target``) stays plain: it follows a row the caller already holds.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from django.db.models import Q
 # A path is made of fixed-width digit segments; no path contains this character, and it sorts
 # after every digit in every collation, so [path, path + END) is exactly the subtree.
 PATH_END = "Z"
+# Each tree level adds one fixed-width segment of digits to the path: 99,999 children per unit.
+SEGMENT_WIDTH = 5
 
 
 class ScopeError(Exception):
@@ -39,6 +48,11 @@ def subtree_q(path: str, field: str = "") -> Q:
     """Rows whose org (reached through ``field``) lies in the subtree rooted at ``path``."""
     prefix = f"{field}__" if field else ""
     return Q(**{f"{prefix}path__gte": path, f"{prefix}path__lt": path + PATH_END})
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of the org at ``path`` and of every org above it."""
+    return [path[:i] for i in range(SEGMENT_WIDTH, len(path) + 1, SEGMENT_WIDTH)]
 
 
 def current_scope() -> Scope | None:
@@ -63,8 +77,64 @@ def scopes_disabled() -> Iterator[None]:
         _current.reset(token)
 
 
+def _crosses_many(model: type[models.Model], lookup: str) -> bool:
+    """Whether following ``lookup`` from ``model`` can reach several rows (a reverse or m2m step)."""
+    for name in lookup.split("__"):
+        field = model._meta.get_field(name)
+        if field.one_to_many or field.many_to_many:
+            return True
+        model = field.related_model
+    return False
+
+
 class ScopedManager(models.Manager):
-    """Default manager of org-owned models: filters to the active scope, raises without one."""
+    """The only manager of an org-owned model: filters to the active scope, raises without one.
+
+    ``org``: the lookup (or lookups, any of which admits a row) from the model to the owning
+    ``Org``; ``"self"`` for the org tree itself. A lookup through a reverse or many-to-many
+    relation is matched with a subquery, so a row is never returned twice.
+    ``via``: instead of ``org``, a foreign key whose row's scope this model shares.
+    ``shared_down``: also visible to the units below the owning org (a quiz its units take).
+    """
+
+    def __init__(self, *, org: str | tuple[str, ...] = (), via: str = "", shared_down: bool = False):
+        super().__init__()
+        self.org_lookups = (org,) if isinstance(org, str) else tuple(org)
+        self.via = via
+        self.shared_down = shared_down
+        if self.org_lookups and via:
+            raise TypeError("ScopedManager takes one of org= or via=, not both")
+        if shared_down and len(self.org_lookups) != 1:
+            raise TypeError("shared_down needs exactly one org lookup")
+
+    @property
+    def is_declared(self) -> bool:
+        return bool(self.org_lookups or self.via)
+
+    def contribute_to_class(self, cls, name):
+        super().contribute_to_class(cls, name)
+        if self.is_declared:
+            cls.scope_q = classmethod(lambda model, path: model._default_manager.scope_q(path))
+
+    def scope_q(self, path: str) -> Q:
+        """The rows of this model that the subtree rooted at ``path`` may see."""
+        model = self.model
+        if not self.is_declared:  # TEMPORARY during the move to declared scopes (issue 11)
+            return model.scope_q(path)
+        if self.via:
+            parent = model._meta.get_field(self.via).related_model
+            return Q(**{f"{self.via}__in": parent._base_manager.filter(parent.scope_q(path)).values("pk")})
+        q = Q()
+        for lookup in self.org_lookups:
+            field = "" if lookup == "self" else lookup
+            one = subtree_q(path, field)
+            if self.shared_down:
+                prefix = f"{field}__" if field else ""
+                one |= Q(**{f"{prefix}path__in": ancestor_paths(path)})
+            if field and _crosses_many(model, field):
+                one = Q(pk__in=model._base_manager.filter(one).values("pk"))
+            q |= one
+        return q
 
     def get_queryset(self) -> models.QuerySet:
         active = _current.get()
@@ -73,7 +143,7 @@ class ScopedManager(models.Manager):
         qs = super().get_queryset()
         if active.path is None:
             return qs
-        return qs.filter(self.model.scope_q(active.path))
+        return qs.filter(self.scope_q(active.path))
 
 
 class ScopeMiddleware:

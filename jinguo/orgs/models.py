@@ -4,10 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from jinguo.lib.scoping import ScopedManager, subtree_q
-
-# Each tree level adds one fixed-width segment of digits to the path: 99,999 children per unit.
-SEGMENT_WIDTH = 5
+from jinguo.lib.scoping import SEGMENT_WIDTH, ScopedManager, ancestor_paths, subtree_q  # noqa: F401 - SEGMENT_WIDTH re-exported
 
 
 class Org(models.Model):
@@ -66,4 +63,4 @@ class Org(models.Model):
         return subtree_q(self.path, field)
 
     def ancestor_paths(self) -> list[str]:
-        return [self.path[:i] for i in range(SEGMENT_WIDTH, len(self.path) + 1, SEGMENT_WIDTH)]
+        return ancestor_paths(self.path)
