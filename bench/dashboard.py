@@ -55,11 +55,11 @@ def step_ledger(args) -> dict:
 
     rng = random.Random(20230308)
     with scopes_disabled():
-        campaign = Campaign.all_objects.get(parent__isnull=True, issuer__kind="province")
-        reissues = dict(Campaign.all_objects.filter(parent=campaign).values_list("issuer__path", "pk"))
-        province = Org.all_objects.get(kind="province")
+        campaign = Campaign.objects.get(parent__isnull=True, issuer__kind="province")
+        reissues = dict(Campaign.objects.filter(parent=campaign).values_list("issuer__path", "pk"))
+        province = Org.objects.get(kind="province")
         user = User.objects.get(username=base.PROVINCE_ADMIN)
-        units = list(Org.all_objects.values_list("pk", "path"))
+        units = list(Org.objects.values_list("pk", "path"))
     venues = ["village", "community", "enterprise", "school", "agency", "online"]
     formats = ["lecture", "story", "symposium", "speech", "quiz", "show", "visit", "training", "other"]
     now = dt.datetime.now(dt.UTC)
@@ -156,8 +156,8 @@ def step_ledger(args) -> dict:
         "needs": len(needs),
         "load_s": load_s,
         "rollup_s": round(time.perf_counter() - t1, 1),
-        "rollup_rows": ActivityRollup.all_objects.count(),
-        "day_rollup_rows": ActivityDayRollup.all_objects.count(),
+        "rollup_rows": ActivityRollup.objects.count(),
+        "day_rollup_rows": ActivityDayRollup.objects.count(),
     }
 
 
@@ -174,12 +174,12 @@ def step_board(args) -> dict:
     from jinguo.orgs.models import Org
 
     with scopes_disabled():
-        campaign = Campaign.all_objects.get(parent__isnull=True, issuer__kind="province")
-        reissued = Campaign.all_objects.filter(parent=campaign).values_list("issuer_id", flat=True)
-        county = Org.all_objects.filter(pk__in=list(reissued)).order_by("path").first()
+        campaign = Campaign.objects.get(parent__isnull=True, issuer__kind="province")
+        reissued = Campaign.objects.filter(parent=campaign).values_list("issuer_id", flat=True)
+        county = Org.objects.filter(pk__in=list(reissued)).order_by("path").first()
     user = User.objects.select_related("org").get(username=base.PROVINCE_ADMIN)
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="jinguo.accounts.backends.ModelBackend")
     url = reverse("dashboard:board")
 
     def timed(params: dict, runs: int) -> tuple[float, float, int, dict]:
@@ -194,7 +194,7 @@ def step_board(args) -> dict:
         with CaptureQueriesContext(connection) as ctx:
             client.get(url, params)
         # Correctness, through the selector the view calls: the totals row is the sum of the rows.
-        unit = Org.all_objects.get(pk=params["unit"]) if "unit" in params else user.org
+        unit = Org.objects.get(pk=params["unit"]) if "unit" in params else user.org
         with scope(org=user.org):
             data = board(user=user, campaign=campaign, unit=unit)
         assert data.total.events == sum(r.events for r in data.rows)

@@ -129,7 +129,7 @@ def step_import(args) -> dict:
     t2 = time.perf_counter()
     if not result.ok or not result.written:
         raise SystemExit(f"import failed: {result.errors[:5]}")
-    units = Org.all_objects.count()
+    units = Org.objects.count()
     if units != len(rows):
         raise SystemExit(f"imported {units} units, expected {len(rows)}")
     return {
@@ -154,7 +154,7 @@ def step_seed(args) -> dict:
     rng = random.Random(20230308)
     now = timezone.now()
     with scopes_disabled():
-        province = Org.all_objects.get(kind="province")
+        province = Org.objects.get(kind="province")
         admin = User.objects.create_user(
             PROVINCE_ADMIN, password="bench-pw-2026", org=province, is_org_admin=True, full_name="省妇联管理员"
         )
@@ -169,8 +169,8 @@ def step_seed(args) -> dict:
             "published_by": admin,
             "created_by": admin,
         }
-        campaign = Campaign.all_objects.create(issuer=province, title="三八国际妇女节系列活动", **fields)
-        orgs = list(Org.all_objects.filter(kind__in=["county", "township"]).order_by("path"))
+        campaign = Campaign.objects.create(issuer=province, title="三八国际妇女节系列活动", **fields)
+        orgs = list(Org.objects.filter(kind__in=["county", "township"]).order_by("path"))
         targets = []
         for org in orgs:
             signed = rng.random() < 0.8
@@ -182,11 +182,11 @@ def step_seed(args) -> dict:
                     signed_by=liaison if signed else None,
                 )
             )
-        CampaignTarget.all_objects.bulk_create(targets, batch_size=1000)
+        CampaignTarget.objects.bulk_create(targets, batch_size=1000)
         states = [None, Plan.Status.DRAFT, Plan.Status.SUBMITTED, Plan.Status.APPROVED, Plan.Status.RETURNED]
         weights = [20, 10, 30, 30, 10]
         plans = []
-        for target in CampaignTarget.all_objects.filter(campaign=campaign):
+        for target in CampaignTarget.objects.filter(campaign=campaign):
             status = rng.choices(states, weights)[0]
             if status is not None:
                 filed = status != Plan.Status.DRAFT
@@ -198,10 +198,10 @@ def step_seed(args) -> dict:
                         submitted_at=now - dt.timedelta(hours=rng.randint(1, 100)) if filed else None,
                     )
                 )
-        Plan.all_objects.bulk_create(plans, batch_size=1000)
+        Plan.objects.bulk_create(plans, batch_size=1000)
         # A third of the counties re-issue the notice to their townships (drill-down links).
         for county in [o for o in orgs if o.kind == "county"][::3]:
-            Campaign.all_objects.create(issuer=county, parent=campaign, title="转发：三八国际妇女节系列活动", **fields)
+            Campaign.objects.create(issuer=county, parent=campaign, title="转发：三八国际妇女节系列活动", **fields)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # what autovacuum / a nightly PRAGMA optimize would have done
     return {"campaign": campaign.pk, "targets": len(targets), "plans": len(plans)}
@@ -218,10 +218,10 @@ def step_matrix(args) -> dict:
     from jinguo.lib.scoping import scopes_disabled
 
     with scopes_disabled():
-        campaign = Campaign.all_objects.get(parent__isnull=True, issuer__kind="province")
+        campaign = Campaign.objects.get(parent__isnull=True, issuer__kind="province")
         targets = campaign.targets.count()
     client = Client()
-    client.force_login(User.objects.get(username=PROVINCE_ADMIN), backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(User.objects.get(username=PROVINCE_ADMIN), backend="jinguo.accounts.backends.ModelBackend")
     url = reverse("dashboard:matrix", args=[campaign.pk])
     export_url = reverse("dashboard:matrix_export", args=[campaign.pk])
 
@@ -274,8 +274,8 @@ def step_perm(args) -> dict:
 
     user = User.objects.select_related("org").get(username=PROVINCE_ADMIN)
     with scopes_disabled():
-        village = Org.all_objects.filter(kind="village").order_by("-path").first()
-        city = Org.all_objects.filter(kind="city").order_by("path").first()
+        village = Org.objects.filter(kind="village").order_by("-path").first()
+        city = Org.objects.filter(kind="city").order_by("path").first()
     city_user = User(username="bench_city", org=city, is_org_admin=True, is_active=True)
     # Correctness first: allowed inside the subtree, refused outside it.
     assert has_perm(user, "campaigns.plans:review", at=village)
@@ -309,12 +309,12 @@ def step_subtree(args) -> dict:
     from jinguo.orgs.models import Org
 
     with scopes_disabled():
-        province = Org.all_objects.get(kind="province")
-        county = Org.all_objects.filter(kind="county").order_by("path").first()
+        province = Org.objects.get(kind="province")
+        county = Org.objects.filter(kind="county").order_by("path").first()
     out = {}
     wait_quiet()
     for label, org in (("province", province), ("county", county)):
-        qs = Org.all_objects.filter(org.subtree_q())
+        qs = Org.objects.filter(org.subtree_q())
         qs.count()
         samples = []
         for _ in range(args.runs):

@@ -52,7 +52,7 @@ def users(tree):
 
 def login(user) -> Client:
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="jinguo.accounts.backends.ModelBackend")
     return client
 
 

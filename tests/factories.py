@@ -33,7 +33,7 @@ def make_campaign(
 ) -> Campaign:
     """A campaign written straight to the database (services are tested on their own)."""
     now = timezone.now()
-    campaign = Campaign.all_objects.create(
+    campaign = Campaign.objects.create(
         issuer=issuer,
         title=title,
         theme="巾帼心向党 奋进新征程",
@@ -48,14 +48,14 @@ def make_campaign(
         created_by=by,
     )
     for i in range(lines):
-        ActivityLine.all_objects.create(campaign=campaign, order=i, title=f"活动{i + 1}")
+        ActivityLine.objects.create(campaign=campaign, order=i, title=f"活动{i + 1}")
     for org in targets:
-        CampaignTarget.all_objects.create(campaign=campaign, org=org)
+        CampaignTarget.objects.create(campaign=campaign, org=org)
     return campaign
 
 
 def make_plan(target: CampaignTarget, *, status: str = Plan.Status.SUBMITTED) -> Plan:
-    plan = Plan.all_objects.create(
+    plan = Plan.objects.create(
         target=target,
         status=status,
         person_in_charge="张丽",
@@ -63,7 +63,7 @@ def make_plan(target: CampaignTarget, *, status: str = Plan.Status.SUBMITTED) ->
         submitted_at=timezone.now() if status != Plan.Status.DRAFT else None,
         version=1 if status != Plan.Status.DRAFT else 0,
     )
-    PlannedEvent.all_objects.create(
+    PlannedEvent.objects.create(
         plan=plan,
         title="维权周宣讲",
         date=dt.date(2023, 3, 5),

@@ -334,7 +334,7 @@ def step_units(args) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     client = Client()
-    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(admin, backend="jinguo.accounts.backends.ModelBackend")
     url = reverse("quiz:units", args=[quiz.pk])
     out = {"units": Org.all_objects.count(), "participants": args.unit_rows}
     for label, suffix in (("province", ""), ("county", f"?unit={Org.all_objects.filter(kind='county').first().pk}")):

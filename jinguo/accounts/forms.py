@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.db.models import Q
 
 from jinguo.accounts.models import User
+from jinguo.accounts.selectors import username_taken
 from jinguo.orgs.models import Org
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -59,7 +60,7 @@ class _UserFieldsForm(forms.Form):
     phone = forms.CharField(label="手机号", max_length=20, required=False, help_text="11 位手机号，可不填。")
     org = OrgChoiceField(
         label="所属单位",
-        queryset=Org.all_objects.none(),
+        queryset=Org.objects.none(),
         error_messages={"invalid_choice": "请选择本单位或下级单位。", "required": "请选择所属单位。"},
     )
     roles = forms.MultipleChoiceField(
@@ -68,7 +69,7 @@ class _UserFieldsForm(forms.Form):
 
     def __init__(self, *args, admin: User, **kwargs):
         super().__init__(*args, **kwargs)
-        subtree = Org.all_objects.filter(admin.org.subtree_q(), is_active=True).order_by("path")
+        subtree = Org.objects.filter(admin.org.subtree_q(), is_active=True).order_by("path")
         self.fields["org"].queryset = subtree  # what the form accepts
         self._limit_listed_units(subtree, admin=admin)
         for name, field in self.fields.items():
@@ -123,7 +124,7 @@ class UserCreateForm(_UserFieldsForm):
         value = self.cleaned_data["username"].strip()
         if not USERNAME_RE.match(value):
             raise forms.ValidationError("用户名须为 3 个字符以上，只能包含字母、数字和 _ . @ + -。")
-        if User.objects.filter(username__iexact=value).exists():
+        if username_taken(value):
             raise forms.ValidationError(f"用户名“{value}”已被使用，请换一个。")
         return value
 

@@ -6,14 +6,14 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from jinguo.lib.scoping import ScopedManager, subtree_q
+from jinguo.lib.scoping import ScopedManager
 
 
 class ScopedUserManager(ScopedManager, UserManager):
-    pass
+    # The historical models of migrations get a plain manager: they run with no scope.
+    use_in_migrations = False
 
 
 class User(AbstractUser):
@@ -33,10 +33,9 @@ class User(AbstractUser):
     is_reviewer = models.BooleanField(_("审核员"), default=False)
     is_liaison = models.BooleanField(_("联络员"), default=False)
 
-    # Authentication looks users up before any scope exists, so ``objects`` stays plain;
-    # pages that list or edit users go through ``in_scope``, which fails closed.
-    objects = UserManager()
-    in_scope = ScopedUserManager()
+    # Scoped like every org-owned model; authentication, which runs before any scope exists,
+    # looks users up through ``jinguo.accounts.backends`` inside ``scopes_disabled()``.
+    objects = ScopedUserManager(org="org")
 
     class Meta:
         verbose_name = _("用户")
@@ -45,10 +44,6 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "org")
 
     @property
     def display_name(self) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db.models import F, Q, QuerySet
 
 from jinguo.accounts.models import ApiToken, User
+from jinguo.lib.scoping import scopes_disabled
 
 _ROLE_FIELDS = {
     User.Role.ADMIN: "is_org_admin",
@@ -16,7 +17,7 @@ def users_visible_to(*, user: User, q: str = "", role: str = "", active: str = "
 
     ``q`` matches username, full name, phone or unit name; ``active`` is "1", "0" or "".
     """
-    qs = User.in_scope.select_related("org")
+    qs = User.objects.select_related("org")
     q = q.strip()
     if q:
         qs = qs.filter(
@@ -36,3 +37,15 @@ def users_visible_to(*, user: User, q: str = "", role: str = "", active: str = "
 def tokens_of(*, user: User) -> QuerySet[ApiToken]:
     """The viewer's own API tokens, live ones first."""
     return ApiToken.objects.filter(user=user).order_by(F("revoked_at").asc(nulls_first=True), "-created_at")
+
+
+def active_users_of(orgs) -> QuerySet[User]:
+    """The active users of ``orgs`` (units or their ids), whatever the viewer's scope."""
+    with scopes_disabled():  # notifications travel up the tree too: a plan reaches the issuer's reviewers
+        return User.objects.filter(org__in=list(orgs), is_active=True)
+
+
+def username_taken(username: str) -> bool:
+    """Whether any user anywhere has this username (compared without case)."""
+    with scopes_disabled():  # usernames are unique across the whole tree, not only the viewer's subtree
+        return User.objects.filter(username__iexact=username).exists()

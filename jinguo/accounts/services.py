@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from jinguo.accounts.models import ApiToken, User
 from jinguo.accounts.rules import has_perm
+from jinguo.accounts.selectors import username_taken
 from jinguo.audit.services import log_action
 from jinguo.orgs.models import Org
 
@@ -75,7 +76,7 @@ def create_user(
     flags = _role_flags(roles)
     password = password or generate_temporary_password()
     with transaction.atomic():
-        if User.objects.filter(username__iexact=username).exists():
+        if username_taken(username):
             raise AccountError(f"用户名“{username}”已被使用。")
         user = User(username=username, full_name=full_name.strip(), phone=phone.strip(), org=org, **flags)
         user.set_password(password)

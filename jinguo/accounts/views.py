@@ -33,7 +33,7 @@ def _require_admin(request: HttpRequest) -> None:
 
 def _get_user_for_admin(request: HttpRequest, pk: int) -> User:
     """Outside the admin's subtree → 404 (scoped manager); visible but not manageable → 403."""
-    target = get_object_or_404(User.in_scope.select_related("org"), pk=pk)
+    target = get_object_or_404(User.objects.select_related("org"), pk=pk)
     if not has_perm(request.user, MANAGE, at=target.org):
         raise PermissionDenied("您无权管理该用户。")
     return target

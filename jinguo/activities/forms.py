@@ -7,6 +7,7 @@ from django import forms
 from jinguo.activities.models import LAW_FIELDS, Activity, Attendee, Need
 from jinguo.activities.selectors import NEED_STATES
 from jinguo.campaigns.models import ActivityLine, Campaign, VenueType
+from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import Org
 
 PICKER_DEPTH = 2
@@ -48,12 +49,12 @@ def _unit_field(org: Org, *, required: bool, label: str) -> UnitChoiceField:
 
 
 class ActivityForm(forms.Form):
-    org = forms.ModelChoiceField(queryset=Org.all_objects.none(), label="举办单位")
+    org = forms.ModelChoiceField(queryset=Org.objects.none(), label="举办单位")
     campaign = forms.ModelChoiceField(
-        queryset=Campaign.all_objects.none(), required=False, label="所属活动通知", empty_label="（不属于某个通知）"
+        queryset=Campaign.objects.none(), required=False, label="所属活动通知", empty_label="（不属于某个通知）"
     )
     line = forms.ModelChoiceField(
-        queryset=ActivityLine.all_objects.none(), required=False, label="活动类别", empty_label="—"
+        queryset=ActivityLine.objects.none(), required=False, label="活动类别", empty_label="—"
     )
     title = forms.CharField(label="活动名称", max_length=200, widget=_text())
     date = forms.DateField(label="日期", widget=_date_input())
@@ -151,7 +152,7 @@ class PhotoForm(forms.Form):
 class NeedForm(forms.Form):
     category = forms.ChoiceField(label="类别", choices=Need.Category.choices, widget=_select())
     description = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}))
-    org = forms.ModelChoiceField(queryset=Org.all_objects.none(), label="责任单位")
+    org = forms.ModelChoiceField(queryset=Org.objects.none(), label="责任单位")
     raised_by_name = forms.CharField(label="提出人", max_length=50, required=False, widget=_text())
     raised_by_phone = forms.CharField(
         label="联系电话",
@@ -164,8 +165,9 @@ class NeedForm(forms.Form):
 
     def __init__(self, *args, viewer_org: Org, activity: Activity, **kwargs):
         super().__init__(*args, **kwargs)
-        above = Org.all_objects.filter(path__in=activity.org.ancestor_paths())
-        units = Org.all_objects.filter(
+        with scopes_disabled():  # a need may be handed to a unit above the symposium's, outside the viewer's subtree
+            above = Org.objects.filter(path__in=activity.org.ancestor_paths())
+        units = Org.objects.filter(
             pk__in=list(units_of(viewer_org).values_list("pk", flat=True)) + list(above.values_list("pk", flat=True))
         ).order_by("path")
         self.fields["org"] = UnitChoiceField(queryset=units, label="责任单位", empty_label=None)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jinguo.campaigns.models import VenueType
-from jinguo.lib.scoping import ScopedManager, subtree_q
+from jinguo.lib.scoping import ScopedManager
 
 # The five laws a 维权周 event may cover: field name → label.
 LAW_FIELDS = {
@@ -90,14 +90,12 @@ class Activity(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="org")
 
     class Meta:
         verbose_name = _("活动台账")
         verbose_name_plural = _("活动台账")
         ordering = ["-date", "-id"]
-        base_manager_name = "all_objects"
         indexes = [
             models.Index(fields=["campaign", "org"], name="activity_campaign_org"),
             models.Index(fields=["org", "date"], name="activity_org_date"),
@@ -105,10 +103,6 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "org")
 
     @property
     def is_symposium(self) -> bool:
@@ -146,20 +140,14 @@ class ActivityPhoto(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="activity__org")
 
     class Meta:
         verbose_name = _("活动照片")
         ordering = ["uploaded_at", "id"]
-        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.original_name
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "activity__org")
 
 
 class Attendee(models.Model):
@@ -180,20 +168,14 @@ class Attendee(models.Model):
     category = models.CharField(_("类别"), max_length=20, choices=Category.choices, default=Category.OTHER)
     affiliation = models.CharField(_("单位或身份"), max_length=100, blank=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="activity__org")
 
     class Meta:
         verbose_name = _("参会人员")
         ordering = ["activity", "id"]
-        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.name
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "activity__org")
 
 
 class Need(models.Model):
@@ -236,14 +218,12 @@ class Need(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org=("org", "activity__org"))
 
     class Meta:
         verbose_name = _("所需所盼")
         verbose_name_plural = _("所需所盼")
         ordering = ["due_date", "id"]
-        base_manager_name = "all_objects"
         indexes = [
             models.Index(fields=["org", "status"], name="need_org_status"),
             models.Index(fields=["campaign", "org"], name="need_campaign_org"),
@@ -257,10 +237,6 @@ class Need(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "campaign"}
         super().save(*args, **kwargs)
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "org") | subtree_q(path, "activity__org")
 
     @property
     def is_open(self) -> bool:
@@ -285,20 +261,14 @@ class NeedNote(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org=("need__org", "need__activity__org"))
 
     class Meta:
         verbose_name = _("办理记录")
         ordering = ["at", "id"]
-        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.note[:30]
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "need__org") | subtree_q(path, "need__activity__org")
 
 
 class ActivityRollup(models.Model):
@@ -320,12 +290,10 @@ class ActivityRollup(models.Model):
     participants_minors = models.BigIntegerField(default=0)
     online_reach = models.BigIntegerField(default=0)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="org")
 
     class Meta:
         verbose_name = _("台账汇总")
-        base_manager_name = "all_objects"
         constraints = [
             models.UniqueConstraint(fields=["campaign", "org", "venue_type", "format"], name="activity_rollup_key")
         ]
@@ -333,10 +301,6 @@ class ActivityRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.org_id}/{self.venue_type}/{self.format}: {self.events}"
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "org")
 
 
 class ActivityDayRollup(models.Model):
@@ -349,18 +313,12 @@ class ActivityDayRollup(models.Model):
     participants_total = models.BigIntegerField(default=0)
     participants_women = models.BigIntegerField(default=0)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="org")
 
     class Meta:
         verbose_name = _("台账每日汇总")
-        base_manager_name = "all_objects"
         constraints = [models.UniqueConstraint(fields=["campaign", "org", "date"], name="activity_day_rollup_key")]
         indexes = [models.Index(fields=["org", "campaign"], name="activity_day_rollup_org")]
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.org_id}/{self.date}: {self.events}"
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "org")

@@ -35,6 +35,7 @@ from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.db.models.functions import Length, Substr
 
+from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
 
 ROLLUP_SUMS = ("participants_total", "participants_women", "participants_minors", "online_reach")
@@ -70,7 +71,7 @@ def _apply(model, keys: tuple[str, ...], sums: tuple[str, ...], deltas: dict[tup
     if not deltas:
         return
     names = ("campaign_id", "org_id", *keys)
-    model.all_objects.bulk_create(
+    model.objects.bulk_create(
         [model(**dict(zip(names, k, strict=True))) for k in sorted(deltas)], ignore_conflicts=True, batch_size=BATCH
     )
     # One UPDATE per distinct (campaign, key, delta): a single entry touches all its ancestors at once.
@@ -81,7 +82,7 @@ def _apply(model, keys: tuple[str, ...], sums: tuple[str, ...], deltas: dict[tup
         campaign_id, rest, delta = group[0], group[1 : 1 + len(keys)], group[1 + len(keys) :]
         changes = {"events": F("events") + delta[0]}
         changes |= {name: F(name) + d for name, d in zip(sums, delta[1:], strict=True)}
-        n = model.all_objects.filter(
+        n = model.objects.filter(
             campaign_id=campaign_id, org_id__in=org_ids, **dict(zip(keys, rest, strict=True))
         ).update(**changes)
         if n != len(org_ids):
@@ -90,7 +91,7 @@ def _apply(model, keys: tuple[str, ...], sums: tuple[str, ...], deltas: dict[tup
 
 def _ancestor_ids(paths: set[str]) -> dict[str, int]:
     wanted = {p[:i] for p in paths for i in range(SEGMENT_WIDTH, len(p) + 1, SEGMENT_WIDTH)}
-    return dict(Org.all_objects.filter(path__in=wanted).values_list("path", "pk"))
+    return dict(Org.objects.filter(path__in=wanted).values_list("path", "pk"))
 
 
 def apply_values(changes: list[tuple[dict[str, Any], int]]) -> None:
@@ -98,9 +99,14 @@ def apply_values(changes: list[tuple[dict[str, Any], int]]) -> None:
     changes = [(v, sign) for v, sign in changes if v["campaign_id"] is not None]
     if not changes:
         return
+    with scopes_disabled():  # an entry counts in the totals of every unit above it, beyond the writer's subtree
+        _apply_values(changes)
+
+
+def _apply_values(changes: list[tuple[dict[str, Any], int]]) -> None:
     rollup, day = _models()
     # Paths read here, not from the callers' objects, which may predate a move of the unit.
-    paths = dict(Org.all_objects.filter(pk__in={v["org_id"] for v, _ in changes}).values_list("pk", "path"))
+    paths = dict(Org.objects.filter(pk__in={v["org_id"] for v, _ in changes}).values_list("pk", "path"))
     ids = _ancestor_ids(set(paths.values()))
     main: dict[tuple, list[int]] = defaultdict(lambda: [0] * (1 + len(ROLLUP_SUMS)))
     daily: dict[tuple, list[int]] = defaultdict(lambda: [0] * (1 + len(DAY_SUMS)))
@@ -129,11 +135,16 @@ def move_rollups(org: Org, *, old_ancestors: list[int], new_ancestors: list[int]
     """``org`` moved with its subtree: its rows (its subtree's totals) leave the units that were
     above it and join the units now above it. Rows of the subtree itself are keyed by unit id and
     stay exact. Call inside the move's transaction."""
+    with scopes_disabled():  # the units above the old and the new place lie outside the mover's subtree
+        _move_rollups(org, old_ancestors=old_ancestors, new_ancestors=new_ancestors)
+
+
+def _move_rollups(org: Org, *, old_ancestors: list[int], new_ancestors: list[int]) -> None:
     rollup, day = _models()
     for model, keys, sums in ((rollup, ("venue_type", "format"), ROLLUP_SUMS), (day, ("date",), DAY_SUMS)):
         width = 1 + len(sums)
         deltas: dict[tuple, list[int]] = defaultdict(lambda width=width: [0] * width)
-        for row in model.all_objects.filter(org=org).values("campaign_id", *keys, "events", *sums):
+        for row in model.objects.filter(org=org).values("campaign_id", *keys, "events", *sums):
             figures = [row["events"], *(row[s] for s in sums)]
             for ancestors, sign in ((old_ancestors, -1), (new_ancestors, 1)):
                 for org_id in ancestors:

@@ -46,6 +46,7 @@ from jinguo.audit.services import log_action
 from jinguo.campaigns.models import ActivityLine, Campaign, CampaignTarget, Plan, PlannedEvent, VenueType
 from jinguo.lib import images
 from jinguo.lib.phones import validate_phone
+from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import Org
 
 # Words in a line's title that tell the likely format of an event recorded from the plan.
@@ -95,9 +96,10 @@ def campaign_reaches(campaign: Campaign, org: Org) -> bool:
     if campaign.status == Campaign.Status.DRAFT:
         return False
     paths = org.ancestor_paths()
-    return Campaign.all_objects.filter(Campaign.scope_q(org.path), pk=campaign.pk).exists() or (
-        CampaignTarget.all_objects.filter(campaign=campaign, org__path__in=paths).exists()
-    )
+    with scopes_disabled():  # a campaign sent to a unit above reaches the units below it, beyond the viewer's subtree
+        return Campaign.objects.filter(Campaign.scope_q(org.path), pk=campaign.pk).exists() or (
+            CampaignTarget.objects.filter(campaign=campaign, org__path__in=paths).exists()
+        )
 
 
 def clean_fields(org: Org, raw: dict) -> dict:
@@ -156,7 +158,7 @@ def record_activity(*, org: Org, by: User, **fields) -> Activity:
         raise ActivityError(f"“{org.name}”已停用，不能再记录活动")
     data = clean_fields(org, fields)
     with transaction.atomic():
-        activity = Activity.all_objects.create(org=org, created_by=by, **data)
+        activity = Activity.objects.create(org=org, created_by=by, **data)
         apply_activity_changes([(activity, 1)])
         log_action(activity, "activities.activity.recorded", by=by, org=org, data={"title": activity.title})
     return activity
@@ -171,7 +173,7 @@ def update_activity(activity: Activity, *, by: User, **fields) -> Activity:
     changed = []
     with transaction.atomic():
         # The stored figures (not the caller's copy) leave the rollups; the new ones join them.
-        stored = Activity.all_objects.select_for_update().select_related("org").get(pk=activity.pk)
+        stored = Activity.objects.select_for_update().select_related("org").get(pk=activity.pk)
         before = rollup_values(stored)
         for name, value in data.items():
             old = getattr(activity, name)
@@ -182,7 +184,7 @@ def update_activity(activity: Activity, *, by: User, **fields) -> Activity:
             setattr(activity, name, value)
         activity.save()
         if stored.campaign_id != activity.campaign_id:
-            Need.all_objects.filter(activity=activity).update(campaign_id=activity.campaign_id)
+            Need.objects.filter(activity=activity).update(campaign_id=activity.campaign_id)
         apply_values([(before, -1), (rollup_values(activity), 1)])
         log_action(activity, "activities.activity.updated", by=by, org=activity.org, data={"changed": changed})
     return activity
@@ -207,16 +209,16 @@ def record_from_planned_event(event: PlannedEvent, *, by: User) -> Activity:
     _require(by, ACTIVITY_WRITE, org)
     if plan.status not in (Plan.Status.SUBMITTED, Plan.Status.APPROVED):
         raise ActivityError("方案报送后，才能把计划活动记入台账")
-    if Activity.all_objects.filter(planned_event=event).exists():
+    if Activity.objects.filter(planned_event=event).exists():
         raise ActivityError("该计划活动已经记入台账")
     line = event.line if event.line_id else None
     hint = f"{line.title if line else ''} {event.title}"
     try:
         with transaction.atomic():
-            PlannedEvent.all_objects.select_for_update().get(pk=event.pk)
-            if Activity.all_objects.filter(planned_event=event).exists():
+            PlannedEvent.objects.select_for_update().get(pk=event.pk)
+            if Activity.objects.filter(planned_event=event).exists():
                 raise ActivityError("该计划活动已经记入台账")
-            activity = Activity.all_objects.create(
+            activity = Activity.objects.create(
                 org=org,
                 campaign=plan.target.campaign,
                 line=line,
@@ -316,7 +318,7 @@ def add_attendee(activity: Activity, *, by: User, name: str, category: str, affi
     if category not in Attendee.Category.values:
         raise ActivityError("请选择参会人员类别")
     with transaction.atomic():
-        attendee = Attendee.all_objects.create(
+        attendee = Attendee.objects.create(
             activity=activity, name=name[:50], category=category, affiliation=(affiliation or "").strip()[:100]
         )
         log_action(activity, "activities.attendee.added", by=by, org=activity.org, data={"name": attendee.name})
@@ -384,7 +386,7 @@ def raise_need(
     if due_date is not None and due_date < activity.date:
         raise ActivityError("办理时限不能早于座谈会日期")
     with transaction.atomic():
-        need = Need.all_objects.create(
+        need = Need.objects.create(
             activity=activity,
             org=org,
             category=category,
@@ -408,7 +410,7 @@ def raise_need(
 def _transition(need: Need, *, by: User, allowed: Iterable[str], to: str, action: str, reason: str = "") -> None:
     _require(by, NEED_WRITE, need.org)
     with transaction.atomic():
-        locked = Need.all_objects.select_for_update().get(pk=need.pk)
+        locked = Need.objects.select_for_update().get(pk=need.pk)
         if locked.status not in allowed:
             raise ActivityError(f"该诉求当前状态为“{locked.get_status_display()}”，不能进行此操作")
         from_label = locked.get_status_display()
@@ -444,7 +446,7 @@ def add_need_note(need: Need, *, by: User, note: str) -> NeedNote:
     if not need.is_open:
         raise ActivityError("该诉求已办结，不能再添加办理记录")
     with transaction.atomic():
-        entry = NeedNote.all_objects.create(need=need, note=note, by=by)
+        entry = NeedNote.objects.create(need=need, note=note, by=by)
         log_action(need, "activities.need.noted", by=by, org=need.org)
     return entry
 

@@ -1,10 +1,9 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from jinguo.lib.scoping import ScopedManager, subtree_q
+from jinguo.lib.scoping import ScopedManager
 
 # Past-tense dotted actions, in Chinese for the history panels.
 ACTION_LABELS = {
@@ -83,22 +82,16 @@ class AuditEntry(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="org")
 
     class Meta:
         verbose_name = _("操作记录")
         verbose_name_plural = _("操作记录")
         ordering = ["-created_at", "-id"]
-        base_manager_name = "all_objects"
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
     def __str__(self) -> str:
         return f"{self.actor_name} {self.action}"
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "org")
 
     @property
     def action_label(self) -> str:

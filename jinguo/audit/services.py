@@ -19,7 +19,9 @@ def log_action(
     from jinguo.audit.models import AuditEntry
 
     actor = by if by is not None and getattr(by, "is_authenticated", False) else None
-    return AuditEntry.all_objects.create(
+    # Saved as an instance, not through the scoped manager: a write reads no rows, and an
+    # action's audit row is written wherever it happened (a command, a public page).
+    entry = AuditEntry(
         actor=actor,
         actor_name=(actor.display_name if actor else "系统"),
         org=org,
@@ -31,3 +33,5 @@ def log_action(
         reason=reason,
         data=data or {},
     )
+    entry.save()
+    return entry

@@ -30,7 +30,7 @@ def _text(**attrs):
 def units_below(issuer: Org):
     """Active units strictly below the issuer that the picker offers."""
     return (
-        Org.all_objects.filter(issuer.subtree_q(), is_active=True, depth__lte=issuer.depth + PICKER_DEPTH)
+        Org.objects.filter(issuer.subtree_q(), is_active=True, depth__lte=issuer.depth + PICKER_DEPTH)
         .exclude(pk=issuer.pk)
         .order_by("path")
     )
@@ -39,7 +39,7 @@ def units_below(issuer: Org):
 def kind_choices(issuer: Org) -> list[tuple[str, str]]:
     """The kinds present below the issuer, with how many active units each has."""
     counts = dict(
-        Org.all_objects.filter(issuer.subtree_q(), is_active=True)
+        Org.objects.filter(issuer.subtree_q(), is_active=True)
         .exclude(pk=issuer.pk)
         .values_list("kind")
         .annotate(n=Count("pk"))
@@ -120,7 +120,7 @@ class PlanForm(forms.Form):
     lines = forms.ModelMultipleChoiceField(
         label="承担的活动",
         required=False,
-        queryset=ActivityLine.all_objects.none(),
+        queryset=ActivityLine.objects.none(),
         widget=_checkboxes(),
     )
     person_in_charge = forms.CharField(label="负责人", max_length=50, required=False, widget=_text())
@@ -162,7 +162,7 @@ class EventForm(forms.Form):
     line = forms.ModelChoiceField(
         label="所属活动",
         required=False,
-        queryset=ActivityLine.all_objects.none(),
+        queryset=ActivityLine.objects.none(),
         empty_label="（不限）",
         widget=forms.Select(attrs={"class": "form-select"}),
     )

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jinguo.lib.scoping import ScopedManager, subtree_q
+from jinguo.lib.scoping import ScopedManager
 
 
 class Campaign(models.Model):
@@ -44,23 +43,16 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    # Visible to the issuer's subtree, and to a unit it was sent to (the inbox).
+    objects = ScopedManager(org=("issuer", "targets__org"))
 
     class Meta:
         verbose_name = _("活动")
         verbose_name_plural = _("活动")
         ordering = ["-published_at", "-created_at"]
-        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.title
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        # Visible to the issuer's subtree, and to a unit it was sent to (the inbox).
-        targeted = CampaignTarget.all_objects.filter(subtree_q(path, "org"), campaign=OuterRef("pk"))
-        return subtree_q(path, "issuer") | Q(Exists(targeted))
 
     @property
     def is_published(self) -> bool:
@@ -79,19 +71,13 @@ class ActivityLine(models.Model):
     title = models.CharField(_("活动名称"), max_length=200)
     description = models.TextField(_("说明"), blank=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(via="campaign")
 
     class Meta:
         ordering = ["campaign", "order", "id"]
-        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.title
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return Q(campaign__in=Campaign.all_objects.filter(Campaign.scope_q(path)).values("pk"))
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
@@ -106,19 +92,13 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(via="campaign")
 
     class Meta:
         ordering = ["uploaded_at", "id"]
-        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.original_name
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return Q(campaign__in=Campaign.all_objects.filter(Campaign.scope_q(path)).values("pk"))
 
 
 class CampaignTarget(models.Model):
@@ -132,21 +112,15 @@ class CampaignTarget(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="org")
 
     class Meta:
         verbose_name = _("签收")
         ordering = ["campaign", "org__path"]
-        base_manager_name = "all_objects"
         constraints = [models.UniqueConstraint(fields=["campaign", "org"], name="unique_campaign_target")]
 
     def __str__(self) -> str:
         return f"{self.campaign} → {self.org}"
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "org")
 
     @property
     def is_signed(self) -> bool:
@@ -188,20 +162,14 @@ class Plan(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="target__org")
 
     class Meta:
         verbose_name = _("活动方案")
         ordering = ["target__org__path"]
-        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return f"{self.target.org} 的方案"
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "target__org")
 
     @property
     def is_filed(self) -> bool:
@@ -223,19 +191,13 @@ class PlannedEvent(models.Model):
     venue_type = models.CharField(_("场所类型"), max_length=20, choices=VenueType.choices)
     expected_participants = models.PositiveIntegerField(_("预计参加人数"), default=0)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="plan__target__org")
 
     class Meta:
         ordering = ["date", "id"]
-        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.title
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "plan__target__org")
 
 
 class PlanVersion(models.Model):
@@ -253,17 +215,11 @@ class PlanVersion(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="plan__target__org")
 
     class Meta:
         ordering = ["plan", "-number"]
-        base_manager_name = "all_objects"
         constraints = [models.UniqueConstraint(fields=["plan", "number"], name="unique_plan_version")]
 
     def __str__(self) -> str:
         return f"v{self.number}"
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "plan__target__org")

@@ -171,4 +171,4 @@ def home_summary(*, user) -> dict:
 
 
 def has_children(org: Org) -> bool:
-    return Org.all_objects.filter(parent=org, is_active=True).exists()
+    return Org.objects.filter(parent=org, is_active=True).exists()

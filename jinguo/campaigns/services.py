@@ -48,6 +48,7 @@ from django.utils import timezone
 
 from jinguo.accounts.models import User
 from jinguo.accounts.rules import has_perm, has_perm_here, permissions_of
+from jinguo.accounts.selectors import active_users_of
 from jinguo.audit.services import log_action
 from jinguo.campaigns.models import (
     ActivityLine,
@@ -146,18 +147,18 @@ def resolve_targets(*, issuer: Org, units: Iterable[Org] = (), kinds: Iterable[s
     q = Q(pk__in=[u.pk for u in units])
     if kinds:
         q |= Q(kind__in=kinds)
-    return list(Org.all_objects.filter(issuer.subtree_q(), q, is_active=True).exclude(pk=issuer.pk).order_by("path"))
+    return list(Org.objects.filter(issuer.subtree_q(), q, is_active=True).exclude(pk=issuer.pk).order_by("path"))
 
 
 def selected_units(campaign: Campaign) -> list[Org]:
     """The units picked one by one for a draft (read without the request's scope)."""
     through = Campaign.target_units.through
-    return list(Org.all_objects.filter(pk__in=through.objects.filter(campaign=campaign).values("org_id")))
+    return list(Org.objects.filter(pk__in=through.objects.filter(campaign=campaign).values("org_id")))
 
 
 def _write_lines(campaign: Campaign, lines: list[tuple[str, str]]) -> None:
-    ActivityLine.all_objects.filter(campaign=campaign).delete()
-    ActivityLine.all_objects.bulk_create(
+    ActivityLine.objects.filter(campaign=campaign).delete()
+    ActivityLine.objects.bulk_create(
         ActivityLine(campaign=campaign, order=i, title=t, description=d) for i, (t, d) in enumerate(lines)
     )
 
@@ -195,7 +196,7 @@ def create_campaign(
     cleaned_lines = _clean_lines(lines)
     units = _check_units(issuer, target_units)
     with transaction.atomic():
-        campaign = Campaign.all_objects.create(
+        campaign = Campaign.objects.create(
             issuer=issuer,
             title=title.strip(),
             theme=theme.strip(),
@@ -256,7 +257,7 @@ def update_campaign(
     cleaned_lines = _clean_lines(lines)
     units = _check_units(campaign.issuer, target_units)
     with transaction.atomic():
-        locked = Campaign.all_objects.select_for_update().get(pk=campaign.pk)
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if locked.status != Campaign.Status.DRAFT:
             raise CampaignError("活动已发布，不能再修改内容或发送对象")
         campaign.title = title.strip()
@@ -354,7 +355,7 @@ def add_attachment(campaign: Campaign, *, by: User, upload: UploadedFile) -> Att
 
 
 def _users_of(orgs: Iterable[Org]):
-    return User.objects.filter(org__in=list(orgs), is_active=True)
+    return active_users_of(orgs)
 
 
 def publish_campaign(campaign: Campaign, *, by: User) -> int:
@@ -367,7 +368,7 @@ def publish_campaign(campaign: Campaign, *, by: User) -> int:
     _require(by, WRITE, campaign.issuer)
     if campaign.status != Campaign.Status.DRAFT:
         raise CampaignError("活动已经发布过了")
-    if not ActivityLine.all_objects.filter(campaign=campaign).exists():
+    if not ActivityLine.objects.filter(campaign=campaign).exists():
         raise CampaignError("请至少填写一项活动内容后再发布")
     if campaign.plan_deadline is None:
         raise CampaignError("请先填写方案报备截止时间")
@@ -379,10 +380,10 @@ def publish_campaign(campaign: Campaign, *, by: User) -> int:
     if not orgs:
         raise CampaignError("请至少选择一个发送对象（单位）后再发布")
     with transaction.atomic():
-        locked = Campaign.all_objects.select_for_update().get(pk=campaign.pk)
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if locked.status != Campaign.Status.DRAFT:
             raise CampaignError("活动已经发布过了")
-        CampaignTarget.all_objects.bulk_create(
+        CampaignTarget.objects.bulk_create(
             [CampaignTarget(campaign=campaign, org=org) for org in orgs], batch_size=1000
         )
         campaign.status = Campaign.Status.PUBLISHED
@@ -430,9 +431,9 @@ def reissue_campaign(
     _require(by, WRITE, issuer)
     if parent_campaign.status == Campaign.Status.DRAFT:
         raise CampaignError("该活动尚未发布，不能转发")
-    if not CampaignTarget.all_objects.filter(campaign=parent_campaign, org=issuer).exists():
+    if not CampaignTarget.objects.filter(campaign=parent_campaign, org=issuer).exists():
         raise CampaignError("本单位不是该活动的发送对象，不能转发")
-    if Campaign.all_objects.filter(parent=parent_campaign, issuer=issuer).exists():
+    if Campaign.objects.filter(parent=parent_campaign, issuer=issuer).exists():
         raise CampaignError("本单位已转发过该活动，请在“发布的活动”中继续编辑")
     summary_deadline = summary_deadline or parent_campaign.summary_deadline
     target_kinds = sorted(set(target_kinds))
@@ -446,7 +447,7 @@ def reissue_campaign(
     )
     units = _check_units(issuer, target_units)
     with transaction.atomic():
-        campaign = Campaign.all_objects.create(
+        campaign = Campaign.objects.create(
             issuer=issuer,
             parent=parent_campaign,
             title=(title or parent_campaign.title).strip(),
@@ -460,12 +461,12 @@ def reissue_campaign(
             created_by=by,
         )
         campaign.target_units.set(units)
-        parent_lines = ActivityLine.all_objects.filter(campaign=parent_campaign)
+        parent_lines = ActivityLine.objects.filter(campaign=parent_campaign)
         _write_lines(campaign, [(line.title, line.description) for line in parent_lines])
         # The files are immutable once stored, so the copies share them.
-        Attachment.all_objects.bulk_create(
+        Attachment.objects.bulk_create(
             Attachment(campaign=campaign, file=a.file.name, original_name=a.original_name, size=a.size, uploaded_by=by)
-            for a in Attachment.all_objects.filter(campaign=parent_campaign)
+            for a in Attachment.objects.filter(campaign=parent_campaign)
         )
         log_action(
             campaign,
@@ -489,7 +490,7 @@ def mark_read(target: CampaignTarget, *, by: User) -> bool:
         return False
     now = timezone.now()
     with transaction.atomic():
-        updated = CampaignTarget.all_objects.filter(pk=target.pk, first_read_at__isnull=True).update(first_read_at=now)
+        updated = CampaignTarget.objects.filter(pk=target.pk, first_read_at__isnull=True).update(first_read_at=now)
         if not updated:
             return False
         target.first_read_at = now
@@ -509,13 +510,13 @@ def sign_campaign(target: CampaignTarget, *, by: User) -> bool:
         return False
     now = timezone.now()
     with transaction.atomic():
-        updated = CampaignTarget.all_objects.filter(pk=target.pk, signed_at__isnull=True).update(
+        updated = CampaignTarget.objects.filter(pk=target.pk, signed_at__isnull=True).update(
             signed_at=now, signed_by=by
         )
         if not updated:
             target.refresh_from_db()
             return False
-        CampaignTarget.all_objects.filter(pk=target.pk, first_read_at__isnull=True).update(first_read_at=now)
+        CampaignTarget.objects.filter(pk=target.pk, first_read_at__isnull=True).update(first_read_at=now)
         target.signed_at, target.signed_by = now, by
         target.first_read_at = target.first_read_at or now
         log_action(target, "campaigns.receipt.signed", by=by, org=target.org, from_state="未签收", to_state="已签收")
@@ -576,7 +577,7 @@ def save_plan(
     with transaction.atomic():
         if target.signed_at is None and has_perm_here(by, SIGN, at=target.org):
             sign_campaign(target, by=by)
-        plan, _created = Plan.all_objects.select_for_update().get_or_create(target=target)
+        plan, _created = Plan.objects.select_for_update().get_or_create(target=target)
         if not plan.is_editable:
             raise CampaignError(f"方案{plan.get_status_display()}，不能修改")
         plan.person_in_charge = person_in_charge.strip()[:50]
@@ -584,8 +585,8 @@ def save_plan(
         plan.summary = summary
         plan.save()
         plan.lines.set(lines)
-        PlannedEvent.all_objects.filter(plan=plan).delete()
-        PlannedEvent.all_objects.bulk_create(
+        PlannedEvent.objects.filter(plan=plan).delete()
+        PlannedEvent.objects.bulk_create(
             PlannedEvent(
                 plan=plan,
                 line=e.line,
@@ -615,7 +616,7 @@ def _snapshot(plan: Plan) -> dict:
         "person_in_charge": plan.person_in_charge,
         "contact_phone": plan.contact_phone,
         "summary": plan.summary,
-        "lines": [line.title for line in ActivityLine.all_objects.filter(pk__in=plan_line_ids).order_by("order", "id")],
+        "lines": [line.title for line in ActivityLine.objects.filter(pk__in=plan_line_ids).order_by("order", "id")],
         "events": [
             {
                 "title": e.title,
@@ -626,17 +627,17 @@ def _snapshot(plan: Plan) -> dict:
                 "expected_participants": e.expected_participants,
                 "line": e.line.title if e.line else "",
             }
-            for e in PlannedEvent.all_objects.filter(plan=plan).select_related("line")
+            for e in PlannedEvent.objects.filter(plan=plan).select_related("line")
         ],
     }
 
 
 def _reviewers_of(org: Org) -> list[User]:
-    return [u for u in User.objects.filter(org=org, is_active=True) if REVIEW in permissions_of(u)]
+    return [u for u in active_users_of([org]) if REVIEW in permissions_of(u)]
 
 
 def _liaisons_of(org: Org):
-    return User.objects.filter(org=org, is_active=True, is_liaison=True)
+    return active_users_of([org]).filter(is_liaison=True)
 
 
 def submit_plan(plan: Plan, *, by: User) -> PlanVersion:
@@ -654,11 +655,11 @@ def submit_plan(plan: Plan, *, by: User) -> PlanVersion:
         validate_phone(plan.contact_phone)
     except ValidationError as exc:
         raise CampaignError(exc.messages[0]) from exc
-    if not PlannedEvent.all_objects.filter(plan=plan).exists():
+    if not PlannedEvent.objects.filter(plan=plan).exists():
         raise CampaignError("请至少填写一项计划活动后再报送")
     now = timezone.now()
     with transaction.atomic():
-        locked = Plan.all_objects.select_for_update().get(pk=plan.pk)
+        locked = Plan.objects.select_for_update().get(pk=plan.pk)
         if not locked.is_editable:
             raise CampaignError(f"方案{locked.get_status_display()}，不能再次报送")
         from_state = plan.get_status_display()
@@ -667,7 +668,7 @@ def submit_plan(plan: Plan, *, by: User) -> PlanVersion:
         plan.submitted_at = now
         plan.first_submitted_at = locked.first_submitted_at or now
         plan.save(update_fields=["version", "status", "submitted_at", "first_submitted_at", "updated_at"])
-        version = PlanVersion.all_objects.create(
+        version = PlanVersion.objects.create(
             plan=plan, number=plan.version, snapshot=_snapshot(plan), submitted_by=by, submitted_at=now
         )
         log_action(
@@ -692,7 +693,7 @@ def submit_plan(plan: Plan, *, by: User) -> PlanVersion:
 def _review(plan: Plan, *, by: User, outcome: str, reason: str = "") -> None:
     """Write a review outcome on the plan and its latest version (inside a transaction)."""
     now = timezone.now()
-    locked = Plan.all_objects.select_for_update().get(pk=plan.pk)
+    locked = Plan.objects.select_for_update().get(pk=plan.pk)
     if locked.status != Plan.Status.SUBMITTED:
         raise CampaignError(f"方案{locked.get_status_display()}，不是待审核状态")
     from_state = plan.get_status_display()
@@ -701,7 +702,7 @@ def _review(plan: Plan, *, by: User, outcome: str, reason: str = "") -> None:
     plan.reviewed_by = by
     plan.return_reason = reason
     plan.save(update_fields=["status", "reviewed_at", "reviewed_by", "return_reason", "updated_at"])
-    PlanVersion.all_objects.filter(plan=plan, number=plan.version).update(
+    PlanVersion.objects.filter(plan=plan, number=plan.version).update(
         outcome=outcome, reviewed_by=by, reviewed_at=now, reason=reason
     )
     action = "campaigns.plan.returned" if outcome == Plan.Status.RETURNED else "campaigns.plan.approved"

@@ -51,7 +51,7 @@ def collect_digests(*, now: dt.datetime | None = None) -> dict[int, Digest]:
         digests.setdefault(org.pk, Digest(org=org)).items.append(item)
 
     targets = (
-        CampaignTarget.all_objects.filter(campaign__status=Campaign.Status.PUBLISHED, org__is_active=True)
+        CampaignTarget.objects.filter(campaign__status=Campaign.Status.PUBLISHED, org__is_active=True)
         .filter(Q(signed_at__isnull=True) | (UNFILED & Q(campaign__plan_deadline__lt=now + SOON)))
         .select_related("campaign", "org", "plan")
         .order_by("org__path", "campaign__plan_deadline")
@@ -70,7 +70,7 @@ def collect_digests(*, now: dt.datetime | None = None) -> dict[int, Digest]:
                 add(target.org, f"{title}的活动方案{state}，将于 {_local(campaign.plan_deadline)} 截止。")
 
     needs = (
-        Need.all_objects.filter(
+        Need.objects.filter(
             status__in=[Need.Status.REGISTERED, Need.Status.IN_PROGRESS],
             due_date__lt=timezone.localdate(now),
             org__is_active=True,

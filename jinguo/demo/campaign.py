@@ -51,11 +51,11 @@ def _user(username: str) -> User:
 
 
 def _target(campaign: Campaign, unit: str) -> CampaignTarget:
-    return CampaignTarget.all_objects.select_related("org").get(campaign=campaign, org__name=unit)
+    return CampaignTarget.objects.select_related("org").get(campaign=campaign, org__name=unit)
 
 
 def _events(campaign: Campaign, county: str, today: dt.date) -> list[EventSpec]:
-    lines = list(ActivityLine.all_objects.filter(campaign=campaign).order_by("order"))
+    lines = list(ActivityLine.objects.filter(campaign=campaign).order_by("order"))
     return [
         EventSpec(
             title=f"{county}“三八”维权周普法宣讲进农村",
@@ -103,7 +103,7 @@ def _file_plan(campaign: Campaign, unit: str, username: str, *, submit: bool = T
         person_in_charge=user.full_name.split("（")[0],
         contact_phone="13985712345",
         summary=f"{short}妇联按照市妇联通知要求，围绕五项主要活动制定本方案，分层分类推进，线上线下联动。",
-        lines=list(ActivityLine.all_objects.filter(campaign=campaign)),
+        lines=list(ActivityLine.objects.filter(campaign=campaign)),
         events=_events(campaign, short, timezone.localdate()),
     )
     if submit:
@@ -112,7 +112,7 @@ def _file_plan(campaign: Campaign, unit: str, username: str, *, submit: bool = T
 
 
 def load_campaign() -> Campaign:
-    city = Org.all_objects.get(code="520500")
+    city = Org.objects.get(code="520500")
     admin, reviewer = _user("sj_admin"), _user("sj_review")
     now = timezone.now()
     today = timezone.localdate()
@@ -171,7 +171,7 @@ def load_campaign() -> Campaign:
     ledger.load_reports(campaign)
 
     # Back-date the city campaign: published twelve days ago, plan deadline two days ago.
-    Campaign.all_objects.filter(pk=campaign.pk).update(
+    Campaign.objects.filter(pk=campaign.pk).update(
         published_at=now - dt.timedelta(days=12), plan_deadline=now - dt.timedelta(days=2)
     )
     return campaign

@@ -217,14 +217,14 @@ def _photo(title: str) -> SimpleUploadedFile:
 
 
 def _line(campaign: Campaign, order: int) -> ActivityLine:
-    return ActivityLine.all_objects.get(campaign=campaign, order=order)
+    return ActivityLine.objects.get(campaign=campaign, order=order)
 
 
 def load_ledger(campaign: Campaign) -> None:
     today = timezone.localdate()
     law_line = _line(campaign, 2)
     for unit, username, ago, title, venue, fmt, speaker, laws, total, women, minors, online in EVENTS:
-        org = Org.all_objects.get(name=unit)
+        org = Org.objects.get(name=unit)
         activity = ledger.record_activity(
             org=org,
             by=_user(username),
@@ -247,7 +247,7 @@ def load_ledger(campaign: Campaign) -> None:
             ledger.add_photo(activity, by=_user(username), upload=_photo(title))
 
     # Planned events of filed plans become ledger entries in one click.
-    for event in PlannedEvent.all_objects.filter(
+    for event in PlannedEvent.objects.filter(
         plan__target__campaign=campaign, plan__target__org__name__in=["七星关区妇联", "赫章县妇联"]
     ).order_by("pk")[:4]:
         liaison = User.objects.filter(org=event.plan.target.org, is_liaison=True).first()
@@ -258,7 +258,7 @@ def load_ledger(campaign: Campaign) -> None:
 
 def _load_symposium(campaign: Campaign, today: dt.date) -> Activity:
     liaison = _user("qxg_lly")
-    qxg = Org.all_objects.get(name="七星关区妇联")
+    qxg = Org.objects.get(name="七星关区妇联")
     symposium = ledger.record_activity(
         org=qxg,
         by=liaison,
@@ -301,7 +301,7 @@ def _load_symposium(campaign: Campaign, today: dt.date) -> Activity:
             ledger.resolve_need(need, by=liaison, note=note)
         elif state == "unresolvable":
             ledger.close_need_unresolvable(need, by=liaison, reason=note)
-    assert Need.all_objects.filter(activity=symposium).count() == len(NEEDS)
+    assert Need.objects.filter(activity=symposium).count() == len(NEEDS)
     return symposium
 
 
@@ -360,8 +360,8 @@ def load_reports(campaign: Campaign) -> None:
     reviewer = _user("sj_review")
     for unit, username, kind, title, body, outcome, extra in REPORTS:
         by = _user(username)
-        org = Org.all_objects.get(name=unit)
-        linked = list(Activity.all_objects.filter(org=org, campaign=campaign).order_by("date")[:2])
+        org = Org.objects.get(name=unit)
+        linked = list(Activity.objects.filter(org=org, campaign=campaign).order_by("date")[:2])
         report = reports.save_report(
             None, by=by, kind=kind, title=title, body=body, campaign=campaign, activities=linked
         )
@@ -372,4 +372,4 @@ def load_reports(campaign: Campaign) -> None:
             reports.adopt_report(report, by=reviewer, channels=[ReportAdoption.Channel(c) for c in extra])
         elif outcome == "rejected":
             reports.reject_report(report, by=reviewer, reason=extra)
-    assert Report.all_objects.filter(campaign=campaign).count() == len(REPORTS)
+    assert Report.objects.filter(campaign=campaign).count() == len(REPORTS)

@@ -35,7 +35,7 @@ def load_users() -> list[User]:
     hashed = make_password(DEMO_PASSWORD)
     users = []
     for username, full_name, unit, roles in DEMO_USERS:
-        org = Org.all_objects.get(name=unit)
+        org = Org.objects.get(name=unit)
         user = User(
             username=username,
             full_name=full_name,

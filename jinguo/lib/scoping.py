@@ -23,7 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 # A path is made of fixed-width digit segments; no path contains this character, and it sorts
 # after every digit in every collation, so [path, path + END) is exactly the subtree.
@@ -87,6 +87,24 @@ def _crosses_many(model: type[models.Model], lookup: str) -> bool:
     return False
 
 
+def _lookup_q(model: type[models.Model], lookup: str, path: str, *, shared_down: bool) -> Q:
+    field = "" if lookup == "self" else lookup
+    q = subtree_q(path, field)
+    if shared_down:
+        prefix = f"{field}__" if field else ""
+        q |= Q(**{f"{prefix}path__in": ancestor_paths(path)})
+    if not field or not _crosses_many(model, field):
+        return q
+    first, _, rest = field.partition("__")
+    relation = model._meta.get_field(first)
+    if relation.one_to_many and rest:
+        # A reverse foreign key: an EXISTS on the related rows, so a row is never returned twice.
+        related = relation.related_model
+        inner = _lookup_q(related, rest, path, shared_down=shared_down)
+        return Q(Exists(related._base_manager.filter(inner, **{relation.field.name: OuterRef("pk")})))
+    return Q(pk__in=model._base_manager.filter(q).values("pk"))
+
+
 class ScopedManager(models.Manager):
     """The only manager of an org-owned model: filters to the active scope, raises without one.
 
@@ -126,15 +144,12 @@ class ScopedManager(models.Manager):
             return Q(**{f"{self.via}__in": parent._base_manager.filter(parent.scope_q(path)).values("pk")})
         q = Q()
         for lookup in self.org_lookups:
-            field = "" if lookup == "self" else lookup
-            one = subtree_q(path, field)
-            if self.shared_down:
-                prefix = f"{field}__" if field else ""
-                one |= Q(**{f"{prefix}path__in": ancestor_paths(path)})
-            if field and _crosses_many(model, field):
-                one = Q(pk__in=model._base_manager.filter(one).values("pk"))
-            q |= one
+            q |= _lookup_q(model, lookup, path, shared_down=self.shared_down)
         return q
+
+    def none(self) -> models.QuerySet:
+        # An empty queryset reads nothing (forms declare one at import time, before any scope).
+        return super().get_queryset().none()
 
     def get_queryset(self) -> models.QuerySet:
         active = _current.get()

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from jinguo.audit.services import log_action
+from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
 from jinguo.orgs.services import OrgError, move_org, segment
 
@@ -118,7 +119,7 @@ class _Tree:
         self.top: list[_Node] = []
         self.root_node: _Node | None = None
         self.root_ancestor_names: list[str] = []
-        qs = Org.all_objects.all() if root is None else Org.all_objects.filter(root.subtree_q())
+        qs = Org.objects.all() if root is None else Org.objects.filter(root.subtree_q())
         nodes: dict[int, _Node] = {}
         parents: dict[int, int | None] = {}
         fields = ("pk", "code", "name", "short_name", "kind", "parent_id", "path", "depth", "child_seq", "is_active")
@@ -148,10 +149,11 @@ class _Tree:
             self._index(node)
         if root is not None:
             self.root_node = nodes[root.pk]
-            ancestors = Org.all_objects.filter(path__in=root.ancestor_paths()).order_by("depth")
-            self.root_ancestor_names = list(ancestors.values_list("name", flat=True))
+            with scopes_disabled():  # the names above the importer's unit head the exported sheet
+                ancestors = Org.objects.filter(path__in=root.ancestor_paths()).order_by("depth")
+                self.root_ancestor_names = list(ancestors.values_list("name", flat=True))
         # _next_child_path numbers top-level units by counting them.
-        self.top_count = Org.all_objects.filter(parent__isnull=True).count() if root is None else 0
+        self.top_count = Org.objects.filter(parent__isnull=True).count() if root is None else 0
 
     def _key(self, parent: _Node | None) -> int:
         return id(parent) if parent is not None else 0
@@ -506,12 +508,13 @@ def _codes_outside(tree: _Tree, codes: set[str]) -> set[str]:
     """Codes used by units outside the importer's subtree (one query per batch of codes)."""
     unknown = [c for c in codes if c not in tree.by_code]
     outside = set()
-    for i in range(0, len(unknown), BATCH):
-        outside.update(
-            Org.all_objects.filter(code__in=unknown[i : i + BATCH])
-            .exclude(tree.root.subtree_q())
-            .values_list("code", flat=True)
-        )
+    with scopes_disabled():  # a code is unique across the whole tree, not only the importer's subtree
+        for i in range(0, len(unknown), BATCH):
+            outside.update(
+                Org.objects.filter(code__in=unknown[i : i + BATCH])
+                .exclude(tree.root.subtree_q())
+                .values_list("code", flat=True)
+            )
     return outside
 
 
@@ -537,8 +540,8 @@ def _write(plan: _Plan, *, by, root: Org | None, result: ImportResult) -> None:
         _, node, new_parent, seq = op
         flush()
         # move_org numbers the moved unit from the parent's child_seq; give it the one planned.
-        Org.all_objects.filter(pk=new_parent.pk).update(child_seq=seq - 1)
-        move_org(Org.all_objects.get(pk=node.pk), new_parent=Org.all_objects.get(pk=new_parent.pk), by=by)
+        Org.objects.filter(pk=new_parent.pk).update(child_seq=seq - 1)
+        move_org(Org.objects.get(pk=node.pk), new_parent=Org.objects.get(pk=new_parent.pk), by=by)
         new_parent.synced_seq = -1
     flush()
 
@@ -555,7 +558,7 @@ def _write(plan: _Plan, *, by, root: Org | None, result: ImportResult) -> None:
                     updated_at=now,
                 )
             )
-        Org.all_objects.bulk_update(objs, ["name", "kind", "short_name", "code", "updated_at"], batch_size=BATCH)
+        Org.objects.bulk_update(objs, ["name", "kind", "short_name", "code", "updated_at"], batch_size=BATCH)
         _log_updates(plan.updates, by=by)
 
     anchor = root
@@ -564,7 +567,7 @@ def _write(plan: _Plan, *, by, root: Org | None, result: ImportResult) -> None:
         if first is not None:
             while first.parent is not None:
                 first = first.parent
-            anchor = Org.all_objects.get(pk=first.pk)
+            anchor = Org.objects.get(pk=first.pk)
     if anchor is not None and (result.created or result.updated or result.moved):
         log_action(
             anchor,
@@ -609,7 +612,7 @@ def _insert_level(nodes: list[_Node], now) -> None:
                 cursor.executemany(head + one, params)
     paths = [n.path for n in nodes] if connection.vendor != "postgresql" else []
     for i in range(0, len(paths), BATCH):
-        ids.update(Org.all_objects.filter(path__in=paths[i : i + BATCH]).values_list("path", "pk"))
+        ids.update(Org.objects.filter(path__in=paths[i : i + BATCH]).values_list("path", "pk"))
     for n in nodes:
         n.pk = ids[n.path]
         n.synced_seq = n.child_seq
@@ -625,7 +628,7 @@ def _sync_child_seq(tree: _Tree) -> None:
             node.synced_seq = node.child_seq
         stack.extend(node.children)
     if dirty:
-        Org.all_objects.bulk_update(dirty, ["child_seq"], batch_size=BATCH)
+        Org.objects.bulk_update(dirty, ["child_seq"], batch_size=BATCH)
 
 
 def _check_unchanged(plan: _Plan) -> None:
@@ -642,7 +645,7 @@ def _check_unchanged(plan: _Plan) -> None:
     for i in range(0, len(touched), BATCH):
         chunk = touched[i : i + BATCH]
         current = dict(
-            Org.all_objects.select_for_update().filter(pk__in=[n.pk for n in chunk]).values_list("pk", "child_seq")
+            Org.objects.select_for_update().filter(pk__in=[n.pk for n in chunk]).values_list("pk", "child_seq")
         )
         for node in chunk:
             if current.get(node.pk) != node.orig[5]:
@@ -670,7 +673,7 @@ def _log_updates(updates: dict, *, by) -> None:
                 data={f: [old, new] for f, (old, new) in changes.items()},
             )
         )
-    AuditEntry.all_objects.bulk_create(entries, batch_size=BATCH)
+    AuditEntry.objects.bulk_create(entries, batch_size=BATCH)
 
 
 __all__ = ["ImportChange", "ImportResult", "import_orgs", "COLUMNS", "SEGMENT_WIDTH"]

@@ -35,21 +35,15 @@ class Org(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="self")
 
     class Meta:
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
         ordering = ["path"]
-        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.name
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path)
 
     @property
     def display_name(self) -> str:

@@ -2,21 +2,23 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
+from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
 
 
 def orgs_visible_to(*, user) -> QuerySet[Org]:
     """The viewer's own unit and everything below it."""
-    return Org.all_objects.filter(user.org.subtree_q())
+    return Org.objects.filter(user.org.subtree_q())
 
 
 def ancestors_of(org: Org) -> QuerySet[Org]:
     """From the root down to ``org`` itself (for breadcrumbs), in one query."""
-    return Org.all_objects.filter(path__in=org.ancestor_paths()).order_by("depth")
+    with scopes_disabled():  # breadcrumbs name the units above the viewer's own
+        return Org.objects.filter(path__in=org.ancestor_paths()).order_by("depth")
 
 
 def children_of(org: Org, *, active_only: bool = False) -> QuerySet[Org]:
-    qs = Org.all_objects.filter(parent=org)
+    qs = Org.objects.filter(parent=org)
     return qs.filter(is_active=True) if active_only else qs
 
 
@@ -43,7 +45,7 @@ def ancestors_by_path(orgs, *, user) -> dict[str, list[Org]]:
     """For each unit, its ancestors from the viewer's unit down to its parent, in one query."""
     top = user.org.path
     wanted = {p for org in orgs for p in org.ancestor_paths()[:-1] if p.startswith(top)}
-    found = {o.path: o for o in Org.all_objects.filter(path__in=wanted).only("pk", "name", "path")}
+    found = {o.path: o for o in Org.objects.filter(path__in=wanted).only("pk", "name", "path")}
     return {org.path: [found[p] for p in org.ancestor_paths()[:-1] if p in found] for org in orgs}
 
 

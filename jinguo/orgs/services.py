@@ -5,6 +5,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
 from jinguo.audit.services import log_action
+from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
 
 
@@ -21,13 +22,25 @@ def segment(n: int) -> str:
 def _next_child_path(parent: Org | None) -> tuple[str, int]:
     """Reserve the next child path under ``parent`` (locks the parent row)."""
     if parent is None:
-        last = Org.all_objects.filter(parent__isnull=True).count()
+        with scopes_disabled():  # top-level units are numbered across the whole tree
+            last = Org.objects.filter(parent__isnull=True).count()
         return segment(last + 1), 0
-    locked = Org.all_objects.select_for_update().get(pk=parent.pk)
+    locked = Org.objects.select_for_update().get(pk=parent.pk)
     locked.child_seq += 1
-    Org.all_objects.filter(pk=locked.pk).update(child_seq=locked.child_seq)
+    Org.objects.filter(pk=locked.pk).update(child_seq=locked.child_seq)
     parent.child_seq = locked.child_seq
     return locked.path + segment(locked.child_seq), locked.depth + 1
+
+
+def _code_taken(code: str, *, by_other_than: Org | None = None) -> bool:
+    with scopes_disabled():  # a division code is unique across the whole tree, not only the viewer's subtree
+        qs = Org.objects.filter(code=code)
+        return qs.exclude(pk=by_other_than.pk).exists() if by_other_than else qs.exists()
+
+
+def _ancestor_ids(org: Org) -> list[int]:
+    with scopes_disabled():  # the units above ``org`` keep totals of it, beyond the mover's subtree
+        return list(Org.objects.filter(path__in=org.ancestor_paths()).values_list("pk", flat=True))
 
 
 def create_org(
@@ -41,10 +54,10 @@ def create_org(
         raise OrgError(f"单位类型“{kind}”无效")
     code = (code or "").strip() or None
     with transaction.atomic():
-        if code and Org.all_objects.filter(code=code).exists():
+        if code and _code_taken(code):
             raise OrgError(f"区划代码 {code} 已被其他单位使用")
         path, depth = _next_child_path(parent)
-        org = Org.all_objects.create(
+        org = Org.objects.create(
             name=name, short_name=short_name.strip(), kind=kind, code=code, parent=parent, path=path, depth=depth
         )
         log_action(org, "orgs.unit.created", by=by, org=org, data={"name": name, "kind": kind, "code": code})
@@ -64,25 +77,19 @@ def move_org(org: Org, *, new_parent: Org, by=None) -> None:
         old_path, old_parent = org.path, org.parent
         new_path, new_depth = _next_child_path(new_parent)
         depth_delta = new_depth - org.depth
-        Org.all_objects.filter(org.subtree_q()).update(
+        Org.objects.filter(org.subtree_q()).update(
             path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
             depth=F("depth") + depth_delta,
         )
-        Org.all_objects.filter(pk=org.pk).update(parent=new_parent)
+        Org.objects.filter(pk=org.pk).update(parent=new_parent)
         org.refresh_from_db()
         # The ledger's running totals (activities.rollups) follow the subtree to its new ancestors.
         from jinguo.activities.rollups import move_rollups
 
         move_rollups(
             org,
-            old_ancestors=list(
-                Org.all_objects.filter(path__in=old_parent.ancestor_paths()).values_list("pk", flat=True)
-            )
-            if old_parent
-            else [],
-            new_ancestors=list(
-                Org.all_objects.filter(path__in=new_parent.ancestor_paths()).values_list("pk", flat=True)
-            ),
+            old_ancestors=_ancestor_ids(old_parent) if old_parent else [],
+            new_ancestors=_ancestor_ids(new_parent),
         )
         log_action(
             org,
@@ -99,7 +106,7 @@ def set_org_active(org: Org, *, active: bool, by=None) -> None:
     if org.is_active == active:
         return
     with transaction.atomic():
-        qs = Org.all_objects.filter(org.subtree_q()) if not active else Org.all_objects.filter(pk=org.pk)
+        qs = Org.objects.filter(org.subtree_q()) if not active else Org.objects.filter(pk=org.pk)
         qs.update(is_active=active)
         org.is_active = active
         action = "orgs.unit.reactivated" if active else "orgs.unit.deactivated"
@@ -121,7 +128,7 @@ def update_org(org: Org, *, by=None, name: str, short_name: str, kind: str, code
     if not changed:
         return []
     with transaction.atomic():
-        if "code" in changed and code and Org.all_objects.filter(code=code).exclude(pk=org.pk).exists():
+        if "code" in changed and code and _code_taken(code, by_other_than=org):
             raise OrgError(f"区划代码 {code} 已被其他单位使用")
         old = {f: getattr(org, f) for f in changed}
         for f in changed:

@@ -12,6 +12,7 @@ from jinguo.accounts.models import User
 from jinguo.accounts.rules import has_perm
 from jinguo.audit.selectors import history_of
 from jinguo.lib.excel import TableReadError, read_table, xlsx_response
+from jinguo.lib.scoping import scopes_disabled
 from jinguo.lib.uploads import KeptUploads
 from jinguo.orgs import selectors, services
 from jinguo.orgs.forms import ImportForm, OrgForm
@@ -105,7 +106,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": rows[:50],
         "more_children": more or len(rows) > 50,
         "child_total": selectors.children_of(org).count(),
-        "user_count": User.in_scope.filter(org=org).count(),
+        "user_count": User.objects.filter(org=org).count(),
         "history": history_of(org)[:50],
         "can_write": has_perm(request.user, WRITE, at=org),
         "is_own": org.pk == request.user.org_id,
@@ -190,6 +191,11 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/move.html", context)
 
 
+def _parent_is_active(org: Org) -> bool:
+    with scopes_disabled():  # the parent of the viewer's own unit lies above its subtree
+        return Org.objects.filter(pk=org.parent_id, is_active=True).exists()
+
+
 @login_required
 @require_POST
 def set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
@@ -197,7 +203,7 @@ def set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
     if org.pk == request.user.org_id:
         messages.error(request, "不能停用或启用您自己所在的单位。")
         return redirect("orgs:detail", pk=org.pk)
-    if active and org.parent_id and not Org.all_objects.filter(pk=org.parent_id, is_active=True).exists():
+    if active and org.parent_id and not _parent_is_active(org):
         messages.error(request, "上级单位已停用，请先启用上级单位。")
         return redirect("orgs:detail", pk=org.pk)
     services.set_org_active(org, active=active, by=request.user)

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jinguo.lib.scoping import ScopedManager, subtree_q
+from jinguo.lib.scoping import ScopedManager
 
 
 class Report(models.Model):
@@ -59,14 +58,12 @@ class Report(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org=("org", "to_org"))
 
     class Meta:
         verbose_name = _("信息")
         verbose_name_plural = _("信息")
         ordering = ["-submitted_at", "-created_at", "-id"]
-        base_manager_name = "all_objects"
         indexes = [
             models.Index(fields=["to_org", "status"]),
             models.Index(fields=["org", "status"]),
@@ -74,11 +71,6 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        # The submitting side sees its subtree's reports; the reviewing side sees what was sent to it.
-        return subtree_q(path, "org") | subtree_q(path, "to_org")
 
     @property
     def is_editable(self) -> bool:
@@ -103,20 +95,14 @@ class ReportPhoto(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org=("report__org", "report__to_org"))
 
     class Meta:
         verbose_name = _("图片")
         ordering = ["uploaded_at", "id"]
-        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.original_name
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "report__org") | subtree_q(path, "report__to_org")
 
 
 class ReportAdoption(models.Model):
@@ -133,21 +119,15 @@ class ReportAdoption(models.Model):
     adopted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     adopted_at = models.DateTimeField(_("采用时间"))
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org=("report__org", "report__to_org"))
 
     class Meta:
         verbose_name = _("采用记录")
         ordering = ["report", "adopted_at", "id"]
-        base_manager_name = "all_objects"
         constraints = [models.UniqueConstraint(fields=["report", "channel"], name="unique_report_channel")]
 
     def __str__(self) -> str:
         return f"{self.report} · {self.get_channel_display()}"
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "report__org") | subtree_q(path, "report__to_org")
 
 
 class ReportRevision(models.Model):
@@ -162,17 +142,11 @@ class ReportRevision(models.Model):
     edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     edited_at = models.DateTimeField(_("修改时间"))
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org=("report__org", "report__to_org"))
 
     class Meta:
         verbose_name = _("修改记录")
         ordering = ["report", "-edited_at", "-id"]
-        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return f"{self.report} 的修改"
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "report__org") | subtree_q(path, "report__to_org")

@@ -103,7 +103,7 @@ def report_counts_by_child(
         .annotate(**_counts_kwargs())
     )
     by_path = {row.pop("unit_path"): row for row in grouped}
-    grandchildren = Org.all_objects.filter(parent=OuterRef("pk"), is_active=True)
+    grandchildren = Org.objects.filter(parent=OuterRef("pk"), is_active=True)
     children = (
         Org.objects.filter(parent=parent)
         .filter(Q(is_active=True) | Q(path__in=list(by_path)))

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from jinguo.accounts.models import User
 from jinguo.accounts.rules import has_perm, has_perm_here, permissions_of
+from jinguo.accounts.selectors import active_users_of
 from jinguo.activities.models import Activity
 from jinguo.audit.services import log_action
 from jinguo.campaigns.models import Campaign, CampaignTarget
@@ -70,14 +71,14 @@ def reviewing_unit(org: Org, campaign: Campaign | None) -> Org:
         return campaign.issuer
     if org.parent_id is None:
         raise ReportError("本单位没有上级单位，无法报送信息")
-    return Org.all_objects.get(pk=org.parent_id)
+    return org.parent  # followed through the plain base manager: the parent lies above the writer's subtree
 
 
 def campaigns_for(org: Org):
     """Campaigns a unit may report on: the published ones it received."""
-    received = CampaignTarget.all_objects.filter(org=org).values("campaign_id")
+    received = CampaignTarget.objects.filter(org=org).values("campaign_id")
     return (
-        Campaign.all_objects.filter(pk__in=received)
+        Campaign.objects.filter(pk__in=received)
         .exclude(status=Campaign.Status.DRAFT)
         .select_related("issuer")
         .order_by("-published_at", "-pk")
@@ -86,7 +87,7 @@ def campaigns_for(org: Org):
 
 def activities_for(org: Org):
     """Ledger entries a unit may link to its reports: its own."""
-    return Activity.all_objects.filter(org=org).order_by("-date", "-pk")
+    return Activity.objects.filter(org=org).order_by("-date", "-pk")
 
 
 def _clean_text(kind: str, title: str, body: str) -> tuple[str, str]:
@@ -134,7 +135,7 @@ def save_report(
         if report is None:
             report = Report(org=org, created_by=by)
         else:
-            locked = Report.all_objects.select_for_update().get(pk=report.pk)
+            locked = Report.objects.select_for_update().get(pk=report.pk)
             if not locked.is_editable:
                 raise ReportError(f"信息{locked.get_status_display()}，不能再修改")
         report.kind, report.title, report.body = kind, title, body
@@ -172,7 +173,7 @@ def add_report_photo(report: Report, *, by: User, upload: UploadedFile) -> Repor
     _require_writer(by, report)
     if not report.is_editable:
         raise ReportError(f"信息{report.get_status_display()}，不能再添加图片")
-    if ReportPhoto.all_objects.filter(report=report).count() >= PHOTO_MAX_COUNT:
+    if ReportPhoto.objects.filter(report=report).count() >= PHOTO_MAX_COUNT:
         raise ReportError(f"每条信息最多 {PHOTO_MAX_COUNT} 张图片")
     original = PurePath(upload.name or "photo").name[:200]
     try:
@@ -217,12 +218,12 @@ def remove_report_photo(photo: ReportPhoto, *, by: User) -> None:
 
 def reviewers_of(org: Org) -> list[User]:
     """Active users of ``org`` who may review reports sent to it."""
-    return [u for u in User.objects.filter(org=org, is_active=True) if REVIEW in permissions_of(u)]
+    return [u for u in active_users_of([org]) if REVIEW in permissions_of(u)]
 
 
 def _unit_recipients(report: Report) -> list[User]:
     """Who hears the outcome: the unit's active writers (liaisons, admins) and the submitter."""
-    users = {u.pk: u for u in User.objects.filter(org=report.org, is_active=True) if WRITE in permissions_of(u)}
+    users = {u.pk: u for u in active_users_of([report.org]) if WRITE in permissions_of(u)}
     submitter = report.submitted_by
     if submitter is not None and submitter.is_active:
         users.setdefault(submitter.pk, submitter)
@@ -241,7 +242,7 @@ def submit_report(report: Report, *, by: User) -> None:
         raise ReportError(f"信息{report.get_status_display()}，不能再次报送")
     _clean_text(report.kind, report.title, report.body)
     with transaction.atomic():
-        locked = Report.all_objects.select_for_update().get(pk=report.pk)
+        locked = Report.objects.select_for_update().get(pk=report.pk)
         if not locked.is_editable:
             raise ReportError(f"信息{locked.get_status_display()}，不能再次报送")
         report.status = Report.Status.SUBMITTED
@@ -277,10 +278,10 @@ def edit_report_as_reviewer(report: Report, *, by: User, title: str, body: str, 
     if title == report.title and body == report.body:
         raise ReportError("标题和正文都没有变化")
     with transaction.atomic():
-        locked = Report.all_objects.select_for_update().get(pk=report.pk)
+        locked = Report.objects.select_for_update().get(pk=report.pk)
         if not locked.is_reviewable:
             raise ReportError(f"信息{locked.get_status_display()}，不能修改")
-        revision = ReportRevision.all_objects.create(
+        revision = ReportRevision.objects.create(
             report=report,
             title_before=locked.title,
             body_before=locked.body,
@@ -313,14 +314,14 @@ def adopt_report(report: Report, *, by: User, channels: Iterable[str]) -> list[R
         raise ReportError(f"信息{report.get_status_display()}，不能采用")
     now = timezone.now()
     with transaction.atomic():
-        locked = Report.all_objects.select_for_update().get(pk=report.pk)
+        locked = Report.objects.select_for_update().get(pk=report.pk)
         if not locked.is_reviewable:
             raise ReportError(f"信息{locked.get_status_display()}，不能采用")
-        existing = set(ReportAdoption.all_objects.filter(report=report).values_list("channel", flat=True))
+        existing = set(ReportAdoption.objects.filter(report=report).values_list("channel", flat=True))
         new = [c for c in channels if c not in existing]
         if not new:
             raise ReportError("所选渠道都已采用过")
-        added = ReportAdoption.all_objects.bulk_create(
+        added = ReportAdoption.objects.bulk_create(
             [ReportAdoption(report=report, channel=c, adopted_by=by, adopted_at=now) for c in new]
         )
         from_state = locked.get_status_display()
@@ -358,7 +359,7 @@ def reject_report(report: Report, *, by: User, reason: str) -> None:
     if report.status != Report.Status.SUBMITTED:
         raise ReportError(f"信息{report.get_status_display()}，不是待审核状态")
     with transaction.atomic():
-        locked = Report.all_objects.select_for_update().get(pk=report.pk)
+        locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.status != Report.Status.SUBMITTED:
             raise ReportError(f"信息{locked.get_status_display()}，不是待审核状态")
         report.status = Report.Status.REJECTED

@@ -28,7 +28,7 @@ def test_create_token_shows_key_once_and_stores_only_its_hash(users, client_for)
     assert key not in again
     assert f"<code>{key[:8]}…</code>" in again
     assert "从未使用" in again
-    [entry] = AuditEntry.all_objects.filter(action="accounts.token.created")
+    [entry] = AuditEntry.objects.filter(action="accounts.token.created")
     assert (entry.actor, entry.object_id) == (users.qxg_liaison, token.pk)
     assert key not in str(entry.data)
 
@@ -56,7 +56,7 @@ def test_revoke_token(users, client_for):
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert "已吊销" in response.content.decode()
-    assert AuditEntry.all_objects.filter(action="accounts.token.revoked", object_id=token.pk).count() == 1
+    assert AuditEntry.objects.filter(action="accounts.token.revoked", object_id=token.pk).count() == 1
 
 
 @pytest.mark.parametrize("who", ["dafang_admin", "qxg_admin", "city_admin"])

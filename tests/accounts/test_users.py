@@ -10,7 +10,7 @@ from tests.factories import PASSWORD, UserFactory, make_org
 
 
 def entries(action: str) -> list[AuditEntry]:
-    return list(AuditEntry.all_objects.filter(action=action))
+    return list(AuditEntry.objects.filter(action=action))
 
 
 def can_login(username: str, password: str) -> bool:

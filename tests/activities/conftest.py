@@ -26,12 +26,12 @@ def make_activity(org, by, **fields) -> Activity:
         "participants_women": 30,
         "created_by": by,
     }
-    return Activity.all_objects.create(org=org, **(defaults | fields))
+    return Activity.objects.create(org=org, **(defaults | fields))
 
 
 def make_need(activity, by, org=None, **fields) -> Need:
     defaults = {"category": Need.Category.EMPLOYMENT, "description": "希望提供就业岗位信息", "created_by": by}
-    return Need.all_objects.create(activity=activity, org=org or activity.org, **(defaults | fields))
+    return Need.objects.create(activity=activity, org=org or activity.org, **(defaults | fields))
 
 
 def image_upload(fmt: str = "JPEG", *, name: str = "photo.jpg", size=(800, 600), gps: bool = True):
@@ -54,7 +54,7 @@ def campaign(tree, users):
 
 @pytest.fixture
 def qxg_plan(campaign, tree):
-    return make_plan(CampaignTarget.all_objects.get(campaign=campaign, org=tree.qxg), status=Plan.Status.SUBMITTED)
+    return make_plan(CampaignTarget.objects.get(campaign=campaign, org=tree.qxg), status=Plan.Status.SUBMITTED)
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def _row(number, **cells):
 def test_import_dry_run_writes_nothing(users, tree):
     result = import_activities([_row(2), _row(3, 举办单位="520502001")], by=users.qxg_liaison, dry_run=True)
     assert (result.ok, result.written, [r.org for r in result.rows]) == (True, False, [tree.qxg, tree.qxg_town])
-    assert Activity.all_objects.count() == 0
+    assert Activity.objects.count() == 0
 
 
 def test_import_writes_all_rows_with_audit(users, tree, campaign):
@@ -44,10 +44,10 @@ def test_import_writes_all_rows_with_audit(users, tree, campaign):
     ]
     result = import_activities(rows, by=users.qxg_liaison, dry_run=False)
     assert result.written
-    first, second = Activity.all_objects.order_by("id")
+    first, second = Activity.objects.order_by("id")
     assert (first.campaign, first.laws, first.speaker_type) == (campaign, ["妇女权益保障法", "反家庭暴力法"], "model")
     assert (str(second.date), second.venue_type) == ("2023-03-07", "school")
-    assert AuditEntry.all_objects.filter(action="activities.activity.imported").count() == 2
+    assert AuditEntry.objects.filter(action="activities.activity.imported").count() == 2
 
 
 def test_import_reports_every_bad_row_and_is_atomic(users, tree):
@@ -77,7 +77,7 @@ def test_import_reports_every_bad_row_and_is_atomic(users, tree):
         (10, "找不到活动通知“没有这个通知”（填写通知标题或文号）"),
     ]
     assert result.written is False
-    assert Activity.all_objects.count() == 0
+    assert Activity.objects.count() == 0
 
 
 def test_import_missing_columns(users, tree):
@@ -101,11 +101,11 @@ def test_import_views_preview_then_confirm(client_for, users, tree, settings, tm
     preview_url = response["Location"]
     preview = client.get(preview_url)
     assert "将导入 1 条活动" in preview.content.decode()
-    assert Activity.all_objects.count() == 0
+    assert Activity.objects.count() == 0
     # another user cannot open this upload by its token
     assert client_for(users.qxg_admin).get(preview_url).status_code == 404
     client.post(preview_url)
-    assert list(Activity.all_objects.values_list("org", "title")) == [(tree.qxg_town.pk, "反家暴宣讲")]
+    assert list(Activity.objects.values_list("org", "title")) == [(tree.qxg_town.pk, "反家暴宣讲")]
 
 
 def test_import_view_shows_row_errors(client_for, users, tree, settings, tmp_path):

@@ -24,8 +24,8 @@ SUMS = ("participants_total", "participants_women", "participants_minors", "onli
 def fresh_aggregate() -> tuple[dict, dict]:
     """The rollups recomputed from the raw ledger, unit by unit (no shared code with the service)."""
     main, days = {}, {}
-    for org in Org.all_objects.all():
-        ledger = Activity.all_objects.filter(org__path__startswith=org.path, campaign__isnull=False).order_by()
+    for org in Org.objects.all():
+        ledger = Activity.objects.filter(org__path__startswith=org.path, campaign__isnull=False).order_by()
         for g in ledger.values("campaign_id", "venue_type", "format").annotate(
             n=Count("pk"), **{s: Sum(s) for s in SUMS}
         ):
@@ -40,12 +40,12 @@ def fresh_aggregate() -> tuple[dict, dict]:
 def stored_rollups() -> tuple[dict, dict]:
     main = {
         (r.campaign_id, r.org_id, r.venue_type, r.format): (r.events, *(getattr(r, s) for s in SUMS))
-        for r in ActivityRollup.all_objects.all()
+        for r in ActivityRollup.objects.all()
         if r.events or any(getattr(r, s) for s in SUMS)
     }
     days = {
         (r.campaign_id, r.org_id, r.date): (r.events, r.participants_total, r.participants_women)
-        for r in ActivityDayRollup.all_objects.all()
+        for r in ActivityDayRollup.objects.all()
         if r.events or r.participants_total or r.participants_women
     }
     return main, days
@@ -93,12 +93,12 @@ def test_rollups_equal_a_fresh_aggregate_after_random_writes_and_moves(tree, use
     rng = random.Random(seed)
     units = [tree.city, tree.qxg, tree.dafang, tree.qxg_town, tree.dafang_town]
     events = []
-    for target in CampaignTarget.all_objects.filter(campaign=campaign):
+    for target in CampaignTarget.objects.filter(campaign=campaign):
         plan = make_plan(target, status=Plan.Status.SUBMITTED)
         events += [plan.events.get()]
         for day in (6, 7):
             events.append(
-                PlannedEvent.all_objects.create(
+                PlannedEvent.objects.create(
                     plan=plan, title="座谈会", date=dt.date(2023, 3, day), place="社区", venue_type=VenueType.COMMUNITY,
                     expected_participants=day * 3,
                 )
@@ -108,26 +108,26 @@ def test_rollups_equal_a_fresh_aggregate_after_random_writes_and_moves(tree, use
         op = rng.choice(["record", "record", "update", "update", "planned", "import", "move"])
         if op == "record":
             services.record_activity(org=rng.choice(units), by=users.city_admin, **_fields(rng, campaign))
-        elif op == "update" and Activity.all_objects.exists():
-            entry = rng.choice(list(Activity.all_objects.select_related("org")))
+        elif op == "update" and Activity.objects.exists():
+            entry = rng.choice(list(Activity.objects.select_related("org")))
             fields = _fields(rng, campaign)
             services.update_activity(entry, by=users.city_admin, **fields)
         elif op == "planned" and events:
             event = events.pop(rng.randrange(len(events)))
             services.record_from_planned_event(event, by=users.city_admin)
         elif op == "import":
-            county = Org.all_objects.get(pk=rng.choice([tree.qxg.pk, tree.dafang.pk]))
-            town = Org.all_objects.filter(parent=county).order_by("path").first() or county
+            county = Org.objects.get(pk=rng.choice([tree.qxg.pk, tree.dafang.pk]))
+            town = Org.objects.filter(parent=county).order_by("path").first() or county
             rows = [_import_row(n, rng.choice([county, town]), rng) for n in range(2, 2 + rng.randrange(1, 5))]
             assert import_activities(rows, by=users.city_admin, dry_run=False).written
         elif op == "move":
-            town = Org.all_objects.get(pk=tree.qxg_town.pk)
+            town = Org.objects.get(pk=tree.qxg_town.pk)
             move_org(town, new_parent=tree.qxg if moved else tree.dafang, by=users.city_admin)
             moved = not moved
         done.add(op)
         assert stored_rollups() == fresh_aggregate(), op
     assert done == {"record", "update", "planned", "import", "move"}
-    assert Activity.all_objects.filter(campaign__isnull=False).count() > 5  # the sequence did write
+    assert Activity.objects.filter(campaign__isnull=False).count() > 5  # the sequence did write
 
 
 def test_rollup_of_a_unit_holds_its_subtree_and_skips_entries_without_campaign(tree, users, campaign):
@@ -137,23 +137,23 @@ def test_rollup_of_a_unit_holds_its_subtree_and_skips_entries_without_campaign(t
     services.record_activity(org=tree.qxg, by=users.qxg_liaison, **(fields | {"campaign": campaign}))
     services.record_activity(org=tree.qxg, by=users.qxg_liaison, **(fields | {"campaign": None}))
     got = dict(
-        ActivityRollup.all_objects.filter(campaign=campaign).values_list("org__name", "events").order_by("org__path")
+        ActivityRollup.objects.filter(campaign=campaign).values_list("org__name", "events").order_by("org__path")
     )
     assert got == {"毕节市妇联": 2, "七星关区妇联": 2, "七星关区市西街道妇联": 1}
-    city = ActivityRollup.all_objects.get(org=tree.city)
+    city = ActivityRollup.objects.get(org=tree.city)
     assert (city.participants_total, city.participants_women, city.online_reach) == (24, 10, 6)
-    assert ActivityRollup.all_objects.filter(campaign__isnull=True).count() == 0
+    assert ActivityRollup.objects.filter(campaign__isnull=True).count() == 0
 
 
 def test_rebuild_and_command_recompute_rollups_from_the_ledger(tree, users, campaign):
     fields = _fields(random.Random(3), campaign) | {"campaign": campaign}
     services.record_activity(org=tree.qxg_town, by=users.qxg_liaison, **fields)
     expected = stored_rollups()
-    ActivityRollup.all_objects.update(events=99)  # drifted, e.g. rows edited by hand
-    ActivityDayRollup.all_objects.all().delete()
+    ActivityRollup.objects.update(events=99)  # drifted, e.g. rows edited by hand
+    ActivityDayRollup.objects.all().delete()
     assert rebuild_activity_rollups(campaign=campaign) == 6  # 3 units × (1 venue/format row + 1 day row)
     assert stored_rollups() == expected == fresh_aggregate()
-    ActivityRollup.all_objects.all().delete()
+    ActivityRollup.objects.all().delete()
     call_command("rebuildrollups")
     assert stored_rollups() == expected
 

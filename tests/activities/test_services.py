@@ -41,7 +41,7 @@ def test_record_activity_saves_fields_and_audit(tree, users, campaign):
     )
     assert (a.law_women_rights, a.law_domestic_violence, a.law_civil_code, a.law_minors) == (True, True, False, False)
     assert a.laws == ["妇女权益保障法", "反家庭暴力法"]
-    entry = AuditEntry.all_objects.get(object_id=a.pk, action="activities.activity.recorded")
+    entry = AuditEntry.objects.get(object_id=a.pk, action="activities.activity.recorded")
     assert (entry.org, entry.actor) == (tree.qxg_town, users.qxg_liaison)
 
 
@@ -58,7 +58,7 @@ def test_record_activity_saves_fields_and_audit(tree, users, campaign):
 def test_record_activity_rejects_bad_input(tree, users, change, message):
     with pytest.raises(ActivityError, match=message):
         services.record_activity(org=tree.qxg, by=users.qxg_liaison, **(FIELDS | change))
-    assert Activity.all_objects.count() == 0
+    assert Activity.objects.count() == 0
 
 
 def test_record_activity_outside_subtree_denied(tree, users):
@@ -79,7 +79,7 @@ def test_update_activity_records_changed_fields(tree, users):
     services.update_activity(a, by=users.qxg_admin, **(FIELDS | {"participants_total": 80, "laws": ["law_minors"]}))
     a.refresh_from_db()
     assert (a.participants_total, a.law_minors, a.law_women_rights) == (80, True, False)
-    entry = AuditEntry.all_objects.get(object_id=a.pk, action="activities.activity.updated")
+    entry = AuditEntry.objects.get(object_id=a.pk, action="activities.activity.updated")
     assert sorted(entry.data["changed"]) == [
         "law_domestic_violence",
         "law_minors",
@@ -89,7 +89,7 @@ def test_update_activity_records_changed_fields(tree, users):
 
 
 def test_record_from_planned_event_prefills_from_plan(tree, users, campaign, qxg_plan):
-    event = PlannedEvent.all_objects.get(plan=qxg_plan)
+    event = PlannedEvent.objects.get(plan=qxg_plan)
     line = campaign.lines.first()
     event.line = line
     event.save()
@@ -108,23 +108,23 @@ def test_record_from_planned_event_prefills_from_plan(tree, users, campaign, qxg
 
 
 def test_record_from_planned_event_twice_rejected(tree, users, qxg_plan):
-    event = PlannedEvent.all_objects.get(plan=qxg_plan)
+    event = PlannedEvent.objects.get(plan=qxg_plan)
     services.record_from_planned_event(event, by=users.qxg_liaison)
     with pytest.raises(ActivityError, match="已经记入台账"):
         services.record_from_planned_event(event, by=users.qxg_admin)
-    assert Activity.all_objects.filter(planned_event=event).count() == 1
+    assert Activity.objects.filter(planned_event=event).count() == 1
 
 
 def test_record_from_planned_event_of_draft_plan_rejected(tree, users, campaign):
-    plan = make_plan(CampaignTarget.all_objects.get(campaign=campaign, org=tree.qxg), status=Plan.Status.DRAFT)
+    plan = make_plan(CampaignTarget.objects.get(campaign=campaign, org=tree.qxg), status=Plan.Status.DRAFT)
     with pytest.raises(ActivityError, match="方案报送后"):
-        services.record_from_planned_event(PlannedEvent.all_objects.get(plan=plan), by=users.qxg_liaison)
+        services.record_from_planned_event(PlannedEvent.objects.get(plan=plan), by=users.qxg_liaison)
 
 
 def test_record_from_planned_event_of_sibling_denied(tree, users, qxg_plan):
     with pytest.raises(PermissionDenied):
-        services.record_from_planned_event(PlannedEvent.all_objects.get(plan=qxg_plan), by=users.dafang_admin)
-    assert Activity.all_objects.count() == 0
+        services.record_from_planned_event(PlannedEvent.objects.get(plan=qxg_plan), by=users.dafang_admin)
+    assert Activity.objects.count() == 0
 
 
 # --- photos
@@ -159,7 +159,7 @@ def test_add_photo_rejects_non_image_by_content(tree, users, media):
     fake = SimpleUploadedFile("photo.jpg", b"%PDF-1.4 not a photo", content_type="image/jpeg")
     with pytest.raises(ActivityError, match="不是照片文件"):
         services.add_photo(a, by=users.qxg_liaison, upload=fake)
-    assert ActivityPhoto.all_objects.count() == 0
+    assert ActivityPhoto.objects.count() == 0
 
 
 def test_add_photo_rejects_truncated_image(tree, users, media):
@@ -191,7 +191,7 @@ def test_roster_and_minutes_only_for_symposiums(tree, users):
     talk.refresh_from_db()
     assert (person.name, talk.minutes) == ("王芳", "大家谈了创业难题。")
     services.remove_attendee(person, by=users.qxg_admin)
-    assert list(Attendee.all_objects.all()) == []
+    assert list(Attendee.objects.all()) == []
 
 
 # --- needs
@@ -226,7 +226,7 @@ def test_need_state_machine(tree, users):
     with pytest.raises(ActivityError, match="不能进行此操作"):
         services.close_need_unresolvable(need, by=users.qxg_admin, reason="x")
     actions = list(
-        AuditEntry.all_objects.filter(object_id=need.pk, action__startswith="activities.need.")
+        AuditEntry.objects.filter(object_id=need.pk, action__startswith="activities.need.")
         .order_by("id")
         .values_list("action", flat=True)
     )
@@ -236,7 +236,7 @@ def test_need_state_machine(tree, users):
         "activities.need.noted",
         "activities.need.resolved",
     ]
-    assert NeedNote.all_objects.get().note == "已联系银行"
+    assert NeedNote.objects.get().note == "已联系银行"
 
 
 def test_close_need_unresolvable_requires_reason(tree, users):
@@ -261,7 +261,7 @@ def test_raise_need_rejects_sibling_unit_and_bad_phone(tree, users):
             description="x",
             raised_by_phone="123",
         )
-    assert Need.all_objects.count() == 0
+    assert Need.objects.count() == 0
 
 
 def test_need_campaign_follows_its_symposium(tree, users, campaign):
@@ -273,12 +273,12 @@ def test_need_campaign_follows_its_symposium(tree, users, campaign):
     need = services.raise_need(
         talk, by=users.qxg_liaison, org=tree.qxg, category=Need.Category.SKILLS, description="希望开设电商培训"
     )
-    assert Need.all_objects.get(pk=need.pk).campaign_id == campaign.pk
+    assert Need.objects.get(pk=need.pk).campaign_id == campaign.pk
     symposium = FIELDS | {"format": Activity.Format.SYMPOSIUM}
     services.update_activity(talk, by=users.qxg_admin, campaign=other, **symposium)
-    assert Need.all_objects.get(pk=need.pk).campaign_id == other.pk
+    assert Need.objects.get(pk=need.pk).campaign_id == other.pk
     services.update_activity(talk, by=users.qxg_admin, campaign=None, **symposium)
-    assert Need.all_objects.get(pk=need.pk).campaign_id is None
+    assert Need.objects.get(pk=need.pk).campaign_id is None
 
 
 def test_need_handled_only_by_responsible_unit(tree, users):
@@ -295,4 +295,4 @@ def test_need_overdue_is_derived(tree, users):
     done = make_need(talk, users.qxg_liaison, due_date=dt.date(2020, 1, 1), status=Need.Status.RESOLVED)
     future = make_need(talk, users.qxg_liaison, due_date=dt.date(2999, 1, 1))
     assert (late.is_overdue, done.is_overdue, future.is_overdue) == (True, False, False)
-    assert list(Need.all_objects.filter(Need.overdue_q())) == [late]
+    assert list(Need.objects.filter(Need.overdue_q())) == [late]

@@ -24,7 +24,7 @@ def _rows_of(response) -> list[list]:
 def qxg_data(tree, users, media):
     talk = make_activity(tree.qxg_town, users.qxg_liaison, title="七星关座谈会", format=Activity.Format.SYMPOSIUM)
     photo = services.add_photo(talk, by=users.qxg_liaison, upload=image_upload())
-    attendee = Attendee.all_objects.create(activity=talk, name="王芳", category=Attendee.Category.ENTREPRENEUR)
+    attendee = Attendee.objects.create(activity=talk, name="王芳", category=Attendee.Category.ENTREPRENEUR)
     need = make_need(talk, users.qxg_liaison, raised_by_phone="13800138000")
     return talk, photo, attendee, need
 
@@ -50,19 +50,19 @@ def qxg_data(tree, users, media):
 def test_sibling_county_gets_404(client_for, users, qxg_data, name, kind, method):
     talk, photo, attendee, need = qxg_data
     obj = {"activity": talk, "photo": photo, "attendee": attendee, "need": need}[kind]
-    assert type(obj).all_objects.filter(pk=obj.pk).exists()  # the data that could leak is there
+    assert type(obj).objects.filter(pk=obj.pk).exists()  # the data that could leak is there
     for user in (users.dafang_liaison, users.dafang_admin):
         response = getattr(client_for(user), method)(reverse(name, args=[obj.pk]))
         assert response.status_code == 404
-    assert Need.all_objects.get(pk=need.pk).status == Need.Status.REGISTERED
-    assert ActivityPhoto.all_objects.filter(pk=photo.pk).exists()
+    assert Need.objects.get(pk=need.pk).status == Need.Status.REGISTERED
+    assert ActivityPhoto.objects.filter(pk=photo.pk).exists()
 
 
 def test_record_event_of_sibling_plan_404(client_for, users, qxg_plan):
-    event = PlannedEvent.all_objects.get(plan=qxg_plan)
+    event = PlannedEvent.objects.get(plan=qxg_plan)
     response = client_for(users.dafang_admin).post(reverse("activities:record_event", args=[event.pk]))
     assert response.status_code == 404
-    assert Activity.all_objects.count() == 0
+    assert Activity.objects.count() == 0
 
 
 def test_lists_exports_coverage_never_show_sibling_data(client_for, tree, users, campaign, qxg_data):
@@ -158,7 +158,7 @@ def _post_data(org, **extra):
 
 def test_create_activity(client_for, tree, users):
     response = client_for(users.qxg_liaison).post(reverse("activities:create"), _post_data(tree.qxg_town))
-    a = Activity.all_objects.get()
+    a = Activity.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("activities:detail", args=[a.pk])
     assert (a.org, a.participants_minors, a.laws) == (tree.qxg_town, 50, ["反家庭暴力法", "未成年人保护法"])
 
@@ -171,13 +171,13 @@ def test_create_activity_keeps_input_on_error(client_for, tree, users):
     assert response.status_code == 200
     assert "妇女人数不能多于参加总人数" in body
     assert 'value="反家暴宣讲"' in body and 'value="120"' in body
-    assert Activity.all_objects.count() == 0
+    assert Activity.objects.count() == 0
 
 
 def test_create_for_sibling_unit_rejected(client_for, tree, users):
     response = client_for(users.qxg_liaison).post(reverse("activities:create"), _post_data(tree.dafang))
     assert response.status_code == 200
-    assert Activity.all_objects.count() == 0
+    assert Activity.objects.count() == 0
 
 
 def test_reviewer_cannot_create(client_for, users):
@@ -205,17 +205,17 @@ def test_city_can_view_but_reviewer_cannot_edit(client_for, tree, users):
 def test_plan_detail_offers_record_then_links_entry(client_for, users, qxg_plan):
     client = client_for(users.qxg_liaison)
     url = reverse("campaigns:plan_detail", args=[qxg_plan.pk])
-    event = PlannedEvent.all_objects.get(plan=qxg_plan)
+    event = PlannedEvent.objects.get(plan=qxg_plan)
     record_url = reverse("activities:record_event", args=[event.pk])
     assert record_url in client.get(url).content.decode()
     response = client.post(record_url)
-    a = Activity.all_objects.get(planned_event=event)
+    a = Activity.objects.get(planned_event=event)
     assert response["Location"] == reverse("activities:edit", args=[a.pk])
     body = client.get(url).content.decode()
     assert record_url not in body and reverse("activities:detail", args=[a.pk]) in body
     again = client.post(record_url)
     assert again["Location"] == reverse("activities:detail", args=[a.pk])
-    assert Activity.all_objects.count() == 1
+    assert Activity.objects.count() == 1
 
 
 # --- photos
@@ -225,7 +225,7 @@ def test_photo_served_only_through_scoped_view(client_for, tree, users, media):
     a = make_activity(tree.qxg, users.qxg_liaison)
     client = client_for(users.qxg_liaison)
     client.post(reverse("activities:photo_upload", args=[a.pk]), {"photos": image_upload()})
-    photo = ActivityPhoto.all_objects.get()
+    photo = ActivityPhoto.objects.get()
     response = client.get(reverse("activities:photo_thumbnail", args=[photo.pk]))
     assert (response.status_code, response["Content-Type"]) == (200, "image/jpeg")
     body = client.get(reverse("activities:detail", args=[a.pk])).content.decode()
@@ -239,7 +239,7 @@ def test_photo_upload_rejects_pdf(client_for, tree, users, media):
         reverse("activities:photo_upload", args=[a.pk]), {"photos": fake}, follow=True
     )
     assert "不是照片文件" in response.content.decode()
-    assert ActivityPhoto.all_objects.count() == 0
+    assert ActivityPhoto.objects.count() == 0
 
 
 # --- needs
@@ -266,7 +266,7 @@ def test_need_flow_through_views(client_for, tree, users):
         reverse("activities:need_create", args=[talk.pk]),
         {"category": "employment", "description": "想找工作", "org": tree.qxg.pk},
     )
-    need = Need.all_objects.get()
+    need = Need.objects.get()
     client.post(reverse("activities:need_start", args=[need.pk]))
     bad = client.post(reverse("activities:need_note", args=[need.pk]), {"action": "unresolvable", "note": ""})
     assert bad.status_code == 400 and "请填写无法解决的原因" in bad.content.decode()

@@ -72,12 +72,12 @@ def published(draft, users):
 
 @pytest.fixture
 def qxg_target(published, tree):
-    return CampaignTarget.all_objects.get(campaign=published, org=tree.qxg)
+    return CampaignTarget.objects.get(campaign=published, org=tree.qxg)
 
 
 @pytest.fixture
 def dafang_target(published, tree):
-    return CampaignTarget.all_objects.get(campaign=published, org=tree.dafang)
+    return CampaignTarget.objects.get(campaign=published, org=tree.dafang)
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def test_add_attachment_allowed_types_stored_with_audit(draft, users, media, nam
     assert name not in attachment.file.name  # stored under a random name
     with attachment.file.open("rb") as f:
         assert f.read() == content
-    entry = AuditEntry.all_objects.get(action="campaigns.attachment.added")
+    entry = AuditEntry.objects.get(action="campaigns.attachment.added")
     assert entry.data["name"] == name
 
 
@@ -47,7 +47,7 @@ def test_add_attachment_allowed_types_stored_with_audit(draft, users, media, nam
 def test_add_attachment_bad_type_rejected(draft, users, media, name):
     with pytest.raises(CampaignError, match="文件类型不允许上传"):
         services.add_attachment(draft, by=users.city_admin, upload=SimpleUploadedFile(name, PDF))
-    assert Attachment.all_objects.count() == 0
+    assert Attachment.objects.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ def test_add_attachment_bad_type_rejected(draft, users, media, name):
 def test_add_attachment_fake_magic_bytes_rejected(draft, users, media, name, content):
     with pytest.raises(CampaignError, match="内容与扩展名不符"):
         services.add_attachment(draft, by=users.city_admin, upload=SimpleUploadedFile(name, content))
-    assert Attachment.all_objects.count() == 0
+    assert Attachment.objects.count() == 0
 
 
 def test_add_attachment_too_big_rejected(draft, users, media, settings):
@@ -71,10 +71,10 @@ def test_add_attachment_too_big_rejected(draft, users, media, settings):
     upload = SimpleUploadedFile("大文件.pdf", PDF + b"0" * 1024)
     with pytest.raises(CampaignError, match="超过大小上限"):
         services.add_attachment(draft, by=users.city_admin, upload=upload)
-    assert Attachment.all_objects.count() == 0
+    assert Attachment.objects.count() == 0
 
 
 def test_add_attachment_at_limit_accepted(draft, users, media, settings):
     settings.ATTACHMENT_MAX_BYTES = len(PDF)
     services.add_attachment(draft, by=users.city_admin, upload=SimpleUploadedFile("刚好.pdf", PDF))
-    assert Attachment.all_objects.count() == 1
+    assert Attachment.objects.count() == 1

@@ -10,18 +10,18 @@ from tests.factories import make_campaign, make_org
 
 
 def _past_deadline(campaign: Campaign) -> None:
-    Campaign.all_objects.filter(pk=campaign.pk).update(plan_deadline=timezone.now() - dt.timedelta(hours=1))
+    Campaign.objects.filter(pk=campaign.pk).update(plan_deadline=timezone.now() - dt.timedelta(hours=1))
 
 
 def test_overdue_derived_for_missing_draft_and_returned_plans(tree, users):
     towns = [make_org(f"镇{i}", parent=tree.qxg) for i in range(5)]
     campaign = make_campaign(issuer=tree.qxg, by=users.qxg_admin, targets=towns)
-    targets = list(CampaignTarget.all_objects.filter(campaign=campaign).order_by("org__path"))
+    targets = list(CampaignTarget.objects.filter(campaign=campaign).order_by("org__path"))
     statuses = [None, Plan.Status.DRAFT, Plan.Status.RETURNED, Plan.Status.SUBMITTED, Plan.Status.APPROVED]
     for target, status in zip(targets, statuses, strict=True):
         if status:
-            Plan.all_objects.create(target=target, status=status)
-    qs = selectors.with_plan_state(CampaignTarget.all_objects.filter(campaign=campaign)).order_by("org__path")
+            Plan.objects.create(target=target, status=status)
+    qs = selectors.with_plan_state(CampaignTarget.objects.filter(campaign=campaign)).order_by("org__path")
     assert [(t.plan_state, t.is_overdue) for t in qs] == [
         ("none", False),
         ("draft", False),
@@ -30,16 +30,16 @@ def test_overdue_derived_for_missing_draft_and_returned_plans(tree, users):
         ("approved", False),
     ]
     _past_deadline(campaign)
-    qs = selectors.with_plan_state(CampaignTarget.all_objects.filter(campaign=campaign)).order_by("org__path")
+    qs = selectors.with_plan_state(CampaignTarget.objects.filter(campaign=campaign)).order_by("org__path")
     assert [t.is_overdue for t in qs] == [True, True, True, False, False]
-    overdue = CampaignTarget.all_objects.filter(selectors.overdue_q(), campaign=campaign).order_by("org__path")
+    overdue = CampaignTarget.objects.filter(selectors.overdue_q(), campaign=campaign).order_by("org__path")
     assert [t.org for t in overdue] == towns[:3]
 
 
 def test_overdue_q_with_prefix_from_campaign(tree, users):
     campaign = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg, tree.dafang])
     _past_deadline(campaign)
-    assert list(Campaign.all_objects.filter(selectors.overdue_q(prefix="targets__")).distinct()) == [campaign]
+    assert list(Campaign.objects.filter(selectors.overdue_q(prefix="targets__")).distinct()) == [campaign]
 
 
 def test_receipt_summary_counts(qxg_submitted, dafang_target, users):
@@ -58,7 +58,7 @@ def test_inbox_targets_unsigned_first_and_drafts_hidden(tree, users):
     old = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg], title="旧通知")
     new = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg], title="新通知")
     draft = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg], title="草稿", published=False)
-    CampaignTarget.all_objects.filter(campaign=new).update(signed_at=timezone.now())
+    CampaignTarget.objects.filter(campaign=new).update(signed_at=timezone.now())
     with scope(org=tree.qxg):
         assert [t.campaign for t in selectors.inbox_targets(user=users.qxg_liaison)] == [old, new]
         assert [t.campaign for t in selectors.inbox_targets(user=users.qxg_liaison, state="signed")] == [new]

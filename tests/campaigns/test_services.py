@@ -17,7 +17,7 @@ from tests.factories import UserFactory, make_org
 
 def actions(obj) -> list[str]:
     ct = ContentType.objects.get_for_model(obj)
-    entries = AuditEntry.all_objects.filter(content_type=ct, object_id=obj.pk).order_by("id")
+    entries = AuditEntry.objects.filter(content_type=ct, object_id=obj.pk).order_by("id")
     return list(entries.values_list("action", flat=True))
 
 
@@ -28,17 +28,17 @@ def test_create_campaign_writes_draft_lines_selection_and_audit(draft, tree, use
     assert draft.status == Campaign.Status.DRAFT
     assert draft.issuer == tree.city
     assert draft.doc_number == "毕妇发〔2023〕2号"
-    assert list(ActivityLine.all_objects.filter(campaign=draft).values_list("title", flat=True)) == LINES
+    assert list(ActivityLine.objects.filter(campaign=draft).values_list("title", flat=True)) == LINES
     assert services.selected_units(draft) == [tree.qxg, tree.dafang]
-    assert CampaignTarget.all_objects.filter(campaign=draft).count() == 0
-    entry = AuditEntry.all_objects.get(object_id=draft.pk, action="campaigns.campaign.created")
+    assert CampaignTarget.objects.filter(campaign=draft).count() == 0
+    entry = AuditEntry.objects.get(object_id=draft.pk, action="campaigns.campaign.created")
     assert (entry.actor, entry.org, entry.to_state) == (users.city_admin, tree.city, "草稿")
 
 
 def test_create_campaign_liaison_denied(tree, users):
     with pytest.raises(PermissionDenied):
         services.create_campaign(issuer=tree.qxg, by=users.qxg_liaison, **campaign_kwargs())
-    assert Campaign.all_objects.count() == 0
+    assert Campaign.objects.count() == 0
 
 
 def test_create_campaign_unit_outside_subtree_rejected(tree, users):
@@ -64,7 +64,7 @@ def test_update_campaign_replaces_lines_and_targets(draft, tree, users):
     assert draft.title == "新标题"
     assert draft.target_kinds == ["department"]
     assert services.selected_units(draft) == []
-    assert list(ActivityLine.all_objects.filter(campaign=draft).values_list("title", "description")) == [
+    assert list(ActivityLine.objects.filter(campaign=draft).values_list("title", "description")) == [
         ("座谈", "说明")
     ]
     assert actions(draft) == ["campaigns.campaign.created", "campaigns.campaign.updated"]
@@ -81,7 +81,7 @@ def test_update_campaign_after_publish_rejected(published, users):
 def test_resolve_targets_kinds_and_units_strictly_below_issuer(tree, users):
     committee = make_org("市教育局妇委会", Org.Kind.COMMITTEE, tree.city)
     closed = make_org("已撤销县妇联", Org.Kind.COUNTY, tree.city)
-    Org.all_objects.filter(pk=closed.pk).update(is_active=False)
+    Org.objects.filter(pk=closed.pk).update(is_active=False)
     orgs = services.resolve_targets(
         issuer=tree.city, units=[tree.qxg_town], kinds=["county", "committee", "department"]
     )
@@ -102,7 +102,7 @@ def test_publish_campaign_freezes_targets_audits_and_notifies_target_users_only(
     assert count == 2
     assert draft.status == Campaign.Status.PUBLISHED
     assert draft.published_by == users.city_admin
-    assert [t.org for t in CampaignTarget.all_objects.filter(campaign=draft)] == [tree.qxg, tree.dafang]
+    assert [t.org for t in CampaignTarget.objects.filter(campaign=draft)] == [tree.qxg, tree.dafang]
     assert actions(draft)[-1] == "campaigns.campaign.published"
     recipients = set(
         Notification.objects.filter(kind=Notification.Kind.CAMPAIGN_PUBLISHED).values_list(
@@ -120,20 +120,20 @@ def test_publish_campaign_resolves_kinds_at_publication(tree, users):
     )
     later = make_org("金海湖新区妇联", Org.Kind.COUNTY, tree.city)
     services.publish_campaign(campaign, by=users.city_admin)
-    assert [t.org for t in CampaignTarget.all_objects.filter(campaign=campaign)] == [tree.qxg, tree.dafang, later]
+    assert [t.org for t in CampaignTarget.objects.filter(campaign=campaign)] == [tree.qxg, tree.dafang, later]
 
 
 def test_publish_campaign_twice_rejected(published, users):
     with pytest.raises(CampaignError, match="已经发布过了"):
         services.publish_campaign(published, by=users.city_admin)
-    assert CampaignTarget.all_objects.filter(campaign=published).count() == 2
+    assert CampaignTarget.objects.filter(campaign=published).count() == 2
 
 
 def test_publish_campaign_without_targets_rejected(tree, users):
     campaign = services.create_campaign(issuer=tree.city, by=users.city_admin, **campaign_kwargs())
     with pytest.raises(CampaignError, match="至少选择一个发送对象"):
         services.publish_campaign(campaign, by=users.city_admin)
-    assert Campaign.all_objects.get(pk=campaign.pk).status == Campaign.Status.DRAFT
+    assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.DRAFT
 
 
 def test_publish_campaign_without_lines_rejected(tree, users):
@@ -174,20 +174,20 @@ def test_publish_campaign_reviewer_denied(draft, users):
 def test_mark_read_first_open_only_by_own_unit(qxg_target, users):
     assert services.mark_read(qxg_target, by=users.city_admin) is False
     assert services.mark_read(qxg_target, by=users.qxg_liaison) is True
-    first = CampaignTarget.all_objects.get(pk=qxg_target.pk).first_read_at
+    first = CampaignTarget.objects.get(pk=qxg_target.pk).first_read_at
     assert services.mark_read(qxg_target, by=users.qxg_admin) is False
-    assert CampaignTarget.all_objects.get(pk=qxg_target.pk).first_read_at == first
+    assert CampaignTarget.objects.get(pk=qxg_target.pk).first_read_at == first
     assert actions(qxg_target) == ["campaigns.receipt.read"]
 
 
 def test_sign_campaign_records_who_and_when_and_is_idempotent(qxg_target, users):
     assert services.sign_campaign(qxg_target, by=users.qxg_liaison) is True
-    stored = CampaignTarget.all_objects.get(pk=qxg_target.pk)
+    stored = CampaignTarget.objects.get(pk=qxg_target.pk)
     assert stored.signed_by == users.qxg_liaison
     assert stored.signed_at is not None
     assert stored.first_read_at == stored.signed_at
     assert services.sign_campaign(stored, by=users.qxg_admin) is False
-    assert CampaignTarget.all_objects.get(pk=qxg_target.pk).signed_by == users.qxg_liaison
+    assert CampaignTarget.objects.get(pk=qxg_target.pk).signed_by == users.qxg_liaison
     assert actions(qxg_target) == ["campaigns.receipt.signed"]
 
 
@@ -195,7 +195,7 @@ def test_sign_campaign_other_unit_denied(qxg_target, users):
     for user in (users.dafang_liaison, users.city_admin, users.city_reviewer):
         with pytest.raises(PermissionDenied):
             services.sign_campaign(qxg_target, by=user)
-    assert CampaignTarget.all_objects.get(pk=qxg_target.pk).signed_at is None
+    assert CampaignTarget.objects.get(pk=qxg_target.pk).signed_at is None
 
 
 # --- attachments ----------------------------------------------------------------------------
@@ -206,7 +206,7 @@ def test_add_attachment_after_publish_rejected(published, users, media):
 
     with pytest.raises(CampaignError, match="不能再添加附件"):
         services.add_attachment(published, by=users.city_admin, upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4 x"))
-    assert Attachment.all_objects.count() == 0
+    assert Attachment.objects.count() == 0
 
 
 # --- reissue --------------------------------------------------------------------------------
@@ -221,10 +221,10 @@ def test_reissue_campaign_county_to_its_townships(published, tree, users, media)
     )
     assert (new.parent, new.issuer, new.status) == (published, tree.qxg, Campaign.Status.DRAFT)
     assert new.title == published.title
-    assert list(ActivityLine.all_objects.filter(campaign=new).values_list("title", flat=True)) == LINES
+    assert list(ActivityLine.objects.filter(campaign=new).values_list("title", flat=True)) == LINES
     assert actions(new) == ["campaigns.campaign.reissued"]
     services.publish_campaign(new, by=users.qxg_admin)
-    assert [t.org for t in CampaignTarget.all_objects.filter(campaign=new)] == [tree.qxg_town]
+    assert [t.org for t in CampaignTarget.objects.filter(campaign=new)] == [tree.qxg_town]
 
 
 def test_reissue_campaign_by_non_target_rejected(tree, users):
@@ -262,12 +262,12 @@ def test_save_plan_creates_draft_with_events_and_audit(qxg_plan, qxg_target, use
 def test_save_plan_bad_phone_rejected_in_chinese(qxg_target, users):
     with pytest.raises(CampaignError, match="联系电话格式不正确"):
         services.save_plan(qxg_target, by=users.qxg_liaison, contact_phone="8221234")
-    assert not Plan.all_objects.exists()
+    assert not Plan.objects.exists()
 
 
 def test_save_plan_line_of_other_campaign_rejected(qxg_target, tree, users):
     other = services.create_campaign(issuer=tree.city, by=users.city_admin, **campaign_kwargs())
-    line = ActivityLine.all_objects.filter(campaign=other).first()
+    line = ActivityLine.objects.filter(campaign=other).first()
     with pytest.raises(CampaignError, match="不属于本通知"):
         services.save_plan(qxg_target, by=users.qxg_liaison, lines=[line])
 
@@ -288,7 +288,7 @@ def test_submit_plan_without_events_rejected(qxg_target, users):
     plan = services.save_plan(qxg_target, by=users.qxg_liaison, person_in_charge="张丽", contact_phone="13800138000")
     with pytest.raises(CampaignError, match="至少填写一项计划活动"):
         services.submit_plan(plan, by=users.qxg_liaison)
-    assert Plan.all_objects.get(pk=plan.pk).status == Plan.Status.DRAFT
+    assert Plan.objects.get(pk=plan.pk).status == Plan.Status.DRAFT
 
 
 def test_submit_plan_without_phone_rejected(qxg_target, users):
@@ -301,7 +301,7 @@ def test_submit_plan_snapshots_version_and_notifies_issuer_reviewers_only(qxg_su
     UserFactory(org=tree.qxg, is_reviewer=True)  # a reviewer of the county, not of the issuer
     assert qxg_submitted.status == Plan.Status.SUBMITTED
     assert qxg_submitted.version == 1
-    version = PlanVersion.all_objects.get(plan=qxg_submitted)
+    version = PlanVersion.objects.get(plan=qxg_submitted)
     assert version.number == 1
     assert version.snapshot["contact_phone"] == "0857-8221234"
     assert [e["title"] for e in version.snapshot["events"]] == ["维权周普法宣讲"]
@@ -334,7 +334,7 @@ def test_plan_state_machine_keeps_every_version(qxg_submitted, qxg_target, users
     plan.refresh_from_db()
     assert plan.status == Plan.Status.APPROVED
     assert plan.reviewed_by == users.city_reviewer
-    versions = list(PlanVersion.all_objects.filter(plan=plan).order_by("number"))
+    versions = list(PlanVersion.objects.filter(plan=plan).order_by("number"))
     assert [(v.number, v.outcome, v.reason) for v in versions] == [
         (1, Plan.Status.RETURNED, "请补充进学校的宣讲安排"),
         (2, Plan.Status.APPROVED, ""),
@@ -349,14 +349,14 @@ def test_plan_state_machine_keeps_every_version(qxg_submitted, qxg_target, users
         "campaigns.plan.submitted",
         "campaigns.plan.approved",
     ]
-    returned = AuditEntry.all_objects.get(object_id=plan.pk, action="campaigns.plan.returned")
+    returned = AuditEntry.objects.get(object_id=plan.pk, action="campaigns.plan.returned")
     assert (returned.from_state, returned.to_state, returned.reason) == ("已报送", "退回修改", "请补充进学校的宣讲安排")
 
 
 def test_return_plan_without_reason_rejected(qxg_submitted, users):
     with pytest.raises(CampaignError, match="请填写退回原因"):
         services.return_plan(qxg_submitted, by=users.city_reviewer, reason="  ")
-    assert Plan.all_objects.get(pk=qxg_submitted.pk).status == Plan.Status.SUBMITTED
+    assert Plan.objects.get(pk=qxg_submitted.pk).status == Plan.Status.SUBMITTED
 
 
 def test_return_plan_notifies_unit_liaisons_only(qxg_submitted, users):
@@ -371,7 +371,7 @@ def test_approve_plan_by_county_or_liaison_denied(qxg_submitted, users):
     for user in (users.qxg_admin, users.qxg_liaison, users.dafang_admin):
         with pytest.raises(PermissionDenied):
             services.approve_plan(qxg_submitted, by=user)
-    assert Plan.all_objects.get(pk=qxg_submitted.pk).status == Plan.Status.SUBMITTED
+    assert Plan.objects.get(pk=qxg_submitted.pk).status == Plan.Status.SUBMITTED
 
 
 def test_approve_plan_draft_rejected(qxg_plan, users):
@@ -393,15 +393,15 @@ def test_approve_plans_bulk_approves_all(qxg_submitted, dafang_target, users):
     )
     services.submit_plan(dafang_plan, by=users.dafang_liaison)
     assert services.approve_plans([qxg_submitted, dafang_plan], by=users.city_reviewer) == 2
-    assert set(Plan.all_objects.values_list("status", flat=True)) == {Plan.Status.APPROVED}
-    assert AuditEntry.all_objects.filter(action="campaigns.plan.approved").count() == 2
+    assert set(Plan.objects.values_list("status", flat=True)) == {Plan.Status.APPROVED}
+    assert AuditEntry.objects.filter(action="campaigns.plan.approved").count() == 2
 
 
 def test_approve_plans_bulk_with_one_draft_changes_nothing(qxg_submitted, dafang_target, users):
     dafang_plan = services.save_plan(dafang_target, by=users.dafang_liaison, person_in_charge="王芳")
     with pytest.raises(CampaignError, match="大方县妇联的方案草稿"):
         services.approve_plans([qxg_submitted, dafang_plan], by=users.city_reviewer)
-    assert Plan.all_objects.get(pk=qxg_submitted.pk).status == Plan.Status.SUBMITTED
+    assert Plan.objects.get(pk=qxg_submitted.pk).status == Plan.Status.SUBMITTED
 
 
 def test_save_plan_signs_an_unsigned_receipt(tree, users):
@@ -410,7 +410,7 @@ def test_save_plan_signs_an_unsigned_receipt(tree, users):
     from tests.factories import make_campaign
 
     campaign = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg])
-    target = CampaignTarget.all_objects.get(campaign=campaign, org=tree.qxg)
+    target = CampaignTarget.objects.get(campaign=campaign, org=tree.qxg)
     save_plan(target, by=users.qxg_liaison, person_in_charge="刘洋")
     target.refresh_from_db()
     assert target.signed_by == users.qxg_liaison

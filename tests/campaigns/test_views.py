@@ -67,8 +67,8 @@ def _plan_post(**overrides) -> dict:
 
 def test_dafang_gets_404_on_qxg_target_plan_and_attachment(qxg_reissue, qxg_submitted, tree, users, client_for):
     qxg_target = qxg_submitted.target
-    town_target = CampaignTarget.all_objects.get(campaign=qxg_reissue)
-    attachment = Attachment.all_objects.get(campaign=qxg_reissue)
+    town_target = CampaignTarget.objects.get(campaign=qxg_reissue)
+    attachment = Attachment.objects.get(campaign=qxg_reissue)
     assert attachment.file.read() == PDF  # the data that could leak is really there
     for user in (users.dafang_liaison, users.dafang_admin):
         client = client_for(user)
@@ -84,7 +84,7 @@ def test_dafang_gets_404_on_qxg_target_plan_and_attachment(qxg_reissue, qxg_subm
         assert client.get(f"/campaigns/{qxg_reissue.pk}/edit/").status_code == 404
         assert client.get(f"/campaigns/{qxg_reissue.pk}/notice/").status_code == 404
         assert client.post("/campaigns/review/approve/", {"plan": [qxg_submitted.pk]}).status_code == 404
-    assert Plan.all_objects.get(pk=qxg_submitted.pk).status == Plan.Status.SUBMITTED
+    assert Plan.objects.get(pk=qxg_submitted.pk).status == Plan.Status.SUBMITTED
 
 
 def test_city_campaign_visible_to_qxg_but_not_dafang_receipt(published, qxg_target, dafang_target, users, client_for):
@@ -105,7 +105,7 @@ def test_attachment_download_scoped_for_issuer_and_target(qxg_reissue, tree, use
     from tests.factories import UserFactory
 
     town_user = UserFactory(org=tree.qxg_town, is_liaison=True)
-    attachment = Attachment.all_objects.get(campaign=qxg_reissue)
+    attachment = Attachment.objects.get(campaign=qxg_reissue)
     for user in (users.qxg_admin, users.city_admin, town_user):
         response = client_for(user).get(f"/campaigns/attachments/{attachment.pk}/")
         assert response.status_code == 200
@@ -137,8 +137,8 @@ def test_liaison_gets_403_on_create_edit_publish_and_review(qxg_submitted, tree,
     assert city_liaison.get(f"/campaigns/{draft.pk}/edit/").status_code == 403
     assert city_liaison.post(f"/campaigns/{draft.pk}/publish/").status_code == 403
     assert city_liaison.post("/campaigns/review/approve/", {"plan": [qxg_submitted.pk]}).status_code == 403
-    assert Campaign.all_objects.get(pk=draft.pk).status == Campaign.Status.DRAFT
-    assert Plan.all_objects.get(pk=qxg_submitted.pk).status == Plan.Status.SUBMITTED
+    assert Campaign.objects.get(pk=draft.pk).status == Campaign.Status.DRAFT
+    assert Plan.objects.get(pk=qxg_submitted.pk).status == Plan.Status.SUBMITTED
 
 
 def _city_liaison(users):
@@ -152,7 +152,7 @@ def test_city_admin_cannot_sign_or_write_plan_for_county(qxg_target, users, clie
     assert client.get(f"/campaigns/targets/{qxg_target.pk}/").status_code == 200
     assert client.post(f"/campaigns/targets/{qxg_target.pk}/sign/").status_code == 403
     assert client.get(f"/campaigns/targets/{qxg_target.pk}/plan/").status_code == 403
-    assert CampaignTarget.all_objects.get(pk=qxg_target.pk).first_read_at is None
+    assert CampaignTarget.objects.get(pk=qxg_target.pk).first_read_at is None
 
 
 # --- flows ------------------------------------------------------------------------------------
@@ -164,14 +164,14 @@ def test_create_campaign_view_saves_draft_and_publish_sends(tree, users, client_
     data = _form_data(target_kinds=["county"], target_units=[tree.office.pk])
     data["attachments"] = SimpleUploadedFile("方案.pdf", PDF)
     response = client.post("/campaigns/new/", data)
-    campaign = Campaign.all_objects.get()
+    campaign = Campaign.objects.get()
     assert response.url == f"/campaigns/{campaign.pk}/"
     assert [line.title for line in campaign.lines.all()] == ["三项技能竞赛", "妇女代表座谈"]
-    assert Attachment.all_objects.get(campaign=campaign).original_name == "方案.pdf"
+    assert Attachment.objects.get(campaign=campaign).original_name == "方案.pdf"
     detail = client.get(response.url).content.decode()
     assert "共 3 个单位" in detail
     client.post(f"/campaigns/{campaign.pk}/publish/")
-    assert [t.org for t in CampaignTarget.all_objects.filter(campaign=campaign)] == [tree.qxg, tree.dafang, tree.office]
+    assert [t.org for t in CampaignTarget.objects.filter(campaign=campaign)] == [tree.qxg, tree.dafang, tree.office]
     detail = client.get(f"/campaigns/{campaign.pk}/").content.decode()
     assert "0/3" in detail
     assert f"/dashboard/campaigns/{campaign.pk}/matrix/" in detail
@@ -188,7 +188,7 @@ def test_create_campaign_view_errors_keep_input(tree, users, client_for, media):
     assert "文件类型不允许上传" in page
     assert 'value="保留我的标题"' in page
     assert 'value="三项技能竞赛"' in page
-    assert Campaign.all_objects.count() == 0
+    assert Campaign.objects.count() == 0
 
 
 def test_publish_view_shows_chinese_error_without_targets(tree, users, client_for):
@@ -204,16 +204,16 @@ def test_publish_view_shows_chinese_error_without_targets(tree, users, client_fo
     )
     response = client_for(users.city_admin).post(f"/campaigns/{campaign.pk}/publish/", follow=True)
     assert "请至少选择一个发送对象" in response.content.decode()
-    assert Campaign.all_objects.get(pk=campaign.pk).status == Campaign.Status.DRAFT
+    assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.DRAFT
 
 
 def test_target_page_marks_read_and_sign_button_signs(qxg_target, users, client_for):
     client = client_for(users.qxg_liaison)
     page = client.get(f"/campaigns/targets/{qxg_target.pk}/").content.decode()
     assert "签收</button>" in page
-    assert CampaignTarget.all_objects.get(pk=qxg_target.pk).first_read_at is not None
+    assert CampaignTarget.objects.get(pk=qxg_target.pk).first_read_at is not None
     client.post(f"/campaigns/targets/{qxg_target.pk}/sign/")
-    target = CampaignTarget.all_objects.get(pk=qxg_target.pk)
+    target = CampaignTarget.objects.get(pk=qxg_target.pk)
     assert target.signed_by == users.qxg_liaison
     assert "签收</button>" not in client.get(f"/campaigns/targets/{qxg_target.pk}/").content.decode()
 
@@ -227,16 +227,16 @@ def test_plan_form_bad_phone_keeps_input(qxg_target, users, client_for):
     assert "联系电话格式不正确" in page
     assert 'value="12345"' in page
     assert 'value="市西街道新民社区"' in page
-    assert not Plan.all_objects.exists()
+    assert not Plan.objects.exists()
 
 
 def test_plan_form_save_and_submit(qxg_target, users, client_for):
     client = client_for(users.qxg_liaison)
     response = client.post(f"/campaigns/targets/{qxg_target.pk}/plan/", _plan_post(submit="1"))
-    plan = Plan.all_objects.get()
+    plan = Plan.objects.get()
     assert response.url == f"/campaigns/plans/{plan.pk}/"
     assert (plan.status, plan.version) == (Plan.Status.SUBMITTED, 1)
-    assert list(PlannedEvent.all_objects.filter(plan=plan).values_list("place", flat=True)) == ["市西街道新民社区"]
+    assert list(PlannedEvent.objects.filter(plan=plan).values_list("place", flat=True)) == ["市西街道新民社区"]
     page = client.get(response.url).content.decode()
     assert "第 1 版" in page
     assert "报送方案" in page  # audit history
@@ -251,16 +251,16 @@ def test_plan_form_submit_without_events_saves_draft_and_explains(qxg_target, us
     response = client.post(f"/campaigns/targets/{qxg_target.pk}/plan/", data)
     assert response.status_code == 200
     assert "草稿已保存，但未能报送：请至少填写一项计划活动后再报送" in response.content.decode()
-    assert Plan.all_objects.get().status == Plan.Status.DRAFT
+    assert Plan.objects.get().status == Plan.Status.DRAFT
 
 
 def test_return_view_requires_reason_and_returns(qxg_submitted, users, client_for):
     client = client_for(users.city_reviewer)
     response = client.post(f"/campaigns/plans/{qxg_submitted.pk}/return/", {"reason": ""})
     assert "请填写退回原因" in response.content.decode()
-    assert Plan.all_objects.get(pk=qxg_submitted.pk).status == Plan.Status.SUBMITTED
+    assert Plan.objects.get(pk=qxg_submitted.pk).status == Plan.Status.SUBMITTED
     client.post(f"/campaigns/plans/{qxg_submitted.pk}/return/", {"reason": "请补充地点"})
-    assert Plan.all_objects.get(pk=qxg_submitted.pk).return_reason == "请补充地点"
+    assert Plan.objects.get(pk=qxg_submitted.pk).return_reason == "请补充地点"
     liaison_page = client_for(users.qxg_liaison).get(f"/campaigns/plans/{qxg_submitted.pk}/").content.decode()
     assert "退回原因：请补充地点" in liaison_page
 
@@ -277,7 +277,7 @@ def test_bulk_approve_view(qxg_submitted, dafang_target, users, client_for):
         "/campaigns/review/approve/", {"plan": [qxg_submitted.pk, plan.pk], "back": "status=submitted"}
     )
     assert response.url == "/campaigns/review/?status=submitted"
-    assert set(Plan.all_objects.values_list("status", flat=True)) == {Plan.Status.APPROVED}
+    assert set(Plan.objects.values_list("status", flat=True)) == {Plan.Status.APPROVED}
     assert "没有待审核的方案" in client.get("/campaigns/review/").content.decode()
 
 
@@ -289,7 +289,7 @@ def test_reissue_view_creates_draft_for_county(published, qxg_target, tree, user
         f"/campaigns/{published.pk}/reissue/",
         {"title": published.title, "plan_deadline": deadline, "target_units": [tree.qxg_town.pk]},
     )
-    new = Campaign.all_objects.get(parent=published)
+    new = Campaign.objects.get(parent=published)
     assert response.url == f"/campaigns/{new.pk}/"
     assert new.issuer == tree.qxg
     assert client_for(users.dafang_admin).get(f"/campaigns/{published.pk}/reissue/").status_code == 200  # a target too
@@ -300,7 +300,7 @@ def test_reissue_view_creates_draft_for_county(published, qxg_target, tree, user
 def test_home_empty_and_with_work(published, qxg_target, users, client_for):
     empty = client_for(users.dafang_admin)
     services.sign_campaign(
-        CampaignTarget.all_objects.get(campaign=published, org=users.dafang_admin.org), by=users.dafang_admin
+        CampaignTarget.objects.get(campaign=published, org=users.dafang_admin.org), by=users.dafang_admin
     )
     page = client_for(users.city_reviewer).get("/").content.decode()
     assert "没有待审核的方案" in page
@@ -313,7 +313,7 @@ def test_home_empty_and_with_work(published, qxg_target, users, client_for):
 
 def test_audit_entries_of_dafang_receipt_hidden_from_qxg(dafang_target, qxg_target, users, client_for):
     services.sign_campaign(dafang_target, by=users.dafang_liaison)
-    assert AuditEntry.all_objects.filter(action="campaigns.receipt.signed").count() == 1
+    assert AuditEntry.objects.filter(action="campaigns.receipt.signed").count() == 1
     page = client_for(users.qxg_liaison).get(f"/campaigns/targets/{qxg_target.pk}/").content.decode()
     assert "大方联络员" not in page
 
@@ -340,7 +340,7 @@ def test_inbox_query_count(tree, users, client_for, django_assert_max_num_querie
     for i in range(n):
         campaign = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg], title=f"通知{i}")
         if i % 2:
-            make_plan(CampaignTarget.all_objects.get(campaign=campaign), status=Plan.Status.RETURNED)
+            make_plan(CampaignTarget.objects.get(campaign=campaign), status=Plan.Status.RETURNED)
     client = client_for(users.qxg_liaison)
     with django_assert_max_num_queries(9):
         response = client.get("/campaigns/inbox/")
@@ -351,7 +351,7 @@ def test_inbox_query_count(tree, users, client_for, django_assert_max_num_querie
 def test_review_queue_query_count(tree, users, client_for, django_assert_max_num_queries, n):
     towns = [make_org(f"测试镇{i}", parent=tree.qxg) for i in range(n)]
     campaign = make_campaign(issuer=tree.city, by=users.city_admin, targets=towns)
-    for target in CampaignTarget.all_objects.filter(campaign=campaign):
+    for target in CampaignTarget.objects.filter(campaign=campaign):
         make_plan(target)
     client = client_for(users.city_reviewer)
     with django_assert_max_num_queries(10):

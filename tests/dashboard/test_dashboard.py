@@ -38,14 +38,14 @@ def activity(org, by, campaign, **fields) -> Activity:
         "participants_women": 30,
         "created_by": by,
     }
-    entry = Activity.all_objects.create(org=org, campaign=campaign, **(defaults | fields))
+    entry = Activity.objects.create(org=org, campaign=campaign, **(defaults | fields))
     apply_activity_changes([(entry, 1)])  # what the ledger services do in their transaction
     return entry
 
 
 def report(org, by, campaign, status=Report.Status.SUBMITTED, title="维权周信息") -> Report:
     submitted = status != Report.Status.DRAFT
-    return Report.all_objects.create(
+    return Report.objects.create(
         org=org,
         to_org=campaign.issuer,
         campaign=campaign,
@@ -58,18 +58,18 @@ def report(org, by, campaign, status=Report.Status.SUBMITTED, title="维权周�
 
 
 def need(act, by, org, status=Need.Status.REGISTERED, due=None) -> Need:
-    return Need.all_objects.create(
+    return Need.objects.create(
         activity=act, org=org, category=Need.Category.EMPLOYMENT, description="就业岗位信息", status=status,
         due_date=due, created_by=by,
     )  # fmt: skip
 
 
 def target(campaign, org) -> CampaignTarget:
-    return CampaignTarget.all_objects.get(campaign=campaign, org=org)
+    return CampaignTarget.objects.get(campaign=campaign, org=org)
 
 
 def sign(campaign, org, user) -> None:
-    CampaignTarget.all_objects.filter(campaign=campaign, org=org).update(signed_at=timezone.now(), signed_by=user)
+    CampaignTarget.objects.filter(campaign=campaign, org=org).update(signed_at=timezone.now(), signed_by=user)
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def data(tree, users):
         issuer=tree.city, by=users.city_admin, targets=[tree.qxg, tree.dafang, tree.qxg_town, tree.office]
     )
     reissue = make_campaign(issuer=tree.qxg, by=users.qxg_admin, targets=[tree.qxg_town], title="转发")
-    Campaign.all_objects.filter(pk=reissue.pk).update(parent=campaign)
+    Campaign.objects.filter(pk=reissue.pk).update(parent=campaign)
     other = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg], title="另一个活动")
     sign(campaign, tree.qxg, users.qxg_liaison)
     sign(campaign, tree.qxg_town, users.qxg_liaison)
@@ -91,7 +91,7 @@ def data(tree, users):
     make_plan(target(campaign, tree.qxg), status=Plan.Status.APPROVED)
     make_plan(target(reissue, tree.qxg_town), status=Plan.Status.APPROVED)
     make_plan(target(campaign, tree.dafang), status=Plan.Status.RETURNED)
-    Campaign.all_objects.filter(pk=campaign.pk).update(plan_deadline=timezone.now() - dt.timedelta(days=1))
+    Campaign.objects.filter(pk=campaign.pk).update(plan_deadline=timezone.now() - dt.timedelta(days=1))
     campaign.refresh_from_db()
     u = users
     acts = SimpleNamespace(
@@ -204,7 +204,7 @@ def test_board_breadcrumbs_never_go_above_the_viewers_unit(tree, users, client_f
 
 def test_board_defaults_to_latest_campaign_the_unit_received(tree, users, client_for, data):
     newer_not_mine = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg_town], title="只给街道")
-    Campaign.all_objects.filter(pk=newer_not_mine.pk).update(published_at=timezone.now() + dt.timedelta(hours=1))
+    Campaign.objects.filter(pk=newer_not_mine.pk).update(published_at=timezone.now() + dt.timedelta(hours=1))
 
     response = client_for(users.dafang_liaison).get(BOARD)
 
@@ -298,7 +298,7 @@ def test_board_export_rows_and_totals_match_the_page(tree, users, client_for, da
 
 
 def test_board_dafang_never_sees_qxg_data_in_rows_totals_or_exports(tree, users, client_for, data):
-    assert Activity.all_objects.filter(org__path__startswith=tree.qxg.path).count() == 4  # the leaking data
+    assert Activity.objects.filter(org__path__startswith=tree.qxg.path).count() == 4  # the leaking data
     client = client_for(users.dafang_admin)
 
     response = client.get(BOARD, {"campaign": data.campaign.pk})
@@ -359,7 +359,7 @@ def test_board_unknown_record_kind_is_404(tree, users, client_for, data):
 def _fill_children(parent, n, campaign, user):
     for i in range(n):
         child = make_org(f"{parent.name}第{i}村", Org.Kind.VILLAGE, parent)
-        CampaignTarget.all_objects.create(campaign=campaign, org=child, signed_at=timezone.now())
+        CampaignTarget.objects.create(campaign=campaign, org=child, signed_at=timezone.now())
         act = activity(child, user, campaign)
         report(child, user, campaign)
         need(act, user, child)
@@ -401,7 +401,7 @@ def test_board_query_count_is_the_same_for_one_and_many_children(tree, users, cl
 
 
 def test_board_defaults_to_the_notice_a_county_reissued(tree, users, client_for, data):
-    Campaign.all_objects.filter(pk=data.reissue.pk).update(published_at=timezone.now() + dt.timedelta(hours=1))
+    Campaign.objects.filter(pk=data.reissue.pk).update(published_at=timezone.now() + dt.timedelta(hours=1))
 
     response = client_for(users.qxg_admin).get(BOARD)
 

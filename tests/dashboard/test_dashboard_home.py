@@ -16,23 +16,23 @@ HOME = reverse("home")
 
 
 def _activity(org, by) -> Activity:
-    return Activity.all_objects.create(
+    return Activity.objects.create(
         org=org, title="座谈会", date=dt.date(2023, 3, 6), place="会议室", venue_type=VenueType.AGENCY,
         format=Activity.Format.SYMPOSIUM, created_by=by,
     )  # fmt: skip
 
 
 def _need(act, org, by, due, description="希望提供创业贷款") -> Need:
-    return Need.all_objects.create(
+    return Need.objects.create(
         activity=act, org=org, category=Need.Category.FINANCE, description=description, due_date=due, created_by=by
     )
 
 
 def test_home_lists_deadlines_within_three_days_and_my_needs(tree, users, client_for):
     campaign = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg], title="三天内截止的通知")
-    Campaign.all_objects.filter(pk=campaign.pk).update(plan_deadline=timezone.now() + dt.timedelta(days=2))
+    Campaign.objects.filter(pk=campaign.pk).update(plan_deadline=timezone.now() + dt.timedelta(days=2))
     far = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg], title="下月截止的通知")
-    Campaign.all_objects.filter(pk=far.pk).update(plan_deadline=timezone.now() + dt.timedelta(days=30))
+    Campaign.objects.filter(pk=far.pk).update(plan_deadline=timezone.now() + dt.timedelta(days=30))
     act = _activity(tree.qxg, users.qxg_liaison)
     _need(act, tree.qxg, users.qxg_liaison, timezone.localdate() + dt.timedelta(days=1), "明天到期的诉求")
     _need(act, tree.qxg_town, users.qxg_liaison, timezone.localdate(), "街道的诉求")
@@ -54,8 +54,8 @@ def test_home_shows_overdue_below_for_admins_without_sibling_data(tree, users, c
     campaign = make_campaign(
         issuer=tree.city, by=users.city_admin, targets=[tree.qxg, tree.qxg_town, tree.dafang, tree.dafang_town]
     )
-    Campaign.all_objects.filter(pk=campaign.pk).update(plan_deadline=timezone.now() - dt.timedelta(days=1))
-    make_plan(CampaignTarget.all_objects.get(campaign=campaign, org=tree.dafang_town), status=Plan.Status.APPROVED)
+    Campaign.objects.filter(pk=campaign.pk).update(plan_deadline=timezone.now() - dt.timedelta(days=1))
+    make_plan(CampaignTarget.objects.get(campaign=campaign, org=tree.dafang_town), status=Plan.Status.APPROVED)
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     _need(_activity(tree.qxg_town, users.qxg_liaison), tree.qxg_town, users.qxg_liaison, yesterday)
 
@@ -97,7 +97,7 @@ def test_home_query_count_is_bounded_with_many_items(tree, users, client_for, dj
     act = _activity(tree.qxg, users.qxg_liaison)
     for i in range(20):
         c = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg, tree.qxg_town], title=f"通知{i}")
-        Campaign.all_objects.filter(pk=c.pk).update(plan_deadline=timezone.now() + dt.timedelta(days=1))
+        Campaign.objects.filter(pk=c.pk).update(plan_deadline=timezone.now() + dt.timedelta(days=1))
         _need(act, tree.qxg, users.qxg_liaison, timezone.localdate())
     client = client_for(users.qxg_admin)
     client.get(HOME)

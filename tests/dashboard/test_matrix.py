@@ -22,15 +22,15 @@ def export_url(campaign, query: str = "") -> str:
 
 
 def target(campaign, org) -> CampaignTarget:
-    return CampaignTarget.all_objects.get(campaign=campaign, org=org)
+    return CampaignTarget.objects.get(campaign=campaign, org=org)
 
 
 def sign(campaign, org, user) -> None:
-    CampaignTarget.all_objects.filter(campaign=campaign, org=org).update(signed_at=timezone.now(), signed_by=user)
+    CampaignTarget.objects.filter(campaign=campaign, org=org).update(signed_at=timezone.now(), signed_by=user)
 
 
 def pass_deadline(campaign) -> None:
-    Campaign.all_objects.filter(pk=campaign.pk).update(plan_deadline=timezone.now() - dt.timedelta(days=1))
+    Campaign.objects.filter(pk=campaign.pk).update(plan_deadline=timezone.now() - dt.timedelta(days=1))
 
 
 def row_ids(response) -> list[int]:
@@ -57,7 +57,7 @@ def campaign(tree, users):
 def test_matrix_sibling_county_gets_404_on_campaign_not_sent_to_it(tree, users, client_for):
     qxg_campaign = make_campaign(issuer=tree.qxg, by=users.qxg_admin, targets=[tree.qxg_town], title="七星关区方案")
     sign(qxg_campaign, tree.qxg_town, users.qxg_admin)
-    assert CampaignTarget.all_objects.filter(campaign=qxg_campaign, org=tree.qxg_town).exists()
+    assert CampaignTarget.objects.filter(campaign=qxg_campaign, org=tree.qxg_town).exists()
 
     client = client_for(users.dafang_admin)
     assert client.get(matrix_url(qxg_campaign)).status_code == 404
@@ -121,7 +121,7 @@ def test_matrix_unit_above_issuer_sees_whole_county_campaign(tree, users, client
 def test_matrix_whole_view_still_bounded_by_viewer_subtree(tree, users, client_for):
     # A target outside the issuer's subtree should never exist; if one did, it must not show.
     odd = make_campaign(issuer=tree.qxg, by=users.qxg_admin, targets=[tree.qxg_town, tree.dafang_town])
-    assert CampaignTarget.all_objects.filter(campaign=odd, org=tree.dafang_town).exists()
+    assert CampaignTarget.objects.filter(campaign=odd, org=tree.dafang_town).exists()
 
     client = client_for(users.qxg_admin)
     assert row_ids(client.get(matrix_url(odd))) == [tree.qxg_town.pk]
@@ -139,7 +139,7 @@ def test_matrix_requires_login(tree, users, client, campaign):
 
 def test_matrix_rates_count_over_frozen_targets(tree, users, client_for, campaign):
     extra = make_org("七星关区洪山街道妇联", Org.Kind.TOWNSHIP, tree.qxg)
-    CampaignTarget.all_objects.create(campaign=campaign, org=extra)
+    CampaignTarget.objects.create(campaign=campaign, org=extra)
     for org in (tree.qxg, tree.dafang, tree.qxg_town):
         sign(campaign, org, users.city_admin)
     make_plan(target(campaign, tree.qxg), status=Plan.Status.SUBMITTED)
@@ -173,7 +173,7 @@ def test_matrix_overdue_after_deadline_for_missing_draft_and_returned_plans(tree
     extra = make_org("七星关区洪山街道妇联", Org.Kind.TOWNSHIP, tree.qxg)
     fifth = make_org("大方县羊场镇妇联", Org.Kind.TOWNSHIP, tree.dafang)
     for org in (extra, fifth):
-        CampaignTarget.all_objects.create(campaign=campaign, org=org)
+        CampaignTarget.objects.create(campaign=campaign, org=org)
     make_plan(target(campaign, tree.qxg), status=Plan.Status.SUBMITTED)
     make_plan(target(campaign, tree.dafang), status=Plan.Status.APPROVED)
     make_plan(target(campaign, tree.qxg_town), status=Plan.Status.RETURNED)
@@ -266,9 +266,9 @@ def test_matrix_invalid_filter_is_ignored_with_message(tree, users, client_for, 
 
 def test_matrix_links_row_to_campaign_the_county_reissued(tree, users, client_for, campaign):
     child = make_campaign(issuer=tree.qxg, by=users.qxg_admin, targets=[tree.qxg_town], title="七星关区转发")
-    Campaign.all_objects.filter(pk=child.pk).update(parent=campaign)
+    Campaign.objects.filter(pk=child.pk).update(parent=campaign)
     draft = make_campaign(issuer=tree.dafang, by=users.dafang_admin, published=False, title="大方县草稿")
-    Campaign.all_objects.filter(pk=draft.pk).update(parent=campaign)
+    Campaign.objects.filter(pk=draft.pk).update(parent=campaign)
 
     client = client_for(users.city_admin)
     response = client.get(matrix_url(campaign))
@@ -327,7 +327,7 @@ def test_matrix_export_applies_filters(tree, users, client_for, mixed):
 def test_matrix_export_neutralises_formula_unit_names(tree, users, client_for, campaign):
     evil_name = '=HYPERLINK("http://evil.example/","点我")'
     evil = make_org(evil_name, Org.Kind.TOWNSHIP, tree.dafang)
-    CampaignTarget.all_objects.create(campaign=campaign, org=evil)
+    CampaignTarget.objects.create(campaign=campaign, org=evil)
 
     response = client_for(users.city_admin).get(export_url(campaign))
     ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
@@ -353,7 +353,7 @@ def _campaign_with_targets(tree, users, count: int) -> Campaign:
             make_plan(t, status=[Plan.Status.SUBMITTED, Plan.Status.RETURNED][i % 2])
         child = make_campaign(issuer=org, by=users.qxg_admin, targets=[], lines=0) if i % 5 == 0 else None
         if child:
-            Campaign.all_objects.filter(pk=child.pk).update(parent=campaign)
+            Campaign.objects.filter(pk=child.pk).update(parent=campaign)
     pass_deadline(campaign)
     return campaign
 
@@ -394,7 +394,7 @@ def test_matrix_parent_link_only_for_viewers_of_the_whole(tree, users, client_fo
     from tests.factories import UserFactory
 
     child = make_campaign(issuer=tree.qxg, by=users.qxg_admin, targets=[tree.qxg_town], title="七星关区转发")
-    Campaign.all_objects.filter(pk=child.pk).update(parent=campaign)
+    Campaign.objects.filter(pk=child.pk).update(parent=campaign)
     town_user = UserFactory(username="town", org=tree.qxg_town, is_liaison=True)
 
     assert matrix_url(campaign) in client_for(users.qxg_admin).get(matrix_url(child)).content.decode()

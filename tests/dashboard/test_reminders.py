@@ -12,7 +12,7 @@ from tests.factories import make_campaign, make_plan
 
 
 def _overdue_need(tree, users, *, org, status=Need.Status.REGISTERED):
-    activity = Activity.all_objects.create(
+    activity = Activity.objects.create(
         org=org,
         title="女企业家座谈会",
         date=dt.date(2023, 3, 6),
@@ -21,7 +21,7 @@ def _overdue_need(tree, users, *, org, status=Need.Status.REGISTERED):
         format=Activity.Format.SYMPOSIUM,
         created_by=users.city_admin,
     )
-    return Need.all_objects.create(
+    return Need.objects.create(
         activity=activity,
         org=org,
         category=Need.Category.FINANCE,
@@ -34,8 +34,8 @@ def _overdue_need(tree, users, *, org, status=Need.Status.REGISTERED):
 
 def test_units_on_track_get_nothing(tree, users):
     campaign = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg])
-    target = CampaignTarget.all_objects.get(campaign=campaign)
-    CampaignTarget.all_objects.filter(pk=target.pk).update(signed_at=timezone.now(), signed_by=users.qxg_liaison)
+    target = CampaignTarget.objects.get(campaign=campaign)
+    CampaignTarget.objects.filter(pk=target.pk).update(signed_at=timezone.now(), signed_by=users.qxg_liaison)
     make_plan(target, status=Plan.Status.APPROVED)
     assert collect_digests() == {}
     assert send_reminders() == (0, 0)
@@ -44,9 +44,9 @@ def test_units_on_track_get_nothing(tree, users):
 
 def test_unsigned_and_deadline_soon_make_one_digest_per_unit(tree, users):
     campaign = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg, tree.dafang])
-    Campaign.all_objects.filter(pk=campaign.pk).update(plan_deadline=timezone.now() + dt.timedelta(days=2))
-    dafang = CampaignTarget.all_objects.get(campaign=campaign, org=tree.dafang)
-    CampaignTarget.all_objects.filter(pk=dafang.pk).update(signed_at=timezone.now())
+    Campaign.objects.filter(pk=campaign.pk).update(plan_deadline=timezone.now() + dt.timedelta(days=2))
+    dafang = CampaignTarget.objects.get(campaign=campaign, org=tree.dafang)
+    CampaignTarget.objects.filter(pk=dafang.pk).update(signed_at=timezone.now())
     make_plan(dafang, status=Plan.Status.SUBMITTED)
 
     digests = collect_digests()
@@ -64,9 +64,9 @@ def test_unsigned_and_deadline_soon_make_one_digest_per_unit(tree, users):
 
 def test_overdue_plan_and_overdue_need_are_reported(tree, users):
     campaign = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.dafang])
-    Campaign.all_objects.filter(pk=campaign.pk).update(plan_deadline=timezone.now() - dt.timedelta(days=1))
-    target = CampaignTarget.all_objects.get(campaign=campaign)
-    CampaignTarget.all_objects.filter(pk=target.pk).update(signed_at=timezone.now())
+    Campaign.objects.filter(pk=campaign.pk).update(plan_deadline=timezone.now() - dt.timedelta(days=1))
+    target = CampaignTarget.objects.get(campaign=campaign)
+    CampaignTarget.objects.filter(pk=target.pk).update(signed_at=timezone.now())
     make_plan(target, status=Plan.Status.RETURNED)
     _overdue_need(tree, users, org=tree.dafang)
     _overdue_need(tree, users, org=tree.qxg, status=Need.Status.RESOLVED)  # closed: not a reminder

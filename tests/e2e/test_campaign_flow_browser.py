@@ -86,9 +86,9 @@ def test_publish_sign_file_return_resubmit_approve_shows_in_matrix(tree, users, 
     reviewer.get_by_role("row").filter(has_text="七星关区妇联").get_by_role("link", name="查看").click()
     reviewer.get_by_role("button", name="备案通过").click()
     reviewer.wait_for_selector("text=已备案")
-    plan = Plan.all_objects.get(target__org=tree.qxg)
+    plan = Plan.objects.get(target__org=tree.qxg)
     assert plan.status == Plan.Status.APPROVED
-    assert list(PlanVersion.all_objects.filter(plan=plan).values_list("number", "outcome")) == [
+    assert list(PlanVersion.objects.filter(plan=plan).values_list("number", "outcome")) == [
         (2, Plan.Status.APPROVED),
         (1, Plan.Status.RETURNED),
     ]

@@ -26,9 +26,9 @@ def small_jpeg() -> dict:
 
 def test_planned_event_to_ledger_to_adopted_report_shows_on_dashboard_and_ranking(tree, users, new_page):
     campaign = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg, tree.dafang], title="三八维权周")
-    plan = make_plan(CampaignTarget.all_objects.get(campaign=campaign, org=tree.qxg), status=Plan.Status.APPROVED)
+    plan = make_plan(CampaignTarget.objects.get(campaign=campaign, org=tree.qxg), status=Plan.Status.APPROVED)
     # 大方县 has its own entry: the 七星关区 row must not count it.
-    dafang_entry = Activity.all_objects.create(
+    dafang_entry = Activity.objects.create(
         org=tree.dafang, campaign=campaign, title="大方县宣讲", date="2023-03-06", place="镇政府",
         venue_type="community", participants_total=10, created_by=users.dafang_liaison,
     )  # fmt: skip
@@ -48,11 +48,11 @@ def test_planned_event_to_ledger_to_adopted_report_shows_on_dashboard_and_rankin
     liaison.set_input_files("input[name=photos]", small_jpeg())
     liaison.get_by_role("button", name="上传照片").click()
     liaison.get_by_text("活动照片（1）").wait_for()
-    entry = Activity.all_objects.get(org=tree.qxg)
+    entry = Activity.objects.get(org=tree.qxg)
     assert (entry.planned_event_id, entry.participants_total, entry.campaign_id) == (
         plan.events.get().pk, 80, campaign.pk,
     )  # fmt: skip
-    assert ActivityPhoto.all_objects.filter(activity=entry).count() == 1
+    assert ActivityPhoto.objects.filter(activity=entry).count() == 1
 
     # She reports it, linking the entry.
     liaison.goto("/reports/new/")
@@ -63,7 +63,7 @@ def test_planned_event_to_ledger_to_adopted_report_shows_on_dashboard_and_rankin
     liaison.get_by_label("2023-03-05 维权周宣讲").check()
     liaison.get_by_role("button", name="保存并报送").click()
     liaison.get_by_text("信息已报送，等待毕节市妇联审核。").wait_for()
-    assert list(Report.all_objects.get().activities.all()) == [entry]
+    assert list(Report.objects.get().activities.all()) == [entry]
 
     # The city reviewer adopts it.
     reviewer = new_page()

@@ -16,7 +16,7 @@ def test_importorgs_imports_divisions():
     call_command("importorgs", str(DIVISIONS), stdout=out)
 
     assert out.getvalue().strip() == "已导入：新建 288 个，修改 0 个，移动 0 个单位"
-    assert Org.all_objects.count() == 288
+    assert Org.objects.count() == 288
 
 
 @pytest.mark.django_db
@@ -26,7 +26,7 @@ def test_importorgs_dry_run_writes_nothing():
     call_command("importorgs", str(DIVISIONS), "--dry-run", stdout=out)
 
     assert out.getvalue().strip() == "试运行（未写入）：新建 288 个，修改 0 个，移动 0 个单位"
-    assert Org.all_objects.count() == 0
+    assert Org.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_importorgs_errors_listed_and_exit_code_1(tree, tmp_path):
         "第 2 行：上级单位（代码 520521）不在您的管理范围内",
         "第 3 行：单位名称不能为空",
     ]
-    assert Org.all_objects.filter(code="520502009").count() == 0
+    assert Org.objects.filter(code="520502009").count() == 0
 
 
 @pytest.mark.django_db

@@ -25,15 +25,15 @@ def test_import_divisions_file_creates_city_counties_townships():
     assert result.errors == []
     assert result.written is True
     assert len(result.created) == 288
-    assert Org.all_objects.filter(kind="city").count() == 1
-    assert Org.all_objects.filter(kind="county").count() == 8
-    assert Org.all_objects.filter(kind="township").count() == 279
-    qxg = Org.all_objects.get(code="520502")
-    town = Org.all_objects.get(code="520502001")
+    assert Org.objects.filter(kind="city").count() == 1
+    assert Org.objects.filter(kind="county").count() == 8
+    assert Org.objects.filter(kind="township").count() == 279
+    qxg = Org.objects.get(code="520502")
+    town = Org.objects.get(code="520502001")
     assert town.parent == qxg
     assert town.path.startswith(qxg.path) and town.depth == 2
-    assert qxg.child_seq == Org.all_objects.filter(parent=qxg).count()
-    entry = AuditEntry.all_objects.get(action="orgs.tree.imported")
+    assert qxg.child_seq == Org.objects.filter(parent=qxg).count()
+    entry = AuditEntry.objects.get(action="orgs.tree.imported")
     assert entry.data == {"created": 288, "updated": 0, "moved": 0}
 
 
@@ -42,11 +42,11 @@ def test_import_paths_agree_with_create_org_afterwards():
     import_orgs(read_table(DIVISIONS.read_bytes(), DIVISIONS.name), dry_run=False)
     from jinguo.orgs.services import create_org
 
-    qxg = Org.all_objects.get(code="520502")
+    qxg = Org.objects.get(code="520502")
     new = create_org(name="新街道", kind="township", parent=qxg)
 
     assert new.path == qxg.path + str(qxg.child_seq).zfill(5)
-    assert Org.all_objects.filter(path=new.path).count() == 1
+    assert Org.objects.filter(path=new.path).count() == 1
 
 
 @pytest.mark.django_db
@@ -56,17 +56,17 @@ def test_import_under_existing_tree_with_root(tree, users):
     result = import_orgs(rows, dry_run=False, by=users.qxg_admin, root=tree.qxg)
 
     assert result.errors == []
-    town = Org.all_objects.get(code="520502002")
+    town = Org.objects.get(code="520502002")
     assert (town.parent, town.kind, town.short_name) == (tree.qxg, "township", "市东")
-    village = Org.all_objects.get(name="市东社区妇联")
+    village = Org.objects.get(name="市东社区妇联")
     assert (village.parent, village.code, village.depth) == (town, None, 3)
-    entry = AuditEntry.all_objects.get(action="orgs.tree.imported")
+    entry = AuditEntry.objects.get(action="orgs.tree.imported")
     assert (entry.org, entry.actor) == (tree.qxg, users.qxg_admin)
 
 
 @pytest.mark.django_db
 def test_import_dry_run_writes_nothing(tree):
-    before = Org.all_objects.count()
+    before = Org.objects.count()
     rows = rows_of(HEADER + "520502002,市东街道妇联,520502,township,,\n520502001,新名字,,,,\n")
 
     result = import_orgs(rows, dry_run=True, root=tree.city)
@@ -74,14 +74,14 @@ def test_import_dry_run_writes_nothing(tree):
     assert [c.name for c in result.created] == ["市东街道妇联"]
     assert [c.name for c in result.updated] == ["新名字"]
     assert result.written is False
-    assert Org.all_objects.count() == before
-    assert Org.all_objects.get(pk=tree.qxg_town.pk).name == "七星关区市西街道妇联"
-    assert AuditEntry.all_objects.filter(action="orgs.tree.imported").count() == 0
+    assert Org.objects.count() == before
+    assert Org.objects.get(pk=tree.qxg_town.pk).name == "七星关区市西街道妇联"
+    assert AuditEntry.objects.filter(action="orgs.tree.imported").count() == 0
 
 
 @pytest.mark.django_db
 def test_import_one_bad_row_writes_nothing(tree):
-    before = set(Org.all_objects.values_list("pk", "name", "path"))
+    before = set(Org.objects.values_list("pk", "name", "path"))
     rows = rows_of(
         HEADER + "520502002,市东街道妇联,520502,township,,\n520502001,新名字,,,,\n520502003,坏行,520502,省长,,\n"
     )
@@ -90,8 +90,8 @@ def test_import_one_bad_row_writes_nothing(tree):
 
     assert result.errors == [(4, "单位类型“省长”无效，可填：" + "、".join(str(k) for k in Org.Kind.labels))]
     assert result.written is False
-    assert set(Org.all_objects.values_list("pk", "name", "path")) == before
-    assert AuditEntry.all_objects.filter(action__startswith="orgs.").exclude(action="orgs.unit.created").count() == 0
+    assert set(Org.objects.values_list("pk", "name", "path")) == before
+    assert AuditEntry.objects.filter(action__startswith="orgs.").exclude(action="orgs.unit.created").count() == 0
 
 
 @pytest.mark.django_db
@@ -157,7 +157,7 @@ def test_import_without_root_reports_code_already_used_as_update_target(tree):
     result = import_orgs(rows_of(HEADER + "520521100,大方镇妇联,520521,township,,\n"), dry_run=False)
 
     assert result.errors == []
-    assert Org.all_objects.get(code="520521100").name == "大方镇妇联"
+    assert Org.objects.get(code="520521100").name == "大方镇妇联"
 
 
 @pytest.mark.django_db
@@ -180,10 +180,10 @@ def test_import_updates_and_moves_by_code(tree, users):
         ("市西街道妇联", "名称：七星关区市西街道妇联 → 市西街道妇联；简称：（空） → 市西")
     ]
     assert [(c.code, c.detail) for c in result.moved] == [("520502001", "七星关区妇联 → 大方县妇联")]
-    town = Org.all_objects.get(pk=tree.qxg_town.pk)
+    town = Org.objects.get(pk=tree.qxg_town.pk)
     assert (town.name, town.short_name, town.parent_id) == ("市西街道妇联", "市西", tree.dafang.pk)
-    assert town.path.startswith(Org.all_objects.get(pk=tree.dafang.pk).path)
-    actions = list(AuditEntry.all_objects.filter(object_id=town.pk).values_list("action", flat=True))
+    assert town.path.startswith(Org.objects.get(pk=tree.dafang.pk).path)
+    actions = list(AuditEntry.objects.filter(object_id=town.pk).values_list("action", flat=True))
     assert sorted(actions) == ["orgs.unit.created", "orgs.unit.moved", "orgs.unit.updated"]
 
 
@@ -194,8 +194,8 @@ def test_import_move_then_create_below_moved_unit(tree):
     result = import_orgs(rows, dry_run=False, root=tree.city)
 
     assert result.errors == []
-    village = Org.all_objects.get(name="新村妇联")
-    town = Org.all_objects.get(pk=tree.qxg_town.pk)
+    village = Org.objects.get(name="新村妇联")
+    town = Org.objects.get(pk=tree.qxg_town.pk)
     assert village.parent == town
     assert village.path.startswith(town.path) and village.depth == town.depth + 1
 
@@ -212,9 +212,9 @@ def test_import_parent_by_name_path(tree):
     result = import_orgs(rows, dry_run=False, root=tree.city)
 
     assert result.errors == []
-    section = Org.all_objects.get(name="综合科")
+    section = Org.objects.get(name="综合科")
     assert section.parent == tree.office
-    assert list(Org.all_objects.filter(parent=section).values_list("name", flat=True)) == ["档案组", "机要组"]
+    assert list(Org.objects.filter(parent=section).values_list("name", flat=True)) == ["档案组", "机要组"]
 
 
 @pytest.mark.django_db
@@ -224,7 +224,7 @@ def test_import_name_path_above_root_is_cut_at_root(tree):
     result = import_orgs(rows, dry_run=False, root=tree.qxg)
 
     assert result.errors == []
-    assert Org.all_objects.get(name="某社区妇联").parent == tree.qxg_town
+    assert Org.objects.get(name="某社区妇联").parent == tree.qxg_town
 
 
 @pytest.mark.django_db
@@ -233,7 +233,7 @@ def test_import_codeless_row_matches_existing_unit_by_name(tree):
 
     assert result.errors == []
     assert result.created == []
-    assert Org.all_objects.get(pk=tree.office.pk).short_name == "办"
+    assert Org.objects.get(pk=tree.office.pk).short_name == "办"
 
 
 @pytest.mark.django_db
@@ -275,7 +275,7 @@ def test_import_cannot_move_own_unit(tree):
 
 
 def assert_tree_consistent():
-    orgs = {o.pk: o for o in Org.all_objects.all()}
+    orgs = {o.pk: o for o in Org.objects.all()}
     for org in orgs.values():
         parent = orgs.get(org.parent_id)
         if parent is None:
@@ -303,6 +303,6 @@ def test_import_mixed_moves_and_creates_leave_a_consistent_tree(tree):
     assert result.errors == []
     assert len(result.moved) == 3
     assert_tree_consistent()
-    dafang = Org.all_objects.get(pk=tree.dafang.pk)
+    dafang = Org.objects.get(pk=tree.dafang.pk)
     assert dafang.parent_id == tree.qxg.pk
-    assert Org.all_objects.get(name="新村B").path.startswith(dafang.path)
+    assert Org.objects.get(name="新村B").path.startswith(dafang.path)

@@ -83,7 +83,7 @@ def test_children_partial_paginates_with_load_more(users, client_for, tree, sett
 
 
 def test_children_partial_of_sibling_county_is_404(users, client_for, tree):
-    assert Org.all_objects.filter(parent=tree.qxg).exists()
+    assert Org.objects.filter(parent=tree.qxg).exists()
 
     response = client_for(users.dafang_admin).get(reverse("orgs:children", args=[tree.qxg.pk]))
 
@@ -118,7 +118,7 @@ def test_search_inactive_filter(users, client_for, tree):
 
 
 def test_search_does_not_find_sibling_county_units(users, client_for, tree):
-    assert Org.all_objects.filter(name__contains="七星关").count() == 2
+    assert Org.objects.filter(name__contains="七星关").count() == 2
 
     response = client_for(users.dafang_liaison).get(reverse("orgs:tree"), {"q": "七星关"})
 
@@ -160,7 +160,7 @@ def test_detail_breadcrumb_from_viewer_unit(users, client_for, tree):
 
 
 def test_detail_of_sibling_county_unit_is_404(users, client_for, tree):
-    assert Org.all_objects.filter(pk=tree.qxg_town.pk).exists()
+    assert Org.objects.filter(pk=tree.qxg_town.pk).exists()
 
     response = client_for(users.dafang_liaison).get(reverse("orgs:detail", args=[tree.qxg_town.pk]))
 
@@ -176,7 +176,7 @@ def test_create_child_by_admin(users, client_for, tree):
         {"name": "市东街道妇联", "short_name": "", "kind": "township", "code": "520502002"},
     )
 
-    new = Org.all_objects.get(code="520502002")
+    new = Org.objects.get(code="520502002")
     assert response.status_code == 302 and response["Location"] == reverse("orgs:detail", args=[new.pk])
     assert (new.parent, new.name) == (tree.qxg, "市东街道妇联")
 
@@ -191,7 +191,7 @@ def test_create_child_duplicate_code_keeps_input(users, client_for, tree):
     assert response.context["form"].non_field_errors() == ["区划代码 520521100 已被其他单位使用"]
     body = response.content.decode()
     assert 'value="重复代码街道"' in body and 'value="520521100"' in body
-    assert not Org.all_objects.filter(name="重复代码街道").exists()
+    assert not Org.objects.filter(name="重复代码街道").exists()
 
 
 def test_create_child_liaison_is_403(users, client_for, tree):
@@ -200,7 +200,7 @@ def test_create_child_liaison_is_403(users, client_for, tree):
     )
 
     assert response.status_code == 403
-    assert not Org.all_objects.filter(name="某街道").exists()
+    assert not Org.objects.filter(name="某街道").exists()
 
 
 def test_create_child_in_sibling_county_is_404(users, client_for, tree):
@@ -209,7 +209,7 @@ def test_create_child_in_sibling_county_is_404(users, client_for, tree):
     )
 
     assert response.status_code == 404
-    assert not Org.all_objects.filter(name="某街道").exists()
+    assert not Org.objects.filter(name="某街道").exists()
 
 
 def test_edit_by_admin_writes_audit(users, client_for, tree):
@@ -219,9 +219,9 @@ def test_edit_by_admin_writes_audit(users, client_for, tree):
     )
 
     assert response.status_code == 302
-    town = Org.all_objects.get(pk=tree.qxg_town.pk)
+    town = Org.objects.get(pk=tree.qxg_town.pk)
     assert (town.name, town.short_name) == ("市西街道妇联", "市西")
-    entry = AuditEntry.all_objects.get(action="orgs.unit.updated", object_id=town.pk)
+    entry = AuditEntry.objects.get(action="orgs.unit.updated", object_id=town.pk)
     assert entry.data == {"name": ["七星关区市西街道妇联", "市西街道妇联"], "short_name": ["", "市西"]}
     assert entry.actor == users.qxg_admin
 
@@ -242,7 +242,7 @@ def test_edit_by_liaison_is_403(users, client_for, tree):
     )
 
     assert response.status_code == 403
-    assert Org.all_objects.get(pk=tree.qxg_town.pk).name == "七星关区市西街道妇联"
+    assert Org.objects.get(pk=tree.qxg_town.pk).name == "七星关区市西街道妇联"
 
 
 def test_edit_sibling_county_unit_is_404(users, client_for, tree):
@@ -255,7 +255,7 @@ def test_move_by_city_admin(users, client_for, tree):
     )
 
     assert response.status_code == 302
-    town = Org.all_objects.get(pk=tree.qxg_town.pk)
+    town = Org.objects.get(pk=tree.qxg_town.pk)
     assert town.parent_id == tree.dafang.pk
     assert town.path.startswith(tree.dafang.path)
 
@@ -278,7 +278,7 @@ def test_move_to_parent_outside_subtree_is_an_error(users, client_for, tree):
     assert response.status_code == 200
     assert response.context["error"] == "请先搜索并选择新的上级单位"
     assert response.context["q"] == "大方"
-    assert Org.all_objects.get(pk=tree.qxg_town.pk).parent_id == tree.qxg.pk
+    assert Org.objects.get(pk=tree.qxg_town.pk).parent_id == tree.qxg.pk
 
 
 def test_move_into_own_subtree_is_an_error(users, client_for, tree):
@@ -302,30 +302,30 @@ def test_deactivate_and_reactivate(users, client_for, tree):
     client = client_for(users.city_admin)
 
     client.post(reverse("orgs:deactivate", args=[tree.qxg.pk]))
-    assert list(Org.all_objects.filter(is_active=False).order_by("path")) == [tree.qxg, tree.qxg_town]
+    assert list(Org.objects.filter(is_active=False).order_by("path")) == [tree.qxg, tree.qxg_town]
 
     client.post(reverse("orgs:reactivate", args=[tree.qxg.pk]))
-    assert list(Org.all_objects.filter(is_active=False)) == [tree.qxg_town]
+    assert list(Org.objects.filter(is_active=False)) == [tree.qxg_town]
 
 
 def test_deactivate_requires_post_and_role(users, client_for, tree):
     assert client_for(users.city_admin).get(reverse("orgs:deactivate", args=[tree.qxg.pk])).status_code == 405
     assert client_for(users.qxg_liaison).post(reverse("orgs:deactivate", args=[tree.qxg_town.pk])).status_code == 403
     assert client_for(users.dafang_admin).post(reverse("orgs:deactivate", args=[tree.qxg_town.pk])).status_code == 404
-    assert Org.all_objects.get(pk=tree.qxg_town.pk).is_active is True
+    assert Org.objects.get(pk=tree.qxg_town.pk).is_active is True
 
 
 def test_deactivate_own_unit_refused(users, client_for, tree):
     client_for(users.qxg_admin).post(reverse("orgs:deactivate", args=[tree.qxg.pk]))
 
-    assert Org.all_objects.get(pk=tree.qxg.pk).is_active is True
+    assert Org.objects.get(pk=tree.qxg.pk).is_active is True
 
 
 # --- export, template, import -------------------------------------------------------------------
 
 
 def test_export_contains_only_viewer_subtree(users, client_for, tree):
-    assert Org.all_objects.filter(code="520521100").exists()
+    assert Org.objects.filter(code="520521100").exists()
 
     response = client_for(users.qxg_liaison).get(reverse("orgs:export"))
 
@@ -367,8 +367,8 @@ def test_export_import_round_trip(users, client_for, tree):
     changed = import_orgs(rows, dry_run=False, root=tree.city)
     assert changed.errors == []
     assert [c.detail for c in changed.updated] == ["名称：七星关区市西街道妇联 → 市西街道妇联", "简称：（空） → 综合"]
-    assert Org.all_objects.get(name="综合科").short_name == "综合"
-    assert Org.all_objects.get(code="520502001").name == "市西街道妇联"
+    assert Org.objects.get(name="综合科").short_name == "综合"
+    assert Org.objects.get(code="520502001").name == "市西街道妇联"
 
 
 def test_import_template_download(users, client_for, tree):
@@ -400,12 +400,12 @@ def test_import_flow_upload_preview_confirm(users, client_for, tree, settings, t
     assert response.status_code == 302
     preview = client.get(response["Location"])
     assert [c.name for c in preview.context["created"]] == ["市东街道妇联"]
-    assert not Org.all_objects.filter(code="520502002").exists()
+    assert not Org.objects.filter(code="520502002").exists()
 
     done = client.post(response["Location"])
     assert done.status_code == 200
     assert "新建 1 个" in done.content.decode()
-    assert Org.all_objects.get(code="520502002").parent == tree.qxg
+    assert Org.objects.get(code="520502002").parent == tree.qxg
     assert list((tmp_path / "uploads").iterdir()) == []
     assert client.post(response["Location"]).status_code == 404  # the upload is used up
 
@@ -422,7 +422,7 @@ def test_import_preview_shows_row_errors_and_confirm_writes_nothing(users, clien
     assert preview.context["errors"] == [(3, "上级单位（代码 520521）不在您的管理范围内")]
     assert 'class="table-danger"' in preview.content.decode()
     assert confirm.context["errors"] == [(3, "上级单位（代码 520521）不在您的管理范围内")]
-    assert not Org.all_objects.filter(code="520502002").exists()
+    assert not Org.objects.filter(code="520502002").exists()
 
 
 def test_import_token_of_other_session_is_404(users, client_for, tree, settings, tmp_path):
@@ -432,7 +432,7 @@ def test_import_token_of_other_session_is_404(users, client_for, tree, settings,
     response = client_for(users.city_admin).post(location)
 
     assert response.status_code == 404
-    assert not Org.all_objects.filter(code="520502002").exists()
+    assert not Org.objects.filter(code="520502002").exists()
 
 
 def test_import_rejects_wrong_type_and_big_file(users, client_for, tree, settings, tmp_path):

@@ -61,7 +61,7 @@ def rejected(user, reviewer, reason="内容与活动无关", **kwargs) -> Report
 
 
 def make_activity(org, by, title="维权周普法宣讲") -> Activity:
-    return Activity.all_objects.create(
+    return Activity.objects.create(
         org=org,
         title=title,
         date=dt.date(2023, 3, 5),

@@ -50,9 +50,9 @@ def test_liaison_submits_on_a_phone_and_the_city_adopts_and_it_reaches_the_libra
     reviewer.get_by_role("button", name="采用", exact=True).click()
     reviewer.get_by_text("已采用：网站").wait_for()
 
-    report = Report.all_objects.get()
+    report = Report.objects.get()
     assert (report.status, report.title) == (Report.Status.ADOPTED, "七星关区“巾帼家政”培训助妇女就业")
-    assert sorted(ReportAdoption.all_objects.values_list("channel", flat=True)) == ["briefing", "website"]
+    assert sorted(ReportAdoption.objects.values_list("channel", flat=True)) == ["briefing", "website"]
 
     # Back on the phone: the liaison is told, and the practice is in the library.
     liaison.goto("/reports/library/?q=家政")

@@ -14,7 +14,7 @@ def _rows(rows) -> list[tuple]:
 
 
 def _set_submitted_year(report: Report, year: int) -> None:
-    Report.all_objects.filter(pk=report.pk).update(submitted_at=timezone.make_aware(dt.datetime(year, 3, 8, 10)))
+    Report.objects.filter(pk=report.pk).update(submitted_at=timezone.make_aware(dt.datetime(year, 3, 8, 10)))
 
 
 def _scenario(tree, users, town_users):

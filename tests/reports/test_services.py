@@ -12,7 +12,7 @@ from tests.reports.conftest import JPEG, PNG, adopted, draft, jpeg, make_activit
 
 
 def _actions(report) -> list[str]:
-    entries = AuditEntry.all_objects.filter(action__startswith="reports.", object_id=report.pk)
+    entries = AuditEntry.objects.filter(action__startswith="reports.", object_id=report.pk)
     return list(entries.order_by("id").values_list("action", flat=True))
 
 
@@ -45,7 +45,7 @@ def test_save_report_refuses_a_campaign_the_unit_did_not_receive(tree, users):
     only_dafang = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.dafang])
     with pytest.raises(ReportError, match="只能选择本单位收到的活动通知"):
         draft(users.qxg_liaison, campaign=only_dafang)
-    assert Report.all_objects.count() == 0
+    assert Report.objects.count() == 0
 
 
 def test_save_report_refuses_a_draft_campaign(tree, users):
@@ -125,7 +125,7 @@ def test_adopt_report_records_each_channel_and_notifies_the_unit(users):
     assert [a.channel for a in added] == ["website", "wechat"]
     assert report.status == Report.Status.ADOPTED
     assert report.reviewed_by == users.city_reviewer
-    assert sorted(ReportAdoption.all_objects.filter(report=report).values_list("channel", flat=True)) == [
+    assert sorted(ReportAdoption.objects.filter(report=report).values_list("channel", flat=True)) == [
         "website",
         "wechat",
     ]
@@ -144,7 +144,7 @@ def test_adopt_report_needs_at_least_one_channel(users):
         services.adopt_report(report, by=users.city_reviewer, channels=["tv"])
     report.refresh_from_db()
     assert report.status == Report.Status.SUBMITTED
-    assert ReportAdoption.all_objects.count() == 0
+    assert ReportAdoption.objects.count() == 0
 
 
 def test_adopt_report_again_adds_only_new_channels(users):
@@ -153,7 +153,7 @@ def test_adopt_report_again_adds_only_new_channels(users):
         services.adopt_report(report, by=users.city_reviewer, channels=["website"])
     added = services.adopt_report(report, by=users.city_admin, channels=["website", "briefing"])
     assert [a.channel for a in added] == ["briefing"]
-    assert ReportAdoption.all_objects.filter(report=report).count() == 2
+    assert ReportAdoption.objects.filter(report=report).count() == 2
 
 
 def test_adopt_draft_is_refused(users):
@@ -191,7 +191,7 @@ def test_reject_report_keeps_the_reason_and_notifies_the_unit(users):
         users.city_reviewer,
     )
     assert _notified(Notification.Kind.REPORT_REJECTED) == ["qxg_admin", "qxg_liaison"]
-    entry = AuditEntry.all_objects.get(action="reports.report.rejected")
+    entry = AuditEntry.objects.get(action="reports.report.rejected")
     assert (entry.from_state, entry.to_state, entry.reason) == ("已报送", "未采用", "时效性不足")
 
 
@@ -235,7 +235,7 @@ def test_edit_report_as_reviewer_keeps_before_and_after(users):
     )
     assert (revision.note, revision.edited_by) == ("精简标题", users.city_reviewer)
     services.edit_report_as_reviewer(report, by=users.city_reviewer, title="新标题", body="第三稿")
-    assert list(ReportRevision.all_objects.filter(report=report).values_list("body_after", flat=True)) == [
+    assert list(ReportRevision.objects.filter(report=report).values_list("body_after", flat=True)) == [
         "第三稿",
         "新正文",
     ]
@@ -246,7 +246,7 @@ def test_edit_report_as_reviewer_without_change_is_refused(users):
     report = submitted(users.qxg_liaison, title="原标题", body="原正文")
     with pytest.raises(ReportError, match="标题和正文都没有变化"):
         services.edit_report_as_reviewer(report, by=users.city_reviewer, title=" 原标题 ", body="原正文")
-    assert ReportRevision.all_objects.count() == 0
+    assert ReportRevision.objects.count() == 0
 
 
 def test_edit_report_as_reviewer_needs_review_permission_at_to_org(users):
@@ -265,7 +265,7 @@ def test_add_report_photo_accepts_jpeg_and_png(users, media):
     report = draft(users.qxg_liaison)
     first = services.add_report_photo(report, by=users.qxg_liaison, upload=jpeg())
     second = services.add_report_photo(report, by=users.qxg_liaison, upload=png())
-    assert [(p.original_name, p.content_type) for p in ReportPhoto.all_objects.order_by("id")] == [
+    assert [(p.original_name, p.content_type) for p in ReportPhoto.objects.order_by("id")] == [
         ("合影.jpg", "image/jpeg"),
         ("现场.png", "image/png"),
     ]
@@ -306,7 +306,7 @@ def test_remove_report_photo_deletes_the_file(users, media):
     with pytest.raises(PermissionDenied):
         services.remove_report_photo(photo, by=users.dafang_liaison)
     services.remove_report_photo(photo, by=users.qxg_liaison)
-    assert ReportPhoto.all_objects.count() == 0
+    assert ReportPhoto.objects.count() == 0
     assert not path.exists()
     assert _actions(report)[-2:] == ["reports.photo.added", "reports.photo.removed"]
 

@@ -43,8 +43,8 @@ def test_dafang_gets_404_on_qxg_report_and_photo(qxg_with_photo, qxg_report, use
         assert client.post(f"/reports/photos/{photo.pk}/delete/").status_code == 404
         assert client.get(f"/reports/ranking/?unit={users.qxg_liaison.org_id}").status_code == 404
         assert client.get(f"/reports/library/?unit={users.qxg_liaison.org_id}").status_code == 404
-    assert ReportPhoto.all_objects.count() == 1
-    assert Report.all_objects.get(pk=qxg_report.pk).status == Report.Status.SUBMITTED
+    assert ReportPhoto.objects.count() == 1
+    assert Report.objects.get(pk=qxg_report.pk).status == Report.Status.SUBMITTED
 
 
 def test_lists_ranking_library_and_exports_never_show_a_sibling(tree, users, town_users, campaign, client_for):
@@ -118,12 +118,12 @@ def test_create_report_saves_and_submits_with_photos_and_activities(tree, users,
             "submit": "1",
         },
     )
-    report = Report.all_objects.get()
+    report = Report.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/reports/{report.pk}/"
     assert (report.status, report.to_org, report.campaign) == (Report.Status.SUBMITTED, tree.city, campaign)
     assert list(report.activities.all()) == [activity]
-    assert ReportPhoto.all_objects.filter(report=report).count() == 2
+    assert ReportPhoto.objects.filter(report=report).count() == 2
     detail = client.get(response["Location"]).content.decode()
     assert "“巾帼家政”培训促就业" in detail
     assert "维权周普法宣讲" in detail
@@ -140,7 +140,7 @@ def test_create_report_with_bad_input_keeps_what_was_typed(users, client_for, me
     assert "请填写标题" in html
     assert "“假图片.png”不是照片文件，只能上传 JPG、PNG、WebP 格式的照片（请重新选择图片）" in html
     assert "我写了很长的正文" in html
-    assert Report.all_objects.count() == 0
+    assert Report.objects.count() == 0
 
 
 def test_reviewer_only_user_cannot_open_the_write_form(users, client_for):
@@ -186,7 +186,7 @@ def test_liaison_gets_403_on_adopt_reject_revise_and_review(users, qxg_report, c
         assert client.post(f"/reports/{qxg_report.pk}/revise/", {"title": "x", "body": "y"}).status_code == 403
     assert client_for(city_liaison).get("/reports/review/").status_code == 403
     assert client_for(city_liaison).get("/reports/review/export/").status_code == 403
-    assert ReportAdoption.all_objects.count() == 0
+    assert ReportAdoption.objects.count() == 0
 
 
 def test_adopt_through_the_form(users, qxg_report, client_for):
@@ -222,7 +222,7 @@ def test_revise_through_the_form_shows_revision_to_the_unit(users, qxg_report, c
         f"/reports/{qxg_report.pk}/revise/", {"title": "修改后的标题", "body": "修改后的正文", "note": "精简"}
     )
     assert response.status_code == 302
-    assert ReportRevision.all_objects.get().title_before == "七星关区开展维权周普法宣讲"
+    assert ReportRevision.objects.get().title_before == "七星关区开展维权周普法宣讲"
     html = client_for(users.qxg_liaison).get(f"/reports/{qxg_report.pk}/").content.decode()
     assert "修改后的标题" in html
     assert "修改记录" in html and "七星关区开展维权周普法宣讲" in html

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jinguo.accounts.models import User
 from jinguo.accounts.services import AccountError, create_user
+from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import Org
 
 
@@ -22,6 +23,10 @@ class Command(BaseCommand):
         parser.add_argument("--password", help="密码；不给出时交互输入（避免留在命令历史里）")
 
     def handle(self, *args, org_code=None, org_name=None, username, full_name, password=None, **options):
+        with scopes_disabled():  # a deployment command: it may name any unit of the tree
+            self._create(org_code, org_name, username, full_name, password)
+
+    def _create(self, org_code, org_name, username, full_name, password) -> None:
         org = self._find_org(org_code, org_name)
         if password is None:
             password = self._prompt_password()
@@ -38,8 +43,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"已创建管理员 {user.username}（{org.name}）。"))
 
     def _find_org(self, code: str | None, name: str | None) -> Org:
-        # A command names its scope explicitly: it looks the unit up in the whole tree.
-        matches = list(Org.all_objects.filter(code=code) if code else Org.all_objects.filter(name=name)[:2])
+        matches = list(Org.objects.filter(code=code) if code else Org.objects.filter(name=name)[:2])
         if not matches:
             raise CommandError(f"找不到单位：{code or name}")
         if len(matches) > 1:

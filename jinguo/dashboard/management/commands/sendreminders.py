@@ -11,7 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只列出要提醒的单位，不发送")
 
     def handle(self, *args, dry_run: bool = False, **options):
-        with scopes_disabled():
+        with scopes_disabled():  # one digest for every unit of the tree that is behind
             if dry_run:
                 for digest in collect_digests().values():
                     self.stdout.write(f"{digest.org.name}：\n{digest.text}")

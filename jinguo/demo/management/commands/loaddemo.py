@@ -10,15 +10,15 @@ class Command(BaseCommand):
     help = "载入演示数据：毕节市组织树、演示账号和 2023 年“三八”系列活动通知（已存在则跳过）。"
 
     def handle(self, *args, **options):
-        with scopes_disabled():
-            if Org.all_objects.filter(code="520500").exists():
+        with scopes_disabled():  # the demo loads a whole city's tree and its data
+            if Org.objects.filter(code="520500").exists():
                 self.stdout.write("演示数据已存在，跳过载入。")
             else:
                 with transaction.atomic():
                     tree.load_tree()
                     people.load_users()
                     self._load_campaign()
-                self.stdout.write(self.style.SUCCESS(f"已载入演示数据：{Org.all_objects.count()} 个单位。"))
+                self.stdout.write(self.style.SUCCESS(f"已载入演示数据：{Org.objects.count()} 个单位。"))
         self._print_logins()
 
     def _load_campaign(self) -> None:

@@ -20,10 +20,10 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"文件不存在：{file}")
-        with scopes_disabled():
+        with scopes_disabled():  # a deployment command: the sheet may cover the whole tree (or --root's subtree)
             root_org = None
             if root:
-                root_org = Org.all_objects.filter(code=root).first()
+                root_org = Org.objects.filter(code=root).first()
                 if root_org is None:
                     raise CommandError(f"找不到区划代码为 {root} 的单位")
             try:
