@@ -17,7 +17,7 @@ def users_visible_to(*, user: User, q: str = "", role: str = "", active: str = "
 
     ``q`` matches username, full name, phone or unit name; ``active`` is "1", "0" or "".
     """
-    qs = User.objects.select_related("org")
+    qs = User.objects.visible_to(user).select_related("org")
     q = q.strip()
     if q:
         qs = qs.filter(

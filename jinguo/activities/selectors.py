@@ -98,7 +98,7 @@ def ledger(*, user, filters: LedgerFilter = LedgerFilter()) -> QuerySet[Activity
 
 def campaigns_for_filter(*, user) -> QuerySet[Campaign]:
     """Published campaigns the viewer sees (issued in or sent to its subtree)."""
-    return Campaign.objects.exclude(status=Campaign.Status.DRAFT).order_by("-published_at")
+    return Campaign.objects.visible_to(user).exclude(status=Campaign.Status.DRAFT).order_by("-published_at")
 
 
 def recorded_entries(events: Iterable) -> dict[int, Activity]:

@@ -212,7 +212,8 @@ def campaign_family(campaign: Campaign) -> list[int]:
 def board_campaigns(*, user) -> QuerySet[Campaign]:
     """Published campaigns the viewer sees (issued in or sent into its subtree), newest first."""
     return (
-        Campaign.objects.exclude(status=Campaign.Status.DRAFT)
+        Campaign.objects.visible_to(user)
+        .exclude(status=Campaign.Status.DRAFT)
         .select_related("issuer")
         .order_by(F("published_at").desc(nulls_last=True), "-pk")
     )

@@ -147,6 +147,17 @@ class ScopedManager(models.Manager):
             q |= _lookup_q(model, lookup, path, shared_down=self.shared_down)
         return q
 
+    def visible_to(self, user) -> models.QuerySet:
+        """The rows ``user``'s unit may see, never more than the active scope allows.
+
+        Selectors that take the viewer start here, so that they stay right when called outside the
+        viewer's request (a command, a test, an export task)."""
+        qs = self.get_queryset()
+        active = _current.get()
+        if active is not None and active.path == user.org.path:
+            return qs
+        return qs.filter(self.scope_q(user.org.path))
+
     def none(self) -> models.QuerySet:
         # An empty queryset reads nothing (forms declare one at import time, before any scope).
         return super().get_queryset().none()

@@ -64,9 +64,7 @@ def test_update_campaign_replaces_lines_and_targets(draft, tree, users):
     assert draft.title == "新标题"
     assert draft.target_kinds == ["department"]
     assert services.selected_units(draft) == []
-    assert list(ActivityLine.objects.filter(campaign=draft).values_list("title", "description")) == [
-        ("座谈", "说明")
-    ]
+    assert list(ActivityLine.objects.filter(campaign=draft).values_list("title", "description")) == [("座谈", "说明")]
     assert actions(draft) == ["campaigns.campaign.created", "campaigns.campaign.updated"]
 
 
