@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.http import HttpResponse
 from openpyxl import Workbook, load_workbook
@@ -12,6 +13,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Limits of every table read from an upload: a national tree to township level is ~45,000 rows of
+# a few columns (~3 MB as .xlsx, ~20 MB unpacked). A zip bomb — kilobytes that unpack to gigabytes
+# of cells — is refused before it is parsed, and a sheet is never read past these bounds.
+TABLE_MAX_BYTES = 20 * 1024 * 1024
+TABLE_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+TABLE_MAX_RATIO = 100  # unpacked / packed: real sheets stay near 10
+TABLE_MAX_ROWS = 100_000
+TABLE_MAX_COLUMNS = 50
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -67,25 +76,16 @@ def read_table(data: bytes, filename: str) -> list[dict[str, str]]:
     """Rows of an uploaded .xlsx or .csv as dicts keyed by the stripped header, values as text.
 
     Row dicts carry ``_row``: the line number the user sees in the file (header is row 1).
+    Raises ``TableReadError`` (a message for the user) for a file too large, packed like a zip
+    bomb, longer than ``TABLE_MAX_ROWS`` rows or damaged; never reads past those bounds.
     """
     name = filename.lower()
+    if len(data) > TABLE_MAX_BYTES:
+        raise TableReadError(f"文件超过大小上限（最大 {TABLE_MAX_BYTES // 1024 // 1024} MB），请拆分后分批导入")
     if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise TableReadError("无法识别文件编码，请保存为 UTF-8 编码的 CSV 或 .xlsx 文件")
-        raw_rows = list(csv.reader(io.StringIO(text)))
+        raw_rows = _bounded(_csv_rows(data))
     elif name.endswith(".xlsx"):
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise TableReadError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未损坏") from exc
-        ws = wb.worksheets[0]
-        raw_rows = [["" if v is None else _cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        raw_rows = _bounded(_xlsx_rows(data))
     else:
         raise TableReadError("只支持 .xlsx 或 .csv 文件")
     if not raw_rows:
@@ -99,6 +99,66 @@ def read_table(data: bytes, filename: str) -> list[dict[str, str]]:
         row["_row"] = number
         rows.append(row)
     return rows
+
+
+def _bounded(rows: Iterator[list[str]]) -> list[list[str]]:
+    out = []
+    for row in rows:
+        if len(out) > TABLE_MAX_ROWS:  # the header plus TABLE_MAX_ROWS rows
+            raise TableReadError(f"文件超过 {TABLE_MAX_ROWS:,} 行，请拆分后分批导入")
+        out.append(row[:TABLE_MAX_COLUMNS])
+    return out
+
+
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise TableReadError("无法识别文件编码，请保存为 UTF-8 编码的 CSV 或 .xlsx 文件")
+    try:
+        yield from csv.reader(io.StringIO(text))
+    except csv.Error as exc:
+        raise TableReadError("CSV 文件格式有误，请用 Excel 另存为 .xlsx 后再导入") from exc
+
+
+def _check_packing(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise TableReadError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未损坏") from exc
+    if unpacked > TABLE_MAX_UNPACKED_BYTES or unpacked > TABLE_MAX_RATIO * max(len(data), 1):
+        raise TableReadError("该 Excel 文件解压后过大，可能已损坏或含有大量空白单元格，请复制数据到新文件后再导入")
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    _check_packing(data)
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise TableReadError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未损坏") from exc
+    try:
+        if not wb.worksheets:
+            raise TableReadError("该 Excel 文件没有工作表")
+        rows = wb.worksheets[0].iter_rows(values_only=True, max_col=TABLE_MAX_COLUMNS)
+        number = 1
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except TableReadError:
+                raise
+            except Exception as exc:  # a damaged cell (a shared-string index out of range, bad XML)
+                raise TableReadError(f"第 {number} 行附近的单元格无法读取，文件可能已损坏") from exc
+            yield ["" if v is None else _cell_text(v) for v in row]
+            number += 1
+    finally:
+        wb.close()
 
 
 def _cell_text(value) -> str:
