@@ -1,6 +1,7 @@
 """Jinguo settings: one file, configured from the environment with safe local defaults."""
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -25,9 +26,12 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The embedded default is a local demo; production must set SECRET_KEY.
-SECRET_KEY = env_str("SECRET_KEY", "jinguo-local-demo-key-not-for-production")
-ALLOWED_HOSTS = [h for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+# Production must set SECRET_KEY (jinguo.accounts.checks refuses to serve without it). The local
+# demo gets a random key per process: there is no built-in key that anyone could sign tokens with.
+SECRET_KEY_FROM_ENV = bool(env_str("SECRET_KEY"))
+SECRET_KEY = env_str("SECRET_KEY") or secrets.token_urlsafe(50)
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "testserver", "[::1]")
+ALLOWED_HOSTS = [h for h in env_str("ALLOWED_HOSTS", ",".join(LOCAL_HOSTS[:3])).split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 VAR_DIR = Path(env_str("JINGUO_VAR_DIR", str(BASE_DIR / "var")))
 

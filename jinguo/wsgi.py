@@ -1,6 +1,13 @@
 import os
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jinguo.settings")
 application = get_wsgi_application()
+
+# gunicorn runs no system checks: refuse to serve on a key that is not the deployment's own.
+from jinguo.accounts.checks import check_secret_key  # noqa: E402 - needs the apps loaded above
+
+if errors := check_secret_key():
+    raise ImproperlyConfigured(" ".join(f"{e.msg} {e.hint}" for e in errors))
