@@ -39,3 +39,9 @@ document.addEventListener("click", function (event) {
   }
   container.insertAdjacentHTML("beforeend", html);
 });
+// "返回上一页" on the error pages: back in history, or home when the page was opened directly.
+document.addEventListener("click", function (event) {
+  if (!event.target.closest("[data-history-back]")) return;
+  if (window.history.length > 1) window.history.back();
+  else window.location.href = "/";
+});
