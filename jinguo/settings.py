@@ -150,9 +150,19 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Lockout: five failed logins for one username lock it for 15 minutes.
+# Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated): the nginx in
+# front of the app. Empty: the client is REMOTE_ADDR (see jinguo.lib.client_ip).
+TRUSTED_PROXIES = [p.strip() for p in env_str("TRUSTED_PROXIES", "").split(",") if p.strip()]
+
+# Wrong passwords lock a user name from one address (5 in a row, 15 minutes), so that a stranger
+# cannot lock the city admin out from anywhere; behind it, a slower limit per user name from all
+# addresses together (jinguo.accounts.forms.LoginForm) stops a guesser with many addresses.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "jinguo.lib.client_ip.client_ip"
+LOGIN_USER_FAILURE_LIMIT = env_int("LOGIN_USER_FAILURE_LIMIT", 20)
+LOGIN_USER_FAILURE_WINDOW_MINUTES = 60
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False

@@ -3,11 +3,12 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.db.models import Q
 
 from jinguo.accounts.models import User
-from jinguo.accounts.selectors import username_taken
+from jinguo.accounts.selectors import recent_login_failures, username_taken
 from jinguo.orgs.models import Org
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -16,8 +17,9 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{3,150}$")
 
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": "用户名或密码错误。连续输错 5 次，账号将被锁定 15 分钟。",
+        "invalid_login": "用户名或密码错误。在同一设备上连续输错 5 次，账号将在该设备上被锁定 15 分钟。",
         "inactive": "该账号已停用，请联系本单位管理员。",
+        "user_throttled": "该账号近一小时内密码错误次数过多，已暂停登录。请一小时后再试，或联系本单位管理员重置密码。",
     }
 
     username = forms.CharField(
@@ -26,6 +28,13 @@ class LoginForm(AuthenticationForm):
     password = forms.CharField(
         label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
+
+    def clean(self):
+        # The slower limit behind the per-address lockout: a guesser with many addresses.
+        username = self.cleaned_data.get("username")
+        if username and recent_login_failures(username) >= settings.LOGIN_USER_FAILURE_LIMIT:
+            raise forms.ValidationError(self.error_messages["user_throttled"], code="user_throttled")
+        return super().clean()
 
 
 class StyledPasswordChangeForm(PasswordChangeForm):

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from django.db.models import F, Q, QuerySet
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import F, Q, QuerySet, Sum
+from django.utils import timezone
 
 from jinguo.accounts.models import ApiToken, User
 from jinguo.lib.scoping import scopes_disabled
@@ -49,3 +53,12 @@ def username_taken(username: str) -> bool:
     """Whether any user anywhere has this username (compared without case)."""
     with scopes_disabled():  # usernames are unique across the whole tree, not only the viewer's subtree
         return User.objects.filter(username__iexact=username).exists()
+
+
+def recent_login_failures(username: str) -> int:
+    """Wrong passwords for ``username`` from every address within the slow limit's window."""
+    from axes.models import AccessAttempt
+
+    since = timezone.now() - dt.timedelta(minutes=settings.LOGIN_USER_FAILURE_WINDOW_MINUTES)
+    rows = AccessAttempt.objects.filter(username=username, attempt_time__gte=since)
+    return rows.aggregate(n=Sum("failures_since_start"))["n"] or 0

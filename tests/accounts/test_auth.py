@@ -11,8 +11,8 @@ from tests.factories import PASSWORD
 LOGIN = "/accounts/login/"
 
 
-def post_login(client: Client, username: str, password: str):
-    return client.post(LOGIN, {"username": username, "password": password})
+def post_login(client: Client, username: str, password: str, *, address: str = "127.0.0.1"):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def test_login_page_renders_in_chinese(client, db):
@@ -34,7 +34,7 @@ def test_login_with_wrong_password_shows_chinese_error_and_keeps_username(client
     response = post_login(client, "qxg_liaison", "wrong-password")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "用户名或密码错误。连续输错 5 次，账号将被锁定 15 分钟。" in html
+    assert "用户名或密码错误。在同一设备上连续输错 5 次，账号将在该设备上被锁定 15 分钟。" in html
     assert 'value="qxg_liaison"' in html
     assert "_auth_user_id" not in client.session
 
@@ -60,12 +60,39 @@ def test_login_locks_username_after_five_failures(client, users):
     assert "_auth_user_id" not in client.session
 
 
-def test_lockout_is_per_username_not_per_address(client, users):
+def test_lockout_leaves_other_users_of_the_same_address_alone(client, users):
     for _ in range(5):
         post_login(client, "qxg_liaison", "wrong")
     response = post_login(client, "dafang_liaison", PASSWORD)
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(users.dafang_liaison.pk)
+
+
+def test_a_stranger_elsewhere_cannot_lock_the_city_admin_out(users):
+    attacker, admin = Client(), Client()
+    for _ in range(6):
+        post_login(attacker, "city_admin", "guess", address="203.0.113.9")
+    assert post_login(attacker, "city_admin", PASSWORD, address="203.0.113.9").status_code == 429
+    response = post_login(admin, "city_admin", PASSWORD, address="10.52.0.7")
+    assert response.status_code == 302
+    assert admin.session["_auth_user_id"] == str(users.city_admin.pk)
+
+
+def test_many_addresses_together_hit_the_slower_per_user_limit(client, users, settings):
+    settings.LOGIN_USER_FAILURE_LIMIT = 8
+    for i in range(8):  # four failures each from two addresses: neither is locked by itself
+        post_login(client, "qxg_liaison", "guess", address=f"198.51.100.{i // 4 + 1}")
+    response = post_login(client, "qxg_liaison", PASSWORD, address="192.0.2.50")
+    assert response.status_code == 200
+    assert "已暂停登录" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_lockout_counts_the_client_behind_a_trusted_proxy(client, users, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    for _ in range(5):
+        client.post(LOGIN, {"username": "qxg_liaison", "password": "x"}, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert post_login(client, "qxg_liaison", PASSWORD).status_code == 302  # the proxy itself is not locked
 
 
 def test_lockout_ends_after_fifteen_minutes(client, users):
