@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "jinguo.accounts"
     verbose_name = "账号"
+
+    def ready(self) -> None:
+        from jinguo.accounts import rules
+
+        rules.register_permissions(rules.ROLE_PERMISSIONS)
