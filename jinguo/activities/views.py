@@ -28,6 +28,7 @@ from jinguo.activities.services import ActivityError
 from jinguo.audit.selectors import history_of
 from jinguo.campaigns.models import Campaign, PlannedEvent, VenueType
 from jinguo.lib.excel import TableReadError, read_table, xlsx_response
+from jinguo.lib.masking import mask_phone
 from jinguo.lib.uploads import KeptUploads
 from jinguo.orgs.models import Org
 
@@ -447,13 +448,6 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 # ---------------------------------------------------------------------------------------------
 # Needs (所需所盼)
-
-
-def mask_phone(phone: str) -> str:
-    """13812345678 → 138****5678; short numbers keep only their last two digits."""
-    if len(phone) >= 8:
-        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-    return "*" * max(0, len(phone) - 2) + phone[-2:]
 
 
 def phone_for(user, need: Need) -> str:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from jinguo.accounts.rules import has_perm
 from jinguo.audit.selectors import history_of
 from jinguo.lib.excel import TableReadError, read_table, xlsx_response
+from jinguo.lib.masking import mask_phone
 from jinguo.lib.uploads import KeptUploads
 from jinguo.orgs.models import Org
 from jinguo.orgs.selectors import ancestors_of
@@ -482,7 +483,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         (
             ranks.get(p.pk),
             p,
-            p.phone if organiser else selectors.mask_phone(p.phone),
+            p.phone if organiser else mask_phone(p.phone),
             selectors.format_ms(p.best_time_ms),
         )
         for p in page.object_list
@@ -499,7 +500,7 @@ def results_export(request: HttpRequest, pk: int) -> HttpResponse:
     ranks = selectors.global_ranks(quiz, [p.pk for p in participants])
 
     def phone(value: str) -> str:
-        return value if organiser else selectors.mask_phone(value)
+        return value if organiser else mask_phone(value)
 
     ranked = (
         (
