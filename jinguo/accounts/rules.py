@@ -66,7 +66,7 @@ def holds_perm(user: User, perm: str) -> bool:
     roles = roles_with(perm)
     if not user.is_authenticated or not user.is_active or user.org_id is None:
         return False
-    return any(role in roles for role in user.roles)
+    return not roles.isdisjoint(user.roles)
 
 
 def has_perm(user: User, perm: str, *, at) -> bool:
@@ -77,7 +77,7 @@ def has_perm(user: User, perm: str, *, at) -> bool:
     roles = roles_with(perm)
     if at is None or not user.is_authenticated or not user.is_active or user.org is None:
         return False
-    return at.is_within(user.org) and any(role in roles for role in user.roles)
+    return at.is_within(user.org) and not roles.isdisjoint(user.roles)
 
 
 def has_perm_here(user: User, perm: str, *, at) -> bool:
@@ -85,4 +85,4 @@ def has_perm_here(user: User, perm: str, *, at) -> bool:
     roles = roles_with(perm)
     if at is None or not user.is_authenticated or not user.is_active or user.org_id != at.pk:
         return False
-    return any(role in roles for role in user.roles)
+    return not roles.isdisjoint(user.roles)
