@@ -269,6 +269,7 @@ def step_matrix(args) -> dict:
 def step_perm(args) -> dict:
     from jinguo.accounts.models import User
     from jinguo.accounts.rules import has_perm
+    from jinguo.campaigns.rules import PLAN_REVIEW
     from jinguo.lib.scoping import scope, scopes_disabled
     from jinguo.orgs.models import Org
 
@@ -278,21 +279,21 @@ def step_perm(args) -> dict:
         city = Org.objects.filter(kind="city").order_by("path").first()
     city_user = User(username="bench_city", org=city, is_org_admin=True, is_active=True)
     # Correctness first: allowed inside the subtree, refused outside it.
-    assert has_perm(user, "campaigns.plans:review", at=village)
-    assert not has_perm(city_user, "campaigns.plans:review", at=village)
+    assert has_perm(user, PLAN_REVIEW, at=village)
+    assert not has_perm(city_user, PLAN_REVIEW, at=village)
     wait_quiet()
 
     samples = []
     for _ in range(20_000):
         t = time.perf_counter_ns()
-        has_perm(user, "campaigns.plans:review", at=village)
+        has_perm(user, PLAN_REVIEW, at=village)
         samples.append(time.perf_counter_ns() - t)
     loaded = []
     with scope(org=user.org):
         for _ in range(500):
             t = time.perf_counter_ns()
             unit = Org.objects.get(pk=village.pk)
-            has_perm(user, "campaigns.plans:review", at=unit)
+            has_perm(user, PLAN_REVIEW, at=unit)
             loaded.append(time.perf_counter_ns() - t)
     return {
         "perm_us": round(statistics.median(samples) / 1000, 2),

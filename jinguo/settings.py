@@ -93,6 +93,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "jinguo.notifications.context_processors.notifications",
             ],
+            # {% load masking %}: the one phone, name and ID-number mask, as filters.
+            "libraries": {"masking": "jinguo.lib.masking"},
         },
     },
 ]

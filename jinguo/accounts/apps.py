@@ -5,5 +5,7 @@ class AccountsConfig(AppConfig):
     name = "jinguo.accounts"
     verbose_name = "账号"
 
-    def ready(self):
-        from jinguo.accounts import checks  # noqa: F401 - registers the system checks
+    def ready(self) -> None:
+        from jinguo.accounts import checks, rules  # noqa: F401 - checks registers the system checks
+
+        rules.register_permissions(rules.ROLE_PERMISSIONS)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jinguo.accounts.models import ApiToken, User
-from jinguo.accounts.rules import has_perm
+from jinguo.accounts.rules import USER_WRITE, has_perm
 from jinguo.accounts.selectors import username_taken
 from jinguo.audit.services import log_action
 from jinguo.orgs.models import Org
@@ -36,7 +36,7 @@ def generate_temporary_password(length: int = 12) -> str:
 
 def _check_may_manage(by: User | None, org: Org) -> None:
     # by=None is the deployment command (createadmin), which acts as the system.
-    if by is not None and not has_perm(by, "accounts.users:write", at=org):
+    if by is not None and not has_perm(by, USER_WRITE, at=org):
         raise AccountError(f"您无权管理“{org.name}”的用户。")
 
 

@@ -12,12 +12,11 @@ from django.views.decorators.http import require_POST
 from jinguo.accounts import services
 from jinguo.accounts.forms import TokenCreateForm, UserCreateForm, UserEditForm, UserFilterForm
 from jinguo.accounts.models import ApiToken, User
-from jinguo.accounts.rules import has_perm
+from jinguo.accounts.rules import USER_WRITE, has_perm
 from jinguo.accounts.selectors import tokens_of, users_visible_to
 from jinguo.audit.selectors import history_of
 
 USERS_PER_PAGE = 20
-MANAGE = "accounts.users:write"
 
 
 @login_required
@@ -27,14 +26,14 @@ def password_changed(request: HttpRequest) -> HttpResponse:
 
 
 def _require_admin(request: HttpRequest) -> None:
-    if not has_perm(request.user, MANAGE, at=request.user.org):
+    if not has_perm(request.user, USER_WRITE, at=request.user.org):
         raise PermissionDenied("只有管理员可以管理用户。")
 
 
 def _get_user_for_admin(request: HttpRequest, pk: int) -> User:
     """Outside the admin's subtree → 404 (scoped manager); visible but not manageable → 403."""
     target = get_object_or_404(User.objects.select_related("org"), pk=pk)
-    if not has_perm(request.user, MANAGE, at=target.org):
+    if not has_perm(request.user, USER_WRITE, at=target.org):
         raise PermissionDenied("您无权管理该用户。")
     return target
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from jinguo.accounts.models import User
+from jinguo.accounts.rules import has_perm
 from jinguo.activities.models import LAW_FIELDS, Activity
 from jinguo.activities.rollups import apply_activity_changes
-from jinguo.activities.rules import ACTIVITY_WRITE, can
+from jinguo.activities.rules import ACTIVITY_WRITE
 from jinguo.activities.services import ActivityError, campaign_reaches, clean_fields
 from jinguo.audit.services import log_action
 from jinguo.campaigns.models import Campaign, VenueType
@@ -166,7 +167,7 @@ def _parse_row(raw, *, number, by, units, campaigns, venues, formats, speakers, 
         if not cell(name):
             raise ActivityError(f"“{name}”不能为空")
     org = units.find(cell("举办单位"))
-    if not can(by, ACTIVITY_WRITE, at=org):
+    if not has_perm(by, ACTIVITY_WRITE, at=org):
         raise ActivityError(f"您没有为“{org.name}”记录活动的权限")
     date = parse_date(cell("日期"))
     if date is None:

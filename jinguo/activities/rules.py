@@ -1,8 +1,8 @@
-"""Who may write the ledger and handle needs.
+"""Who may write the ledger and handle needs (checked by ``jinguo.accounts.rules.has_perm`` once
+``ActivitiesConfig.ready`` registers this table).
 
-Kept here rather than in ``accounts.rules.ROLE_PERMISSIONS`` so this app composes its own rules
-(STYLE.md): the people who file a unit's plan (liaisons) and its administrators log its events
-and follow up the needs it is responsible for, for their unit and the units below it.
+The people who file a unit's plan (liaisons) and its administrators log its events and follow up
+the needs it is responsible for, for their unit and the units below it.
 """
 
 from __future__ import annotations
@@ -17,12 +17,3 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     User.Role.REVIEWER: set(),
     User.Role.LIAISON: {ACTIVITY_WRITE, NEED_WRITE},
 }
-
-
-def can(user, perm: str, *, at) -> bool:
-    """May ``user`` do ``perm`` for unit ``at`` (its own unit or one below)? No query."""
-    if not user.is_authenticated or not user.is_active or user.org is None or at is None:
-        return False
-    if not at.is_within(user.org):
-        return False
-    return any(perm in ROLE_PERMISSIONS.get(role, set()) for role in user.roles)

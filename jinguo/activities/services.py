@@ -39,9 +39,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jinguo.accounts.models import User
+from jinguo.accounts.rules import has_perm
 from jinguo.activities.models import LAW_FIELDS, Activity, ActivityPhoto, Attendee, Need, NeedNote
 from jinguo.activities.rollups import apply_activity_changes, apply_values, rollup_values
-from jinguo.activities.rules import ACTIVITY_WRITE, NEED_WRITE, can
+from jinguo.activities.rules import ACTIVITY_WRITE, NEED_WRITE
 from jinguo.audit.services import log_action
 from jinguo.campaigns.models import ActivityLine, Campaign, CampaignTarget, Plan, PlannedEvent, VenueType
 from jinguo.lib import images
@@ -86,7 +87,7 @@ REQUIRED_FIELDS = ("title", "date", "place", "venue_type")
 
 
 def _require(user: User, perm: str, at: Org) -> None:
-    if not can(user, perm, at=at):
+    if not has_perm(user, perm, at=at):
         raise PermissionDenied
 
 

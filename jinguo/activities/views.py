@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from jinguo.accounts.rules import has_perm
 from jinguo.activities import importing, selectors, services
 from jinguo.activities.forms import (
     ActivityForm,
@@ -21,12 +22,13 @@ from jinguo.activities.forms import (
     units_of,
 )
 from jinguo.activities.models import LAW_FIELDS, Activity, ActivityPhoto, Attendee, Need, NeedNote
-from jinguo.activities.rules import ACTIVITY_WRITE, NEED_WRITE, can
+from jinguo.activities.rules import ACTIVITY_WRITE, NEED_WRITE
 from jinguo.activities.selectors import KEY_VENUES, LedgerFilter, NeedFilter
 from jinguo.activities.services import ActivityError
 from jinguo.audit.selectors import history_of
 from jinguo.campaigns.models import Campaign, PlannedEvent, VenueType
 from jinguo.lib.excel import TableReadError, read_table, xlsx_response
+from jinguo.lib.masking import mask_phone
 from jinguo.lib.uploads import KeptUploads
 from jinguo.orgs.models import Org
 
@@ -57,7 +59,7 @@ def _activity_for_user(request: HttpRequest, pk: int) -> Activity:
 
 def _writable_activity(request: HttpRequest, pk: int) -> Activity:
     activity = _activity_for_user(request, pk)
-    if not can(request.user, ACTIVITY_WRITE, at=activity.org):
+    if not has_perm(request.user, ACTIVITY_WRITE, at=activity.org):
         raise PermissionDenied
     return activity
 
@@ -106,7 +108,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "base_depth": viewer_org.depth,
         "venue_types": VenueType.choices,
         "formats": Activity.Format.choices,
-        "can_write": can(request.user, ACTIVITY_WRITE, at=viewer_org),
+        "can_write": has_perm(request.user, ACTIVITY_WRITE, at=viewer_org),
         "query": request.GET.urlencode(),
     }
     return render(request, "activities/ledger.html", context)
@@ -150,7 +152,7 @@ def export(request: HttpRequest) -> HttpResponse:
 @login_required
 def create(request: HttpRequest) -> HttpResponse:
     viewer_org = _viewer_org(request)
-    if not can(request.user, ACTIVITY_WRITE, at=viewer_org):
+    if not has_perm(request.user, ACTIVITY_WRITE, at=viewer_org):
         raise PermissionDenied
     form = ActivityForm(request.POST or None, viewer_org=viewer_org, initial={"org": viewer_org.pk})
     if request.method == "POST" and form.is_valid():
@@ -185,7 +187,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _activity_for_user(request, pk)
     user = request.user
-    can_write = can(user, ACTIVITY_WRITE, at=activity.org)
+    can_write = has_perm(user, ACTIVITY_WRITE, at=activity.org)
     needs = list(Need.objects.filter(activity=activity).select_related("org").order_by("id"))
     for need in needs:
         need.phone_display = phone_for(user, need)
@@ -196,7 +198,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "needs": needs,
         "history": history_of(activity)[:50],
         "can_write": can_write,
-        "can_raise": can_write and activity.is_symposium and can(user, NEED_WRITE, at=activity.org),
+        "can_raise": can_write and activity.is_symposium and has_perm(user, NEED_WRITE, at=activity.org),
         "photo_form": PhotoForm(),
         "attendee_form": AttendeeForm(),
         "minutes_form": MinutesForm(initial={"minutes": activity.minutes}),
@@ -212,7 +214,7 @@ def record_event(request: HttpRequest, event_pk: int) -> HttpResponse:
     event = get_object_or_404(
         PlannedEvent.objects.select_related("plan__target__org", "plan__target__campaign", "line"), pk=event_pk
     )
-    if not can(request.user, ACTIVITY_WRITE, at=event.plan.target.org):
+    if not has_perm(request.user, ACTIVITY_WRITE, at=event.plan.target.org):
         raise PermissionDenied
     try:
         activity = services.record_from_planned_event(event, by=request.user)
@@ -277,7 +279,7 @@ def photo_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(ActivityPhoto.objects.select_related("activity__org"), pk=pk)
-    if not can(request.user, ACTIVITY_WRITE, at=photo.activity.org):
+    if not has_perm(request.user, ACTIVITY_WRITE, at=photo.activity.org):
         raise PermissionDenied
     services.delete_photo(photo, by=request.user)
     messages.success(request, "照片已删除。")
@@ -309,7 +311,7 @@ def attendee_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attendee_remove(request: HttpRequest, pk: int) -> HttpResponse:
     attendee = get_object_or_404(Attendee.objects.select_related("activity__org"), pk=pk)
-    if not can(request.user, ACTIVITY_WRITE, at=attendee.activity.org):
+    if not has_perm(request.user, ACTIVITY_WRITE, at=attendee.activity.org):
         raise PermissionDenied
     services.remove_attendee(attendee, by=request.user)
     return redirect(reverse("activities:detail", args=[attendee.activity_id]) + "#roster")
@@ -370,7 +372,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 def _require_import_perm(request: HttpRequest) -> None:
-    if not can(request.user, ACTIVITY_WRITE, at=_viewer_org(request)):
+    if not has_perm(request.user, ACTIVITY_WRITE, at=_viewer_org(request)):
         raise PermissionDenied
 
 
@@ -448,13 +450,6 @@ def coverage(request: HttpRequest) -> HttpResponse:
 # Needs (所需所盼)
 
 
-def mask_phone(phone: str) -> str:
-    """13812345678 → 138****5678; short numbers keep only their last two digits."""
-    if len(phone) >= 8:
-        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-    return "*" * max(0, len(phone) - 2) + phone[-2:]
-
-
 def phone_for(user, need: Need) -> str:
     """The full number only for users of the responsible unit; everyone else sees it masked."""
     if not need.raised_by_phone:
@@ -465,7 +460,7 @@ def phone_for(user, need: Need) -> str:
 @login_required
 def need_create(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _activity_for_user(request, pk)
-    if not can(request.user, NEED_WRITE, at=activity.org):
+    if not has_perm(request.user, NEED_WRITE, at=activity.org):
         raise PermissionDenied
     if not activity.is_symposium:
         raise Http404
@@ -515,7 +510,7 @@ def _render_need(request: HttpRequest, need: Need, note_form: NoteForm | None = 
         "phone": phone_for(request.user, need),
         "notes": NeedNote.objects.filter(need=need).select_related("by"),
         "history": history_of(need)[:50],
-        "can_handle": can(request.user, NEED_WRITE, at=need.org),
+        "can_handle": has_perm(request.user, NEED_WRITE, at=need.org),
         "note_form": note_form or NoteForm(),
     }
     return render(request, "activities/need_detail.html", context, status=400 if note_form else 200)
@@ -528,7 +523,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _need_action(request: HttpRequest, pk: int) -> Need:
     need = _need_for_user(request, pk)
-    if not can(request.user, NEED_WRITE, at=need.org):
+    if not has_perm(request.user, NEED_WRITE, at=need.org):
         raise PermissionDenied
     return need
 

@@ -2,15 +2,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-
-def mask_phone(phone: str) -> str:
-    """13800138000 → 138****8000; anything too short to mask keeps only its last two characters."""
-    phone = (phone or "").strip()
-    if not phone:
-        return ""
-    if len(phone) >= 7:
-        return phone[:3] + "****" + phone[-4:]
-    return "*" * (len(phone) - 2) + phone[-2:] if len(phone) > 2 else "*" * len(phone)
+from jinguo.lib.masking import mask_phone
 
 
 class ErrorOut(Schema):

@@ -13,8 +13,9 @@ from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, W
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from jinguo.accounts.rules import has_perm, permissions_of
+from jinguo.accounts.rules import has_perm, holds_perm
 from jinguo.campaigns.models import Campaign, CampaignTarget, Plan
+from jinguo.campaigns.rules import PLAN_REVIEW
 from jinguo.notifications.models import Notification
 from jinguo.orgs.models import Org
 
@@ -111,7 +112,7 @@ def reissue_of(*, campaign: Campaign, org: Org) -> Campaign | None:
 
 
 def can_review_anything(user) -> bool:
-    return user.org is not None and "campaigns.plans:review" in permissions_of(user)
+    return user.org is not None and holds_perm(user, PLAN_REVIEW)
 
 
 def review_queue(*, user, campaign_id: int | None = None, status: str = Plan.Status.SUBMITTED) -> QuerySet[Plan]:
@@ -129,7 +130,7 @@ def reviewable_campaigns(*, user) -> QuerySet[Campaign]:
 
 
 def can_review(user, plan: Plan) -> bool:
-    return has_perm(user, "campaigns.plans:review", at=plan.target.campaign.issuer)
+    return has_perm(user, PLAN_REVIEW, at=plan.target.campaign.issuer)
 
 
 # ---------------------------------------------------------------------------------------------

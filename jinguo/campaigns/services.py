@@ -47,7 +47,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jinguo.accounts.models import User
-from jinguo.accounts.rules import has_perm, has_perm_here, permissions_of
+from jinguo.accounts.rules import has_perm, has_perm_here, holds_perm
 from jinguo.accounts.selectors import active_users_of
 from jinguo.audit.services import log_action
 from jinguo.campaigns.models import (
@@ -60,15 +60,11 @@ from jinguo.campaigns.models import (
     PlanVersion,
     VenueType,
 )
+from jinguo.campaigns.rules import CAMPAIGN_WRITE, PLAN_REVIEW, PLAN_WRITE, RECEIPT_SIGN
 from jinguo.lib.phones import validate_phone
 from jinguo.notifications.models import Notification
 from jinguo.notifications.services import notify_users
 from jinguo.orgs.models import Org
-
-WRITE = "campaigns.campaigns:write"
-REVIEW = "campaigns.plans:review"
-SIGN = "campaigns.receipts:sign"
-PLAN_WRITE = "campaigns.plans:write"
 
 # Extension → (magic-bytes check, label). DOCX and XLSX are ZIP files: the members tell them apart.
 ALLOWED_EXTENSIONS = {".pdf", ".docx", ".xlsx", ".jpg", ".jpeg", ".png"}
@@ -183,7 +179,7 @@ def create_campaign(
 
     Audit: ``campaigns.campaign.created``. No notification (a draft is seen by the issuer only).
     """
-    _require(by, WRITE, issuer)
+    _require(by, CAMPAIGN_WRITE, issuer)
     target_kinds = sorted(set(target_kinds))
     _check_fields(
         title=title,
@@ -242,7 +238,7 @@ def update_campaign(
 
     Audit: ``campaigns.campaign.updated``. Published campaigns cannot change (targets are frozen).
     """
-    _require(by, WRITE, campaign.issuer)
+    _require(by, CAMPAIGN_WRITE, campaign.issuer)
     if campaign.status != Campaign.Status.DRAFT:
         raise CampaignError("活动已发布，不能再修改内容或发送对象")
     target_kinds = sorted(set(target_kinds))
@@ -330,7 +326,7 @@ def check_upload(upload: UploadedFile) -> None:
 def add_attachment(campaign: Campaign, *, by: User, upload: UploadedFile) -> Attachment:
     """Store one file for a campaign (drafts only). Stored under a random name outside any
     public URL; downloads go through the scoped view. Audit: ``campaigns.attachment.added``."""
-    _require(by, WRITE, campaign.issuer)
+    _require(by, CAMPAIGN_WRITE, campaign.issuer)
     if campaign.status != Campaign.Status.DRAFT:
         raise CampaignError("活动已发布，不能再添加附件")
     check_upload(upload)
@@ -365,7 +361,7 @@ def publish_campaign(campaign: Campaign, *, by: User) -> int:
     future. Audit: ``campaigns.campaign.published``. Notifies every active user of every target
     unit (``CAMPAIGN_PUBLISHED``). Returns the number of targets.
     """
-    _require(by, WRITE, campaign.issuer)
+    _require(by, CAMPAIGN_WRITE, campaign.issuer)
     if campaign.status != Campaign.Status.DRAFT:
         raise CampaignError("活动已经发布过了")
     if not ActivityLine.objects.filter(campaign=campaign).exists():
@@ -428,7 +424,7 @@ def reissue_campaign(
     issuer = by.org
     if issuer is None:
         raise PermissionDenied
-    _require(by, WRITE, issuer)
+    _require(by, CAMPAIGN_WRITE, issuer)
     if parent_campaign.status == Campaign.Status.DRAFT:
         raise CampaignError("该活动尚未发布，不能转发")
     if not CampaignTarget.objects.filter(campaign=parent_campaign, org=issuer).exists():
@@ -504,7 +500,7 @@ def sign_campaign(target: CampaignTarget, *, by: User) -> bool:
     Idempotent: signing again changes nothing and returns False. Only users of that unit with
     ``campaigns.receipts:sign``. Audit: ``campaigns.receipt.signed``.
     """
-    if not has_perm_here(by, SIGN, at=target.org):
+    if not has_perm_here(by, RECEIPT_SIGN, at=target.org):
         raise PermissionDenied
     if target.signed_at is not None:
         return False
@@ -575,7 +571,7 @@ def save_plan(
     events = list(events)
     _check_events(campaign, events)
     with transaction.atomic():
-        if target.signed_at is None and has_perm_here(by, SIGN, at=target.org):
+        if target.signed_at is None and has_perm_here(by, RECEIPT_SIGN, at=target.org):
             sign_campaign(target, by=by)
         plan, _created = Plan.objects.select_for_update().get_or_create(target=target)
         if not plan.is_editable:
@@ -633,7 +629,7 @@ def _snapshot(plan: Plan) -> dict:
 
 
 def _reviewers_of(org: Org) -> list[User]:
-    return [u for u in active_users_of([org]) if REVIEW in permissions_of(u)]
+    return [u for u in active_users_of([org]) if holds_perm(u, PLAN_REVIEW)]
 
 
 def _liaisons_of(org: Org):
@@ -721,7 +717,7 @@ def _review(plan: Plan, *, by: User, outcome: str, reason: str = "") -> None:
 def return_plan(plan: Plan, *, by: User, reason: str) -> None:
     """Send a submitted plan back (退回修改) with a reason. Audit: ``campaigns.plan.returned``.
     Notifies the unit's liaisons (``PLAN_RETURNED``)."""
-    _require(by, REVIEW, plan.target.campaign.issuer)
+    _require(by, PLAN_REVIEW, plan.target.campaign.issuer)
     reason = (reason or "").strip()
     if not reason:
         raise CampaignError("请填写退回原因")
@@ -739,7 +735,7 @@ def return_plan(plan: Plan, *, by: User, reason: str) -> None:
 def approve_plan(plan: Plan, *, by: User) -> None:
     """Accept a submitted plan for the record (已备案). Audit: ``campaigns.plan.approved``.
     Notifies the unit's liaisons (``PLAN_APPROVED``)."""
-    _require(by, REVIEW, plan.target.campaign.issuer)
+    _require(by, PLAN_REVIEW, plan.target.campaign.issuer)
     with transaction.atomic():
         _review(plan, by=by, outcome=Plan.Status.APPROVED)
     notify_users(
@@ -755,7 +751,7 @@ def approve_plans(plans: Iterable[Plan], *, by: User) -> int:
     submitted. One audit entry per plan; notifications after. Returns the number approved."""
     plans = list(plans)
     for plan in plans:
-        _require(by, REVIEW, plan.target.campaign.issuer)
+        _require(by, PLAN_REVIEW, plan.target.campaign.issuer)
         if plan.status != Plan.Status.SUBMITTED:
             raise CampaignError(f"{plan.target.org.name}的方案{plan.get_status_display()}，不是待审核状态")
     with transaction.atomic():

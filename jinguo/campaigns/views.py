@@ -15,9 +15,9 @@ from jinguo.audit.selectors import history_of
 from jinguo.campaigns import selectors, services
 from jinguo.campaigns.forms import CampaignForm, EventFormSet, PlanForm, ReissueForm, ReturnForm
 from jinguo.campaigns.models import ActivityLine, Attachment, Campaign, CampaignTarget, Plan, PlannedEvent, PlanVersion
+from jinguo.campaigns.rules import CAMPAIGN_WRITE, PLAN_WRITE, RECEIPT_SIGN
 from jinguo.campaigns.services import CampaignError, EventSpec
 
-WRITE = services.WRITE
 PAGE_SIZE = 20
 
 
@@ -35,7 +35,7 @@ def _issuer_campaign(request: HttpRequest, pk: int) -> Campaign:
 
 def _writable_campaign(request: HttpRequest, pk: int) -> Campaign:
     campaign = get_object_or_404(Campaign.objects.select_related("issuer"), pk=pk)
-    if not has_perm(request.user, WRITE, at=campaign.issuer):
+    if not has_perm(request.user, CAMPAIGN_WRITE, at=campaign.issuer):
         raise PermissionDenied
     return campaign
 
@@ -95,7 +95,7 @@ def issued(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "statuses": Campaign.Status.choices,
-            "can_write": has_perm(request.user, WRITE, at=request.user.org) if request.user.org else False,
+            "can_write": has_perm(request.user, CAMPAIGN_WRITE, at=request.user.org) if request.user.org else False,
         },
     )
 
@@ -103,7 +103,7 @@ def issued(request: HttpRequest) -> HttpResponse:
 @login_required
 def campaign_create(request: HttpRequest) -> HttpResponse:
     issuer = request.user.org
-    if issuer is None or not has_perm(request.user, WRITE, at=issuer):
+    if issuer is None or not has_perm(request.user, CAMPAIGN_WRITE, at=issuer):
         raise PermissionDenied
     if request.method == "POST":
         form = CampaignForm(request.POST, issuer=issuer)
@@ -175,7 +175,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "lines": ActivityLine.objects.filter(campaign=campaign),
         "attachments": Attachment.objects.filter(campaign=campaign),
         "history": history_of(campaign)[:50],
-        "can_write": has_perm(request.user, WRITE, at=campaign.issuer),
+        "can_write": has_perm(request.user, CAMPAIGN_WRITE, at=campaign.issuer),
         "reissues": Campaign.objects.filter(parent=campaign).select_related("issuer"),
     }
     if campaign.is_published:
@@ -270,11 +270,11 @@ def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": plan,
         "lines": ActivityLine.objects.filter(campaign=campaign),
         "attachments": Attachment.objects.filter(campaign=campaign),
-        "can_sign": not target.is_signed and has_perm_here(user, services.SIGN, at=target.org),
-        "can_plan": has_perm_here(user, services.PLAN_WRITE, at=target.org) and (plan is None or plan.is_editable),
+        "can_sign": not target.is_signed and has_perm_here(user, RECEIPT_SIGN, at=target.org),
+        "can_plan": has_perm_here(user, PLAN_WRITE, at=target.org) and (plan is None or plan.is_editable),
         "can_reissue": own
         and reissue is None
-        and has_perm(user, WRITE, at=target.org)
+        and has_perm(user, CAMPAIGN_WRITE, at=target.org)
         and selectors.has_children(target.org),
         "reissue": reissue,
         "is_overdue": campaign.plan_deadline_passed and (plan is None or not plan.is_filed),
@@ -287,7 +287,7 @@ def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def target_sign(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(CampaignTarget.objects.select_related("org", "campaign"), pk=pk)
-    if not has_perm_here(request.user, services.SIGN, at=target.org):
+    if not has_perm_here(request.user, RECEIPT_SIGN, at=target.org):
         raise PermissionDenied
     if services.sign_campaign(target, by=request.user):
         messages.success(request, "已签收。")
@@ -303,7 +303,7 @@ def reissue(request: HttpRequest, pk: int) -> HttpResponse:
     target = CampaignTarget.objects.filter(campaign=campaign, org=org).first()
     if target is None:
         raise Http404
-    if not has_perm(request.user, WRITE, at=org):
+    if not has_perm(request.user, CAMPAIGN_WRITE, at=org):
         raise PermissionDenied
     existing = selectors.reissue_of(campaign=campaign, org=org)
     if existing is not None:
@@ -384,7 +384,7 @@ def _event_specs(formset) -> list[EventSpec]:
 @login_required
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(CampaignTarget.objects.select_related("campaign__issuer", "org"), pk=pk)
-    if not has_perm_here(request.user, services.PLAN_WRITE, at=target.org):
+    if not has_perm_here(request.user, PLAN_WRITE, at=target.org):
         raise PermissionDenied
     campaign = target.campaign
     plan = Plan.objects.filter(target=target).first()
@@ -452,7 +452,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "versions": PlanVersion.objects.filter(plan=plan).select_related("submitted_by", "reviewed_by"),
         "history": history_of(plan)[:50],
         "can_review": plan.status == Plan.Status.SUBMITTED and selectors.can_review(user, plan),
-        "can_edit": plan.is_editable and has_perm_here(user, services.PLAN_WRITE, at=plan.target.org),
+        "can_edit": plan.is_editable and has_perm_here(user, PLAN_WRITE, at=plan.target.org),
         "return_form": ReturnForm(),
     }
     return render(request, "campaigns/plan_detail.html", context)
@@ -466,7 +466,7 @@ def _plan_for_action(request: HttpRequest, pk: int) -> Plan:
 @login_required
 def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_action(request, pk)
-    if not has_perm_here(request.user, services.PLAN_WRITE, at=plan.target.org):
+    if not has_perm_here(request.user, PLAN_WRITE, at=plan.target.org):
         raise PermissionDenied
     try:
         services.submit_plan(plan, by=request.user)

@@ -18,8 +18,8 @@ from jinguo.orgs import selectors, services
 from jinguo.orgs.forms import ImportForm, OrgForm
 from jinguo.orgs.importing import import_orgs
 from jinguo.orgs.models import Org
+from jinguo.orgs.rules import UNIT_WRITE
 
-WRITE = "orgs.units:write"
 SEARCH_PAGE = 30
 CHILD_PAGE = 100
 PREVIEW_LIMIT = 500
@@ -41,7 +41,7 @@ def _org_for_user(request: HttpRequest, pk: int) -> Org:
 
 def _writable_org(request: HttpRequest, pk: int) -> Org:
     org = _org_for_user(request, pk)
-    if not has_perm(request.user, WRITE, at=org):
+    if not has_perm(request.user, UNIT_WRITE, at=org):
         raise PermissionDenied
     return org
 
@@ -59,7 +59,7 @@ def tree(request: HttpRequest) -> HttpResponse:
         "kind": kind,
         "status": status,
         "kinds": Org.Kind.choices,
-        "can_write": has_perm(request.user, WRITE, at=request.user.org),
+        "can_write": has_perm(request.user, UNIT_WRITE, at=request.user.org),
     }
     if q or kind or status:
         qs = selectors.search_orgs(user=request.user, q=q, kind=kind, status=status)
@@ -108,7 +108,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "child_total": selectors.children_of(org).count(),
         "user_count": User.objects.filter(org=org).count(),
         "history": history_of(org)[:50],
-        "can_write": has_perm(request.user, WRITE, at=org),
+        "can_write": has_perm(request.user, UNIT_WRITE, at=org),
         "is_own": org.pk == request.user.org_id,
     }
     return render(request, "orgs/detail.html", context)
@@ -172,7 +172,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         selected = Org.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
         if selected is None:
             error = "请先搜索并选择新的上级单位"
-        elif not has_perm(request.user, WRITE, at=selected):
+        elif not has_perm(request.user, UNIT_WRITE, at=selected):
             error = "您无权把单位移动到该上级单位之下"
         else:
             try:
@@ -257,7 +257,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 def _require_import_perm(request: HttpRequest) -> None:
-    if not has_perm(request.user, WRITE, at=request.user.org):
+    if not has_perm(request.user, UNIT_WRITE, at=request.user.org):
         raise PermissionDenied
 
 

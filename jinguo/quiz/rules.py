@@ -1,28 +1,22 @@
-"""Quiz permissions, named resource:action, granted by roles and bounded by the user's subtree
-(the same shape as ``jinguo.accounts.rules``)."""
+"""Quiz permissions, named resource:action, granted by roles (checked by
+``jinguo.accounts.rules.has_perm`` once ``QuizConfig.ready`` registers this table)."""
 
 from __future__ import annotations
 
 from jinguo.accounts.models import User
+from jinguo.accounts.rules import has_perm
 
-MANAGE = "quiz.quizzes:write"
-BANKS = "quiz.banks:write"
-RESULTS = "quiz.results:read"
+QUIZ_WRITE = "quiz.quizzes:write"
+BANK_WRITE = "quiz.banks:write"
+RESULT_READ = "quiz.results:read"
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    User.Role.ADMIN: {MANAGE, BANKS, RESULTS},
-    User.Role.REVIEWER: {RESULTS},
-    User.Role.LIAISON: {RESULTS},
+    User.Role.ADMIN: {QUIZ_WRITE, BANK_WRITE, RESULT_READ},
+    User.Role.REVIEWER: {RESULT_READ},
+    User.Role.LIAISON: {RESULT_READ},
 }
-
-
-def has_quiz_perm(user, perm: str, *, at) -> bool:
-    """May ``user`` do ``perm`` on something owned by unit ``at``? No query."""
-    if not user.is_authenticated or not user.is_active or user.org is None:
-        return False
-    return at.is_within(user.org) and any(perm in ROLE_PERMISSIONS[r] for r in user.roles)
 
 
 def is_organiser(user, quiz) -> bool:
     """The quiz's own unit (or a unit above it) with the right to manage it: sees phone numbers."""
-    return has_quiz_perm(user, MANAGE, at=quiz.owner)
+    return has_perm(user, QUIZ_WRITE, at=quiz.owner)

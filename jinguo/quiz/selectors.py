@@ -12,6 +12,7 @@ from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from jinguo.lib.db import prepared_cursor
+from jinguo.lib.masking import mask_name
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
 from jinguo.quiz.models import (
     Attempt,
@@ -118,18 +119,6 @@ def participant_rank(participant: Participant) -> int | None:
         time_ms=participant.best_time_ms,
         submitted_at=participant.best_submitted_at,
     )
-
-
-def mask_name(name: str) -> str:
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else ("****" if phone else "")
 
 
 def leaderboard(*, quiz_id: int, size: int) -> list[dict]:

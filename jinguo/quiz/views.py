@@ -15,15 +15,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jinguo.accounts.rules import has_perm
 from jinguo.audit.selectors import history_of
 from jinguo.lib.excel import TableReadError, read_table, xlsx_response
+from jinguo.lib.masking import mask_phone
 from jinguo.lib.uploads import KeptUploads
 from jinguo.orgs.models import Org
 from jinguo.orgs.selectors import ancestors_of
 from jinguo.quiz import importing, selectors, services
 from jinguo.quiz.forms import BankForm, ImportForm, QuestionForm, QuizForm, posted_rules
 from jinguo.quiz.models import Attempt, Difficulty, Kind, Question, QuestionBank, Quiz, Topic
-from jinguo.quiz.rules import BANKS, MANAGE, RESULTS, has_quiz_perm, is_organiser
+from jinguo.quiz.rules import BANK_WRITE, QUIZ_WRITE, RESULT_READ, is_organiser
 from jinguo.quiz.services import QuizError
 
 PAGE_SIZE = 50
@@ -48,7 +50,7 @@ def _bank_for_user(request: HttpRequest, pk: int) -> QuestionBank:
 
 def _writable_bank(request: HttpRequest, pk: int) -> QuestionBank:
     bank = _bank_for_user(request, pk)
-    if not has_quiz_perm(request.user, BANKS, at=bank.owner):
+    if not has_perm(request.user, BANK_WRITE, at=bank.owner):
         raise PermissionDenied
     return bank
 
@@ -57,7 +59,7 @@ def _quiz_for_user(request: HttpRequest, pk: int) -> Quiz:
     """A quiz of the viewer's subtree or one that units of it take part in; else 404."""
     _viewer_org(request)
     quiz = get_object_or_404(Quiz.objects.select_related("owner", "bank"), pk=pk)
-    if not has_quiz_perm(request.user, RESULTS, at=request.user.org):
+    if not has_perm(request.user, RESULT_READ, at=request.user.org):
         raise PermissionDenied
     return quiz
 
@@ -82,14 +84,14 @@ def _public_url(request: HttpRequest, quiz: Quiz) -> str:
 def bank_list(request: HttpRequest) -> HttpResponse:
     org = _viewer_org(request)
     page = _page(request, selectors.banks_visible_to(user=request.user).order_by("-created_at", "-id"), 20)
-    can_write = has_quiz_perm(request.user, BANKS, at=org)
+    can_write = has_perm(request.user, BANK_WRITE, at=org)
     return render(request, "quiz/bank_list.html", {"page": page, "can_write": can_write})
 
 
 @login_required
 def bank_create(request: HttpRequest) -> HttpResponse:
     org = _viewer_org(request)
-    if not has_quiz_perm(request.user, BANKS, at=org):
+    if not has_perm(request.user, BANK_WRITE, at=org):
         raise PermissionDenied
     form = BankForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -133,7 +135,7 @@ def bank_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "topics": Topic.choices,
         "kinds": Kind.choices,
         "difficulties": Difficulty.choices,
-        "can_write": has_quiz_perm(request.user, BANKS, at=bank.owner),
+        "can_write": has_perm(request.user, BANK_WRITE, at=bank.owner),
         "total": bank.questions.filter(is_active=True).count(),
     }
     return render(request, "quiz/bank_detail.html", context)
@@ -159,7 +161,7 @@ def question_create(request: HttpRequest, pk: int) -> HttpResponse:
 def _writable_question(request: HttpRequest, pk: int) -> Question:
     _viewer_org(request)
     question = get_object_or_404(Question.objects.select_related("bank__owner"), pk=pk)
-    if not has_quiz_perm(request.user, BANKS, at=question.bank.owner):
+    if not has_perm(request.user, BANK_WRITE, at=question.bank.owner):
         raise PermissionDenied
     return question
 
@@ -332,7 +334,7 @@ def quiz_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.quizzes_visible_to(user=request.user)
     if q:
         qs = qs.filter(title__icontains=q)
-    context = {"page": _page(request, qs, 20), "q": q, "can_write": has_quiz_perm(request.user, MANAGE, at=org)}
+    context = {"page": _page(request, qs, 20), "q": q, "can_write": has_perm(request.user, QUIZ_WRITE, at=org)}
     context["now"] = timezone.now()
     return render(request, "quiz/quiz_list.html", context)
 
@@ -368,7 +370,7 @@ def _save_quiz(request: HttpRequest, form: QuizForm, quiz: Quiz | None) -> Quiz 
 @login_required
 def quiz_create(request: HttpRequest) -> HttpResponse:
     org = _viewer_org(request)
-    if not has_quiz_perm(request.user, MANAGE, at=org):
+    if not has_perm(request.user, QUIZ_WRITE, at=org):
         raise PermissionDenied
     banks = QuestionBank.objects.all()
     form = QuizForm(request.POST or None, banks=banks)
@@ -481,7 +483,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         (
             ranks.get(p.pk),
             p,
-            p.phone if organiser else selectors.mask_phone(p.phone),
+            p.phone if organiser else mask_phone(p.phone),
             selectors.format_ms(p.best_time_ms),
         )
         for p in page.object_list
@@ -498,7 +500,7 @@ def results_export(request: HttpRequest, pk: int) -> HttpResponse:
     ranks = selectors.global_ranks(quiz, [p.pk for p in participants])
 
     def phone(value: str) -> str:
-        return value if organiser else selectors.mask_phone(value)
+        return value if organiser else mask_phone(value)
 
     ranked = (
         (

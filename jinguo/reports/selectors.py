@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 
-from jinguo.accounts.rules import has_perm, has_perm_here, permissions_of
+from jinguo.accounts.rules import has_perm, has_perm_here, holds_perm
 from jinguo.campaigns.models import Campaign
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
 from jinguo.reports.models import Report
-from jinguo.reports.services import REVIEW, WRITE
+from jinguo.reports.rules import REPORT_REVIEW, REPORT_WRITE
 
 SENT_STATUSES = (Report.Status.SUBMITTED, Report.Status.ADOPTED, Report.Status.REJECTED)
 RANKING_RULE = (
@@ -190,19 +190,19 @@ def practice_library(*, user, q: str = "", unit: Org | None = None, year: int | 
 
 
 def can_write_here(user) -> bool:
-    return user.org is not None and has_perm_here(user, WRITE, at=user.org)
+    return user.org is not None and has_perm_here(user, REPORT_WRITE, at=user.org)
 
 
 def can_review_anything(user) -> bool:
-    return user.org is not None and REVIEW in permissions_of(user)
+    return user.org is not None and holds_perm(user, REPORT_REVIEW)
 
 
 def can_review(user, report: Report) -> bool:
-    return has_perm(user, REVIEW, at=report.to_org)
+    return has_perm(user, REPORT_REVIEW, at=report.to_org)
 
 
 def can_edit(user, report: Report) -> bool:
-    return report.is_editable and has_perm_here(user, WRITE, at=report.org)
+    return report.is_editable and has_perm_here(user, REPORT_WRITE, at=report.org)
 
 
 def filter_units(*, user, depth: int = 2) -> QuerySet[Org]:

@@ -34,7 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jinguo.accounts.models import User
-from jinguo.accounts.rules import has_perm, has_perm_here, permissions_of
+from jinguo.accounts.rules import has_perm, has_perm_here, holds_perm
 from jinguo.accounts.selectors import active_users_of
 from jinguo.activities.models import Activity
 from jinguo.audit.services import log_action
@@ -44,9 +44,7 @@ from jinguo.notifications.models import Notification
 from jinguo.notifications.services import notify_users
 from jinguo.orgs.models import Org
 from jinguo.reports.models import Report, ReportAdoption, ReportPhoto, ReportRevision
-
-WRITE = "reports.reports:write"
-REVIEW = "reports.reports:review"
+from jinguo.reports.rules import REPORT_REVIEW, REPORT_WRITE
 
 PHOTO_MAX_COUNT = 9
 
@@ -56,12 +54,12 @@ class ReportError(ValueError):
 
 
 def _require_writer(user: User, report: Report) -> None:
-    if not has_perm_here(user, WRITE, at=report.org):
+    if not has_perm_here(user, REPORT_WRITE, at=report.org):
         raise PermissionDenied
 
 
 def _require_reviewer(user: User, report: Report) -> None:
-    if not has_perm(user, REVIEW, at=report.to_org):
+    if not has_perm(user, REPORT_REVIEW, at=report.to_org):
         raise PermissionDenied
 
 
@@ -119,7 +117,7 @@ def save_report(
     (ledger entries of the unit) replace the linked ones when given. Audit: ``reports.report.saved``.
     """
     org = report.org if report is not None else by.org
-    if org is None or not has_perm_here(by, WRITE, at=org):
+    if org is None or not has_perm_here(by, REPORT_WRITE, at=org):
         raise PermissionDenied
     if report is not None and not report.is_editable:
         raise ReportError(f"信息{report.get_status_display()}，不能再修改")
@@ -218,12 +216,12 @@ def remove_report_photo(photo: ReportPhoto, *, by: User) -> None:
 
 def reviewers_of(org: Org) -> list[User]:
     """Active users of ``org`` who may review reports sent to it."""
-    return [u for u in active_users_of([org]) if REVIEW in permissions_of(u)]
+    return [u for u in active_users_of([org]) if holds_perm(u, REPORT_REVIEW)]
 
 
 def _unit_recipients(report: Report) -> list[User]:
     """Who hears the outcome: the unit's active writers (liaisons, admins) and the submitter."""
-    users = {u.pk: u for u in active_users_of([report.org]) if WRITE in permissions_of(u)}
+    users = {u.pk: u for u in active_users_of([report.org]) if holds_perm(u, REPORT_WRITE)}
     submitter = report.submitted_by
     if submitter is not None and submitter.is_active:
         users.setdefault(submitter.pk, submitter)

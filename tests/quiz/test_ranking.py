@@ -91,7 +91,6 @@ def test_participant_keeps_the_best_attempt(client, tree, quiz):
 def test_leaderboard_masks_names(tree, quiz):
     _participant(quiz, tree.qxg, "13800000001", 90, 1000, timezone.now())
     assert selectors.leaderboard(quiz_id=quiz.pk, size=5)[0]["name"] == "人*1"
-    assert (selectors.mask_name("张丽"), selectors.mask_name("欧阳娜娜")) == ("张*", "欧**娜")
 
 
 def _submit(snap, phone, unit, answers_for, *, at):

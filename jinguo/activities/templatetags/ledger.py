@@ -2,7 +2,8 @@
 
 from django import template
 
-from jinguo.activities.rules import ACTIVITY_WRITE, can
+from jinguo.accounts.rules import has_perm
+from jinguo.activities.rules import ACTIVITY_WRITE
 from jinguo.activities.selectors import recorded_entries
 
 register = template.Library()
@@ -19,7 +20,7 @@ def ledger_entries(context, events, plan) -> dict:
     filed = plan.status in ("submitted", "approved")
     return {
         "entries": recorded_entries(events),
-        "can_record": filed and can(user, ACTIVITY_WRITE, at=plan.target.org),
+        "can_record": filed and has_perm(user, ACTIVITY_WRITE, at=plan.target.org),
     }
 
 
