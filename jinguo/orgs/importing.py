@@ -427,6 +427,12 @@ class _Planner:
             result.created.append(ImportChange(number, code, name, parent.name if parent else "（顶级单位）"))
             return node
 
+        if (
+            node is tree.root_node
+            and self.root is not None
+            and _own_fields_differ(node, name, kind, short_name, self.columns)
+        ):
+            raise _RowError(OWN_UNIT_MESSAGE)
         changes: dict[str, tuple[str, str]] = {}
         if name != node.name:
             changes["name"] = (node.name, name)
@@ -474,6 +480,18 @@ class _Planner:
         if parent_path:
             return self.tree.resolve_path(parent_path)
         return None
+
+
+OWN_UNIT_MESSAGE = "本单位的名称、简称和类型由上级单位维护，不能在此修改"
+
+
+def _own_fields_differ(node: _Node, name: str, kind: str, short_name: str, columns) -> bool:
+    """Would the row change the importer's own unit? Its record belongs to the units above it."""
+    return (
+        name != node.name
+        or bool(kind and kind != node.kind)
+        or ("short_name" in columns and short_name != node.short_name)
+    )
 
 
 def _plan(rows, columns, root, result: ImportResult) -> _Plan:

@@ -140,6 +140,9 @@ def _child_kind(parent: Org) -> str:
 @login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     org = _writable_org(request, pk)
+    if org.pk == request.user.org_id:
+        # A unit's name and kind decide which campaigns reach it: the units above keep them.
+        raise PermissionDenied("本单位的名称、类型和代码由上级单位维护。")
     initial = {"name": org.name, "short_name": org.short_name, "kind": org.kind, "code": org.code or ""}
     form = OrgForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

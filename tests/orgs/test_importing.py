@@ -306,3 +306,30 @@ def test_import_mixed_moves_and_creates_leave_a_consistent_tree(tree):
     dafang = Org.objects.get(pk=tree.dafang.pk)
     assert dafang.parent_id == tree.qxg.pk
     assert Org.objects.get(name="新村B").path.startswith(dafang.path)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "520502,七星关区妇女联合会,520500,county,,\n",  # renamed
+        "520502,七星关区妇联,520500,township,,\n",  # another kind: other campaigns would reach it
+        "520502,七星关区妇联,520500,county,,七星关\n",  # a short name
+    ],
+)
+def test_import_cannot_change_the_importers_own_unit(tree, users, line):
+    result = import_orgs(rows_of(HEADER + line), dry_run=False, by=users.qxg_admin, root=tree.qxg)
+    assert [m for _, m in result.errors] == ["本单位的名称、简称和类型由上级单位维护，不能在此修改"]
+    tree.qxg.refresh_from_db()
+    assert (tree.qxg.name, tree.qxg.kind, tree.qxg.short_name) == ("七星关区妇联", "county", "")
+
+
+def test_import_by_the_unit_above_may_change_it(tree, users):
+    result = import_orgs(
+        rows_of(HEADER + "520502,七星关区妇女联合会,520500,county,,\n"),
+        dry_run=False,
+        by=users.city_admin,
+        root=tree.city,
+    )
+    assert result.errors == []
+    tree.qxg.refresh_from_db()
+    assert tree.qxg.name == "七星关区妇女联合会"

@@ -461,3 +461,23 @@ def test_account_without_unit_gets_403(client_for, tree):
     assert client.get(reverse("orgs:tree")).status_code == 403
     assert client.get(reverse("orgs:export")).status_code == 403
     assert client.get(reverse("orgs:detail", args=[tree.city.pk])).status_code == 403
+
+
+def test_admin_cannot_edit_its_own_unit(users, client_for, tree):
+    client = client_for(users.qxg_admin)
+    assert client.get(reverse("orgs:edit", args=[tree.qxg.pk])).status_code == 403
+    response = client.post(reverse("orgs:edit", args=[tree.qxg.pk]), {"name": "七星关区", "kind": "township"})
+    assert response.status_code == 403
+    tree.qxg.refresh_from_db()
+    assert (tree.qxg.name, tree.qxg.kind) == ("七星关区妇联", "county")
+    detail = client.get(reverse("orgs:detail", args=[tree.qxg.pk])).content.decode()
+    assert reverse("orgs:edit", args=[tree.qxg.pk]) not in detail
+
+
+def test_unit_above_edits_it(users, client_for, tree):
+    response = client_for(users.city_admin).post(
+        reverse("orgs:edit", args=[tree.qxg.pk]), {"name": "七星关区妇女联合会", "kind": "county", "code": "520502"}
+    )
+    assert response.status_code == 302
+    tree.qxg.refresh_from_db()
+    assert tree.qxg.name == "七星关区妇女联合会"
