@@ -6,6 +6,7 @@ from django.db.models.functions import Concat, Substr
 
 from jinguo.audit.services import log_action
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
+from jinguo.orgs.signals import org_moved
 
 
 class OrgError(ValueError):
@@ -54,7 +55,8 @@ def create_org(
 def move_org(org: Org, *, new_parent: Org, by=None) -> None:
     """Move ``org`` with its whole subtree under ``new_parent``; ids, and so history, stay.
 
-    Rewrites the path of every unit of the subtree in one UPDATE. Audit: ``orgs.unit.moved``.
+    Rewrites the path of every unit of the subtree in one UPDATE, then sends ``org_moved`` (the
+    ledger's running totals follow). Audit: ``orgs.unit.moved``.
     """
     if new_parent.is_within(org):
         raise OrgError("不能把单位移动到它自己或它的下级单位之下")
@@ -70,11 +72,10 @@ def move_org(org: Org, *, new_parent: Org, by=None) -> None:
         )
         Org.all_objects.filter(pk=org.pk).update(parent=new_parent)
         org.refresh_from_db()
-        # The ledger's running totals (activities.rollups) follow the subtree to its new ancestors.
-        from jinguo.activities.rollups import move_rollups
-
-        move_rollups(
-            org,
+        # Apps that keep figures per ancestor (the ledger's running totals) follow the subtree.
+        org_moved.send(
+            sender=Org,
+            org=org,
             old_ancestors=list(
                 Org.all_objects.filter(path__in=old_parent.ancestor_paths()).values_list("pk", flat=True)
             )

@@ -8,8 +8,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from jinguo.accounts.models import User
-from jinguo.accounts.rules import has_perm
 from jinguo.audit.selectors import history_of
 from jinguo.lib.excel import TableReadError, read_table, xlsx_response
 from jinguo.lib.uploads import KeptUploads
@@ -40,7 +38,7 @@ def _org_for_user(request: HttpRequest, pk: int) -> Org:
 
 def _writable_org(request: HttpRequest, pk: int) -> Org:
     org = _org_for_user(request, pk)
-    if not has_perm(request.user, WRITE, at=org):
+    if not request.user.has_perm(WRITE, org):
         raise PermissionDenied
     return org
 
@@ -58,7 +56,7 @@ def tree(request: HttpRequest) -> HttpResponse:
         "kind": kind,
         "status": status,
         "kinds": Org.Kind.choices,
-        "can_write": has_perm(request.user, WRITE, at=request.user.org),
+        "can_write": request.user.has_perm(WRITE, request.user.org),
     }
     if q or kind or status:
         qs = selectors.search_orgs(user=request.user, q=q, kind=kind, status=status)
@@ -105,9 +103,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": rows[:50],
         "more_children": more or len(rows) > 50,
         "child_total": selectors.children_of(org).count(),
-        "user_count": User.in_scope.filter(org=org).count(),
+        "user_count": org.users.count(),
         "history": history_of(org)[:50],
-        "can_write": has_perm(request.user, WRITE, at=org),
+        "can_write": request.user.has_perm(WRITE, org),
         "is_own": org.pk == request.user.org_id,
     }
     return render(request, "orgs/detail.html", context)
@@ -171,7 +169,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         selected = Org.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
         if selected is None:
             error = "请先搜索并选择新的上级单位"
-        elif not has_perm(request.user, WRITE, at=selected):
+        elif not request.user.has_perm(WRITE, selected):
             error = "您无权把单位移动到该上级单位之下"
         else:
             try:
@@ -251,7 +249,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 def _require_import_perm(request: HttpRequest) -> None:
-    if not has_perm(request.user, WRITE, at=request.user.org):
+    if not request.user.has_perm(WRITE, request.user.org):
         raise PermissionDenied
 
 
