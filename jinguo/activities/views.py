@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,14 +28,13 @@ from jinguo.activities.selectors import KEY_VENUES, LedgerFilter, NeedFilter
 from jinguo.activities.services import ActivityError
 from jinguo.audit.selectors import history_of
 from jinguo.campaigns.models import Campaign, PlannedEvent, VenueType
-from jinguo.lib.excel import TableReadError, read_table, xlsx_response
-from jinguo.lib.uploads import KeptUploads
+from jinguo.lib.excel import xlsx_response
+from jinguo.lib.importflow import ImportFlow
 from jinguo.orgs.models import Org
 
 PAGE_SIZE = 20
 EXPORT_LIMIT = 20000
-PREVIEW_LIMIT = 500
-KEPT_UPLOADS = KeptUploads("activities")
+IMPORTS = ImportFlow("activities")
 
 
 def _viewer_org(request: HttpRequest) -> Org:
@@ -378,16 +379,8 @@ def _require_import_perm(request: HttpRequest) -> None:
 def import_upload(request: HttpRequest) -> HttpResponse:
     _require_import_perm(request)
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        try:
-            read_table(data, upload.name)
-        except TableReadError as exc:
-            form.add_error("file", str(exc))
-        else:
-            token = KEPT_UPLOADS.keep(request, filename=upload.name, data=data)
-            return redirect("activities:import_preview", token=token)
+    if token := IMPORTS.upload(request, form):
+        return redirect("activities:import_preview", token=token)
     return render(request, "activities/import_upload.html", {"form": form})
 
 
@@ -395,27 +388,13 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     """GET: the dry run of the kept upload. POST: import it for real, re-read from the kept file."""
     _require_import_perm(request)
-    path, filename = KEPT_UPLOADS.get(request, token)
-    try:
-        rows = read_table(path.read_bytes(), filename)
-    except TableReadError as exc:
-        messages.error(request, str(exc))
+    run = IMPORTS.run(request, token, partial(importing.import_activities, by=request.user))
+    if run is None:
         return redirect("activities:import")
-    confirm = request.method == "POST"
-    result = importing.import_activities(rows, by=request.user, dry_run=not confirm)
-    if confirm and result.written:
-        KEPT_UPLOADS.discard(request, token)
-        messages.success(request, f"已导入 {len(result.rows)} 条台账。")
+    if run.written:
+        messages.success(request, f"已导入 {len(run.result.rows)} 条台账。")
         return redirect("activities:list")
-    context = {
-        "result": result,
-        "filename": filename,
-        "token": token,
-        "rows": result.rows[:PREVIEW_LIMIT],
-        "errors": result.errors[:PREVIEW_LIMIT],
-        "limit": PREVIEW_LIMIT,
-    }
-    return render(request, "activities/import_preview.html", context)
+    return render(request, "activities/import_preview.html", run.preview_context(rows=run.result.rows))
 
 
 # ---------------------------------------------------------------------------------------------

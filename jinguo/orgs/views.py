@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,8 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from jinguo.audit.selectors import history_of
-from jinguo.lib.excel import TableReadError, read_table, xlsx_response
-from jinguo.lib.uploads import KeptUploads
+from jinguo.lib.excel import xlsx_response
+from jinguo.lib.importflow import ImportFlow
 from jinguo.orgs import selectors, services
 from jinguo.orgs.forms import ImportForm, OrgForm
 from jinguo.orgs.importing import import_orgs
@@ -19,8 +21,7 @@ from jinguo.orgs.models import Org
 WRITE = "orgs.units:write"
 SEARCH_PAGE = 30
 CHILD_PAGE = 100
-PREVIEW_LIMIT = 500
-KEPT_UPLOADS = KeptUploads("orgs")
+IMPORTS = ImportFlow("orgs")
 
 
 def _viewer_org(request: HttpRequest) -> Org:
@@ -257,16 +258,8 @@ def _require_import_perm(request: HttpRequest) -> None:
 def import_upload(request: HttpRequest) -> HttpResponse:
     _require_import_perm(request)
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        try:
-            read_table(data, upload.name)
-        except TableReadError as exc:
-            form.add_error("file", str(exc))
-        else:
-            token = KEPT_UPLOADS.keep(request, filename=upload.name, data=data)
-            return redirect("orgs:import_preview", token=token)
+    if token := IMPORTS.upload(request, form):
+        return redirect("orgs:import_preview", token=token)
     return render(request, "orgs/import_upload.html", {"form": form})
 
 
@@ -274,26 +267,13 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     """GET: the dry run of the kept upload. POST: import it for real, re-read from the kept file."""
     _require_import_perm(request)
-    path, filename = KEPT_UPLOADS.get(request, token)
-    try:
-        rows = read_table(path.read_bytes(), filename)
-    except TableReadError as exc:
-        messages.error(request, str(exc))
+    run = IMPORTS.run(request, token, partial(import_orgs, by=request.user, root=request.user.org))
+    if run is None:
         return redirect("orgs:import")
-    confirm = request.method == "POST"
-    result = import_orgs(rows, dry_run=not confirm, by=request.user, root=request.user.org)
-    if confirm and result.written:
-        KEPT_UPLOADS.discard(request, token)
-        return render(request, "orgs/import_done.html", {"result": result, "filename": filename})
-    context = {
-        "result": result,
-        "filename": filename,
-        "token": token,
-        "row_count": len(rows),
-        "limit": PREVIEW_LIMIT,
-        "created": result.created[:PREVIEW_LIMIT],
-        "updated": result.updated[:PREVIEW_LIMIT],
-        "moved": result.moved[:PREVIEW_LIMIT],
-        "errors": result.errors[:PREVIEW_LIMIT],
-    }
+    if run.written:
+        return render(request, "orgs/import_done.html", {"result": run.result, "filename": run.filename})
+    result = run.result
+    context = run.preview_context(created=result.created, updated=result.updated, moved=result.moved)
+    if not (result.created or result.updated or result.moved):
+        context["nothing_to_import"] = "文件中的单位与系统中完全一致，没有需要导入的内容。"
     return render(request, "orgs/import_preview.html", context)

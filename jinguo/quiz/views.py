@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -16,8 +18,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jinguo.audit.selectors import history_of
-from jinguo.lib.excel import TableReadError, read_table, xlsx_response
-from jinguo.lib.uploads import KeptUploads
+from jinguo.lib.excel import xlsx_response
+from jinguo.lib.importflow import ImportFlow
 from jinguo.orgs.models import Org
 from jinguo.orgs.selectors import ancestors_of
 from jinguo.quiz import importing, selectors, services
@@ -27,8 +29,7 @@ from jinguo.quiz.rules import BANKS, MANAGE, RESULTS, has_quiz_perm, is_organise
 from jinguo.quiz.services import QuizError
 
 PAGE_SIZE = 50
-PREVIEW_LIMIT = 500
-KEPT_UPLOADS = KeptUploads("quiz")  # a question bank's import, kept between preview and confirm
+IMPORTS = ImportFlow("quiz")  # a question bank's import: the kept upload is tagged with the bank
 
 
 def _viewer_org(request: HttpRequest) -> Org:
@@ -281,16 +282,8 @@ def import_template(request: HttpRequest) -> HttpResponse:
 def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
     bank = _writable_bank(request, pk)
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        try:
-            read_table(data, upload.name)
-        except TableReadError as exc:
-            form.add_error("file", str(exc))
-        else:
-            token = KEPT_UPLOADS.keep(request, filename=upload.name, data=data, tag=str(bank.pk))
-            return redirect("quiz:import_preview", pk=bank.pk, token=token)
+    if token := IMPORTS.upload(request, form, tag=str(bank.pk)):
+        return redirect("quiz:import_preview", pk=bank.pk, token=token)
     return render(request, "quiz/import_upload.html", {"form": form, "bank": bank})
 
 
@@ -298,27 +291,13 @@ def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def import_preview(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """GET: the dry run of the kept upload. POST: import it for real."""
     bank = _writable_bank(request, pk)
-    path, filename = KEPT_UPLOADS.get(request, token, tag=str(bank.pk))
-    try:
-        rows = read_table(path.read_bytes(), filename)
-    except TableReadError as exc:
-        messages.error(request, str(exc))
+    run = IMPORTS.run(request, token, partial(importing.import_questions, bank, by=request.user), tag=str(bank.pk))
+    if run is None:
         return redirect("quiz:import", pk=bank.pk)
-    confirm = request.method == "POST"
-    result = importing.import_questions(bank, rows, dry_run=not confirm, by=request.user)
-    if confirm and result.written:
-        KEPT_UPLOADS.discard(request, token)
-        messages.success(request, f"已导入 {len(result.created)} 道试题。")
+    if run.written:
+        messages.success(request, f"已导入 {len(run.result.created)} 道试题。")
         return redirect("quiz:bank_detail", pk=bank.pk)
-    context = {
-        "bank": bank,
-        "result": result,
-        "filename": filename,
-        "row_count": len(rows),
-        "created": result.created[:PREVIEW_LIMIT],
-        "errors": result.errors[:PREVIEW_LIMIT],
-        "limit": PREVIEW_LIMIT,
-    }
+    context = run.preview_context(created=run.result.created) | {"bank": bank}
     return render(request, "quiz/import_preview.html", context)
 
 
