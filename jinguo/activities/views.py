@@ -30,21 +30,12 @@ from jinguo.audit.selectors import history_of
 from jinguo.campaigns.models import Campaign, PlannedEvent, VenueType
 from jinguo.lib.excel import xlsx_response
 from jinguo.lib.importflow import ImportFlow
+from jinguo.lib.views import int_or_none, page_of, require_viewer_org
 from jinguo.orgs.models import Org
 
 PAGE_SIZE = 20
 EXPORT_LIMIT = 20000
 IMPORTS = ImportFlow("activities")
-
-
-def _viewer_org(request: HttpRequest) -> Org:
-    if request.user.org_id is None:
-        raise PermissionDenied
-    return request.user.org
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 def _date(value: str | None):
@@ -69,7 +60,7 @@ def _writable_activity(request: HttpRequest, pk: int) -> Activity:
 
 def _ledger_filters(request: HttpRequest) -> tuple[LedgerFilter, dict]:
     g = request.GET
-    org_pk, campaign_pk = _int(g.get("org")), _int(g.get("campaign"))
+    org_pk, campaign_pk = int_or_none(g.get("org")), int_or_none(g.get("campaign"))
     campaign = Campaign.objects.filter(pk=campaign_pk).first() if campaign_pk else None
     org = Org.objects.filter(pk=org_pk).first() if org_pk else None
     filters = LedgerFilter(
@@ -95,9 +86,9 @@ def _ledger_filters(request: HttpRequest) -> tuple[LedgerFilter, dict]:
 
 @login_required
 def ledger(request: HttpRequest) -> HttpResponse:
-    viewer_org = _viewer_org(request)
+    viewer_org = require_viewer_org(request)
     filters, values = _ledger_filters(request)
-    page = Paginator(selectors.ledger(user=request.user, filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.ledger(user=request.user, filters=filters), PAGE_SIZE)
     context = {
         "page": page,
         "f": values,
@@ -118,7 +109,7 @@ EXPORT_HEADER = [*importing.HEADER[:9], "参加人数", "其中妇女", "其中�
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    viewer_org = _viewer_org(request)
+    viewer_org = require_viewer_org(request)
     filters, _ = _ledger_filters(request)
     qs = selectors.ledger(user=request.user, filters=filters)[:EXPORT_LIMIT]
     rows = (
@@ -150,7 +141,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def create(request: HttpRequest) -> HttpResponse:
-    viewer_org = _viewer_org(request)
+    viewer_org = require_viewer_org(request)
     if not can(request.user, ACTIVITY_WRITE, at=viewer_org):
         raise PermissionDenied
     form = ActivityForm(request.POST or None, viewer_org=viewer_org, initial={"org": viewer_org.pk})
@@ -168,7 +159,7 @@ def create(request: HttpRequest) -> HttpResponse:
 @login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _writable_activity(request, pk)
-    viewer_org = _viewer_org(request)
+    viewer_org = require_viewer_org(request)
     form = ActivityForm(request.POST or None, viewer_org=viewer_org, initial=ActivityForm.initial_for(activity))
     form.fields["org"].disabled = True
     if request.method == "POST" and form.is_valid():
@@ -337,7 +328,7 @@ def minutes_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    org = _viewer_org(request)
+    org = require_viewer_org(request)
     example = [
         org.name,
         "",
@@ -371,7 +362,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 def _require_import_perm(request: HttpRequest) -> None:
-    if not can(request.user, ACTIVITY_WRITE, at=_viewer_org(request)):
+    if not can(request.user, ACTIVITY_WRITE, at=require_viewer_org(request)):
         raise PermissionDenied
 
 
@@ -403,8 +394,8 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def coverage(request: HttpRequest) -> HttpResponse:
-    viewer_org = _viewer_org(request)
-    org_pk, campaign_pk = _int(request.GET.get("org")), _int(request.GET.get("campaign"))
+    viewer_org = require_viewer_org(request)
+    org_pk, campaign_pk = int_or_none(request.GET.get("org")), int_or_none(request.GET.get("campaign"))
     org = get_object_or_404(Org.objects, pk=org_pk) if org_pk else viewer_org
     campaigns = selectors.campaigns_for_filter(user=request.user)
     campaign = get_object_or_404(Campaign.objects, pk=campaign_pk) if campaign_pk else None
@@ -448,7 +439,7 @@ def need_create(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     if not activity.is_symposium:
         raise Http404
-    viewer_org = _viewer_org(request)
+    viewer_org = require_viewer_org(request)
     form = NeedForm(request.POST or None, viewer_org=viewer_org, activity=activity)
     if request.method == "POST" and form.is_valid():
         try:
@@ -463,9 +454,9 @@ def need_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def needs(request: HttpRequest) -> HttpResponse:
-    viewer_org = _viewer_org(request)
+    viewer_org = require_viewer_org(request)
     g = request.GET
-    org_pk = _int(g.get("org"))
+    org_pk = int_or_none(g.get("org"))
     org = Org.objects.filter(pk=org_pk).first() if org_pk else None
     state = g.get("state", "")
     category = g.get("category", "") if g.get("category") in Need.Category.values else ""

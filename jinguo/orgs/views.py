@@ -5,7 +5,6 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 from jinguo.audit.selectors import history_of
 from jinguo.lib.excel import xlsx_response
 from jinguo.lib.importflow import ImportFlow
+from jinguo.lib.views import page_of, require_viewer_org
 from jinguo.orgs import selectors, services
 from jinguo.orgs.forms import ImportForm, OrgForm
 from jinguo.orgs.importing import import_orgs
@@ -24,16 +24,9 @@ CHILD_PAGE = 100
 IMPORTS = ImportFlow("orgs")
 
 
-def _viewer_org(request: HttpRequest) -> Org:
-    """The viewer's own unit; an account without one (e.g. a bare superuser) sees no tree."""
-    if request.user.org_id is None:
-        raise PermissionDenied
-    return request.user.org
-
-
 def _org_for_user(request: HttpRequest, pk: int) -> Org:
     """A unit of the viewer's subtree; anything else does not exist for them (404)."""
-    _viewer_org(request)
+    require_viewer_org(request)
     return get_object_or_404(Org.objects, pk=pk)
 
 
@@ -46,7 +39,7 @@ def _writable_org(request: HttpRequest, pk: int) -> Org:
 
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
-    _viewer_org(request)
+    require_viewer_org(request)
     q = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
     kind = kind if kind in Org.Kind.values else ""
@@ -61,7 +54,7 @@ def tree(request: HttpRequest) -> HttpResponse:
     }
     if q or kind or status:
         qs = selectors.search_orgs(user=request.user, q=q, kind=kind, status=status)
-        page = Paginator(selectors.with_child_counts(qs), SEARCH_PAGE).get_page(request.GET.get("page"))
+        page = page_of(request, selectors.with_child_counts(qs), SEARCH_PAGE)
         crumbs = selectors.ancestors_by_path(page.object_list, user=request.user)
         context.update(page=page, results=[(org, crumbs[org.path]) for org in page.object_list])
         return render(request, "orgs/search.html", context)
@@ -206,7 +199,7 @@ def set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    _viewer_org(request)
+    require_viewer_org(request)
     header = ["区划代码", "单位名称", "简称", "单位类型", "上级代码", "上级路径", "启用"]
     rows = selectors.export_rows(user=request.user)
     return xlsx_response(f"组织机构-{request.user.org.name}.xlsx", [("组织机构", header, rows)])
@@ -217,7 +210,7 @@ TEMPLATE_HEADER = ["区划代码", "单位名称", "上级代码", "单位类型
 
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    org = _viewer_org(request)
+    org = require_viewer_org(request)
     parent_code, parent_path = (org.code, "") if org.code else ("", org.name)
     child_kind = str(Org.Kind(_child_kind(org)).label)
     examples = [

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 from jinguo.audit.selectors import history_of
 from jinguo.lib.excel import xlsx_response
 from jinguo.lib.importflow import ImportFlow
+from jinguo.lib.views import page_of, require_viewer_org
 from jinguo.orgs.models import Org
 from jinguo.orgs.selectors import ancestors_of
 from jinguo.quiz import importing, selectors, services
@@ -32,18 +32,8 @@ PAGE_SIZE = 50
 IMPORTS = ImportFlow("quiz")  # a question bank's import: the kept upload is tagged with the bank
 
 
-def _viewer_org(request: HttpRequest) -> Org:
-    if request.user.org_id is None:
-        raise PermissionDenied
-    return request.user.org
-
-
-def _page(request: HttpRequest, qs, size: int = PAGE_SIZE):
-    return Paginator(qs, size).get_page(request.GET.get("page"))
-
-
 def _bank_for_user(request: HttpRequest, pk: int) -> QuestionBank:
-    _viewer_org(request)
+    require_viewer_org(request)
     return get_object_or_404(QuestionBank.objects.select_related("owner"), pk=pk)
 
 
@@ -56,7 +46,7 @@ def _writable_bank(request: HttpRequest, pk: int) -> QuestionBank:
 
 def _quiz_for_user(request: HttpRequest, pk: int) -> Quiz:
     """A quiz of the viewer's subtree or one that units of it take part in; else 404."""
-    _viewer_org(request)
+    require_viewer_org(request)
     quiz = get_object_or_404(Quiz.objects.select_related("owner", "bank"), pk=pk)
     if not has_quiz_perm(request.user, RESULTS, at=request.user.org):
         raise PermissionDenied
@@ -81,15 +71,15 @@ def _public_url(request: HttpRequest, quiz: Quiz) -> str:
 
 @login_required
 def bank_list(request: HttpRequest) -> HttpResponse:
-    org = _viewer_org(request)
-    page = _page(request, selectors.banks_visible_to(user=request.user).order_by("-created_at", "-id"), 20)
+    org = require_viewer_org(request)
+    page = page_of(request, selectors.banks_visible_to(user=request.user).order_by("-created_at", "-id"), 20)
     can_write = has_quiz_perm(request.user, BANKS, at=org)
     return render(request, "quiz/bank_list.html", {"page": page, "can_write": can_write})
 
 
 @login_required
 def bank_create(request: HttpRequest) -> HttpResponse:
-    org = _viewer_org(request)
+    org = require_viewer_org(request)
     if not has_quiz_perm(request.user, BANKS, at=org):
         raise PermissionDenied
     form = BankForm(request.POST or None)
@@ -125,7 +115,7 @@ def bank_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "difficulty": _choice(request.GET.get("difficulty", ""), Difficulty.values),
         "status": _choice(request.GET.get("status", ""), ("inactive", "all")),
     }
-    page = _page(request, selectors.questions_of(bank, **filters), 30)
+    page = page_of(request, selectors.questions_of(bank, **filters), 30)
     context = {
         "bank": bank,
         "page": page,
@@ -158,7 +148,7 @@ def question_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _writable_question(request: HttpRequest, pk: int) -> Question:
-    _viewer_org(request)
+    require_viewer_org(request)
     question = get_object_or_404(Question.objects.select_related("bank__owner"), pk=pk)
     if not has_quiz_perm(request.user, BANKS, at=question.bank.owner):
         raise PermissionDenied
@@ -211,7 +201,7 @@ def bank_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    _viewer_org(request)
+    require_viewer_org(request)
     examples = [
         [
             "单选",
@@ -306,12 +296,12 @@ def import_preview(request: HttpRequest, pk: int, token: str) -> HttpResponse:
 
 @login_required
 def quiz_list(request: HttpRequest) -> HttpResponse:
-    org = _viewer_org(request)
+    org = require_viewer_org(request)
     q = request.GET.get("q", "").strip()
     qs = selectors.quizzes_visible_to(user=request.user)
     if q:
         qs = qs.filter(title__icontains=q)
-    context = {"page": _page(request, qs, 20), "q": q, "can_write": has_quiz_perm(request.user, MANAGE, at=org)}
+    context = {"page": page_of(request, qs, 20), "q": q, "can_write": has_quiz_perm(request.user, MANAGE, at=org)}
     context["now"] = timezone.now()
     return render(request, "quiz/quiz_list.html", context)
 
@@ -346,7 +336,7 @@ def _save_quiz(request: HttpRequest, form: QuizForm, quiz: Quiz | None) -> Quiz 
 
 @login_required
 def quiz_create(request: HttpRequest) -> HttpResponse:
-    org = _viewer_org(request)
+    org = require_viewer_org(request)
     if not has_quiz_perm(request.user, MANAGE, at=org):
         raise PermissionDenied
     banks = QuestionBank.objects.all()
@@ -454,7 +444,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     qs = selectors.ranked_participants(quiz)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(unit__name__icontains=q) | Q(phone__startswith=q))
-    page = _page(request, qs)
+    page = page_of(request, qs, PAGE_SIZE)
     ranks = selectors.global_ranks(quiz, [p.pk for p in page.object_list])
     rows = [
         (
