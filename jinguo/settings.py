@@ -210,6 +210,8 @@ STATICFILES_DIRS = [d for d in STATICFILES_DIRS if (d[1] if isinstance(d, tuple)
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+# Spreadsheet imports kept between their preview and their confirmation (jinguo/lib/uploads.py).
+UPLOADS_DIR = Path(env_str("JINGUO_UPLOADS_DIR", str(VAR_DIR / "uploads")))
 
 # Attachments: what a notice may carry.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)

@@ -19,6 +19,16 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _files_in_tmp(settings, tmp_path_factory):
+    """Nothing a test stores lands in var/: media (photos, attachments) and kept import uploads
+    go to a fresh folder of pytest's own."""
+    root = tmp_path_factory.mktemp("var")
+    settings.VAR_DIR = root
+    settings.MEDIA_ROOT = root / "media"
+    settings.UPLOADS_DIR = root / "uploads"
+
+
+@pytest.fixture(autouse=True)
 def _unscoped_setup():
     """Test bodies set up data freely; requests still run in the user's scope (middleware)."""
     with scopes_disabled():

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -15,6 +14,7 @@ from jinguo.accounts.models import ApiToken, User
 from jinguo.accounts.rules import USER_WRITE, has_perm
 from jinguo.accounts.selectors import tokens_of, users_visible_to
 from jinguo.audit.selectors import history_of
+from jinguo.lib.views import page_of
 
 USERS_PER_PAGE = 20
 
@@ -46,7 +46,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     users = users_visible_to(
         user=request.user, q=params.get("q", ""), role=params.get("role", ""), active=params.get("active", "")
     )
-    page = Paginator(users, USERS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, users, USERS_PER_PAGE)
     return render(
         request,
         "accounts/user_list.html",

@@ -10,3 +10,9 @@ class ActivitiesConfig(AppConfig):
         from jinguo.activities import rules
 
         register_permissions(rules.ROLE_PERMISSIONS)
+
+        from jinguo.activities.rollups import follow_moved_org
+        from jinguo.orgs.signals import org_moved
+
+        # The ledger's running totals follow a moved subtree to its new ancestors.
+        org_moved.connect(follow_moved_org, dispatch_uid="activities.follow_moved_org")

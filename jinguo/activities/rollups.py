@@ -18,7 +18,7 @@ Who calls what:
 
     apply_activity_changes(changes)      # ledger services: [(activity, +1 | -1), ...] in their transaction
     rollup_values(activity)              # the figures of one entry, to subtract before an update
-    move_rollups(org, old_ancestors=...) # orgs.services.move_org, after rewriting the paths
+    move_rollups(org, old_ancestors=...) # on orgs' ``org_moved`` signal (move_org, after rewriting the paths)
     rebuild_activity_rollups(campaign=None) -> int   # from the ledger; `manage.py rebuildrollups`
 
 The records pages behind each number keep reading the raw ledger (traceability); the tests check
@@ -152,6 +152,11 @@ def _move_rollups(org: Org, *, old_ancestors: list[int], new_ancestors: list[int
                     for i, n in enumerate(figures):
                         delta[i] += sign * n
         _apply(model, keys, sums, deltas)
+
+
+def follow_moved_org(sender, *, org: Org, old_ancestors: list[int], new_ancestors: list[int], **kwargs) -> None:
+    """Receiver of ``jinguo.orgs.signals.org_moved`` (connected in ``ActivitiesConfig.ready``)."""
+    move_rollups(org, old_ancestors=old_ancestors, new_ancestors=new_ancestors)
 
 
 def _rebuild(activity_model, org_model, rollup, day, campaign_id: int | None) -> int:

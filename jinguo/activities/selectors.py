@@ -35,12 +35,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Substr
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from jinguo.activities.models import LAW_FIELDS, Activity, Need
 from jinguo.campaigns.models import Campaign, VenueType
-from jinguo.orgs.models import SEGMENT_WIDTH, Org
+from jinguo.orgs.models import Org
+from jinguo.orgs.selectors import branches, totals_by_branch
 
 # The four venues the 维权周 notice asks every unit to reach (进农村进社区进企业进学校).
 KEY_VENUES = [VenueType.VILLAGE, VenueType.COMMUNITY, VenueType.ENTERPRISE, VenueType.SCHOOL]
@@ -198,36 +199,19 @@ def _fill(row: CoverageRow, data: dict) -> None:
 def coverage(org: Org, campaign: Campaign | None = None) -> Coverage:
     """Per child unit of ``org``: the subtree's events and people by venue, law and speaker type.
 
-    Children with no events are listed with zeros (who has done nothing shows). Two queries.
+    Children with no events are listed with zeros (who has done nothing shows); 本级 only when
+    ``org`` held events itself. Two queries.
     """
-    width = len(org.path) + SEGMENT_WIDTH
-    children = list(
-        Org.objects.filter(parent=org, is_active=True)
-        .annotate(child_count=Count("children", filter=Q(children__is_active=True)))
-        .order_by("path")
-    )
-    grouped = (
-        activities_in(org, campaign)
-        .annotate(branch=Substr("org__path", 1, width))
-        .values("branch")
-        .annotate(**_coverage_aggregates())
-        .order_by()
-    )
-    by_branch = {g["branch"]: g for g in grouped}
+    by_branch = totals_by_branch(activities_in(org, campaign), root=org, **_coverage_aggregates())
     rows = []
-    own = CoverageRow(org=org, own=True)
     total = CoverageRow(org=None)
-    for branch, data in by_branch.items():
-        _fill(total, data)
-        if branch == org.path:
-            _fill(own, data)
-    if own.events:
-        rows.append(own)
-    for child in children:
-        row = CoverageRow(org=child, has_children=child.child_count > 0)
-        if child.path in by_branch:
-            _fill(row, by_branch[child.path])
-        rows.append(row)
+    for branch in branches(org, by_branch):
+        row = CoverageRow(org=branch.org, own=branch.own, has_children=branch.has_children)
+        if branch.path in by_branch:
+            _fill(row, by_branch[branch.path])
+            _fill(total, by_branch[branch.path])
+        if row.events or not row.own:
+            rows.append(row)
     return Coverage(org=org, campaign=campaign, rows=rows, total=total)
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -27,25 +29,15 @@ from jinguo.activities.selectors import KEY_VENUES, LedgerFilter, NeedFilter
 from jinguo.activities.services import ActivityError
 from jinguo.audit.selectors import history_of
 from jinguo.campaigns.models import Campaign, PlannedEvent, VenueType
-from jinguo.lib.excel import TableReadError, read_table, xlsx_response
+from jinguo.lib.excel import xlsx_response
+from jinguo.lib.importflow import ImportFlow
 from jinguo.lib.masking import mask_phone
-from jinguo.lib.uploads import KeptUploads
+from jinguo.lib.views import int_or_none, page_of, require_viewer_org
 from jinguo.orgs.models import Org
 
 PAGE_SIZE = 20
 EXPORT_LIMIT = 20000
-PREVIEW_LIMIT = 500
-KEPT_UPLOADS = KeptUploads("activities")
-
-
-def _viewer_org(request: HttpRequest) -> Org:
-    if request.user.org_id is None:
-        raise PermissionDenied
-    return request.user.org
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+IMPORTS = ImportFlow("activities")
 
 
 def _date(value: str | None):
@@ -70,7 +62,7 @@ def _writable_activity(request: HttpRequest, pk: int) -> Activity:
 
 def _ledger_filters(request: HttpRequest) -> tuple[LedgerFilter, dict]:
     g = request.GET
-    org_pk, campaign_pk = _int(g.get("org")), _int(g.get("campaign"))
+    org_pk, campaign_pk = int_or_none(g.get("org")), int_or_none(g.get("campaign"))
     campaign = Campaign.objects.filter(pk=campaign_pk).first() if campaign_pk else None
     org = Org.objects.filter(pk=org_pk).first() if org_pk else None
     filters = LedgerFilter(
@@ -96,9 +88,9 @@ def _ledger_filters(request: HttpRequest) -> tuple[LedgerFilter, dict]:
 
 @login_required
 def ledger(request: HttpRequest) -> HttpResponse:
-    viewer_org = _viewer_org(request)
+    viewer_org = require_viewer_org(request)
     filters, values = _ledger_filters(request)
-    page = Paginator(selectors.ledger(user=request.user, filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.ledger(user=request.user, filters=filters), PAGE_SIZE)
     context = {
         "page": page,
         "f": values,
@@ -119,7 +111,7 @@ EXPORT_HEADER = [*importing.HEADER[:9], "参加人数", "其中妇女", "其中�
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    viewer_org = _viewer_org(request)
+    viewer_org = require_viewer_org(request)
     filters, _ = _ledger_filters(request)
     qs = selectors.ledger(user=request.user, filters=filters)[:EXPORT_LIMIT]
     rows = (
@@ -151,7 +143,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def create(request: HttpRequest) -> HttpResponse:
-    viewer_org = _viewer_org(request)
+    viewer_org = require_viewer_org(request)
     if not has_perm(request.user, ACTIVITY_WRITE, at=viewer_org):
         raise PermissionDenied
     form = ActivityForm(request.POST or None, viewer_org=viewer_org, initial={"org": viewer_org.pk})
@@ -169,7 +161,7 @@ def create(request: HttpRequest) -> HttpResponse:
 @login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _writable_activity(request, pk)
-    viewer_org = _viewer_org(request)
+    viewer_org = require_viewer_org(request)
     form = ActivityForm(request.POST or None, viewer_org=viewer_org, initial=ActivityForm.initial_for(activity))
     form.fields["org"].disabled = True
     if request.method == "POST" and form.is_valid():
@@ -338,7 +330,7 @@ def minutes_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    org = _viewer_org(request)
+    org = require_viewer_org(request)
     example = [
         org.name,
         "",
@@ -372,7 +364,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 def _require_import_perm(request: HttpRequest) -> None:
-    if not has_perm(request.user, ACTIVITY_WRITE, at=_viewer_org(request)):
+    if not has_perm(request.user, ACTIVITY_WRITE, at=require_viewer_org(request)):
         raise PermissionDenied
 
 
@@ -380,16 +372,8 @@ def _require_import_perm(request: HttpRequest) -> None:
 def import_upload(request: HttpRequest) -> HttpResponse:
     _require_import_perm(request)
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        try:
-            read_table(data, upload.name)
-        except TableReadError as exc:
-            form.add_error("file", str(exc))
-        else:
-            token = KEPT_UPLOADS.keep(request, filename=upload.name, data=data)
-            return redirect("activities:import_preview", token=token)
+    if token := IMPORTS.upload(request, form):
+        return redirect("activities:import_preview", token=token)
     return render(request, "activities/import_upload.html", {"form": form})
 
 
@@ -397,27 +381,13 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     """GET: the dry run of the kept upload. POST: import it for real, re-read from the kept file."""
     _require_import_perm(request)
-    path, filename = KEPT_UPLOADS.get(request, token)
-    try:
-        rows = read_table(path.read_bytes(), filename)
-    except TableReadError as exc:
-        messages.error(request, str(exc))
+    run = IMPORTS.run(request, token, partial(importing.import_activities, by=request.user))
+    if run is None:
         return redirect("activities:import")
-    confirm = request.method == "POST"
-    result = importing.import_activities(rows, by=request.user, dry_run=not confirm)
-    if confirm and result.written:
-        KEPT_UPLOADS.discard(request, token)
-        messages.success(request, f"已导入 {len(result.rows)} 条台账。")
+    if run.written:
+        messages.success(request, f"已导入 {len(run.result.rows)} 条台账。")
         return redirect("activities:list")
-    context = {
-        "result": result,
-        "filename": filename,
-        "token": token,
-        "rows": result.rows[:PREVIEW_LIMIT],
-        "errors": result.errors[:PREVIEW_LIMIT],
-        "limit": PREVIEW_LIMIT,
-    }
-    return render(request, "activities/import_preview.html", context)
+    return render(request, "activities/import_preview.html", run.preview_context(rows=run.result.rows))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,8 +396,8 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def coverage(request: HttpRequest) -> HttpResponse:
-    viewer_org = _viewer_org(request)
-    org_pk, campaign_pk = _int(request.GET.get("org")), _int(request.GET.get("campaign"))
+    viewer_org = require_viewer_org(request)
+    org_pk, campaign_pk = int_or_none(request.GET.get("org")), int_or_none(request.GET.get("campaign"))
     org = get_object_or_404(Org.objects, pk=org_pk) if org_pk else viewer_org
     campaigns = selectors.campaigns_for_filter(user=request.user)
     campaign = get_object_or_404(Campaign.objects, pk=campaign_pk) if campaign_pk else None
@@ -464,7 +434,7 @@ def need_create(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     if not activity.is_symposium:
         raise Http404
-    viewer_org = _viewer_org(request)
+    viewer_org = require_viewer_org(request)
     form = NeedForm(request.POST or None, viewer_org=viewer_org, activity=activity)
     if request.method == "POST" and form.is_valid():
         try:
@@ -479,9 +449,9 @@ def need_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def needs(request: HttpRequest) -> HttpResponse:
-    viewer_org = _viewer_org(request)
+    viewer_org = require_viewer_org(request)
     g = request.GET
-    org_pk = _int(g.get("org"))
+    org_pk = int_or_none(g.get("org"))
     org = Org.objects.filter(pk=org_pk).first() if org_pk else None
     state = g.get("state", "")
     category = g.get("category", "") if g.get("category") in Need.Category.values else ""

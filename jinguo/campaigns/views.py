@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,12 +16,9 @@ from jinguo.campaigns.forms import CampaignForm, EventFormSet, PlanForm, Reissue
 from jinguo.campaigns.models import ActivityLine, Attachment, Campaign, CampaignTarget, Plan, PlannedEvent, PlanVersion
 from jinguo.campaigns.rules import CAMPAIGN_WRITE, PLAN_WRITE, RECEIPT_SIGN
 from jinguo.campaigns.services import CampaignError, EventSpec
+from jinguo.lib.views import page_of
 
 PAGE_SIZE = 20
-
-
-def _page(request: HttpRequest, qs, size: int = PAGE_SIZE):
-    return Paginator(qs, size).get_page(request.GET.get("page"))
 
 
 def _issuer_campaign(request: HttpRequest, pk: int) -> Campaign:
@@ -87,7 +83,7 @@ def issued(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in Campaign.Status.values:
         status = ""
-    page = _page(request, selectors.issued_campaigns(user=request.user, status=status))
+    page = page_of(request, selectors.issued_campaigns(user=request.user, status=status), PAGE_SIZE)
     return render(
         request,
         "campaigns/issued.html",
@@ -180,7 +176,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if campaign.is_published:
         context["summary"] = selectors.receipt_summary(campaign=campaign)
-        context["page"] = _page(request, selectors.targets_of(campaign=campaign), 50)
+        context["page"] = page_of(request, selectors.targets_of(campaign=campaign), 50)
     else:
         context["preview"] = services.resolve_targets(
             issuer=campaign.issuer, units=services.selected_units(campaign), kinds=campaign.target_kinds
@@ -237,7 +233,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in ("unsigned", "signed", "overdue"):
         state = ""
-    page = _page(request, selectors.inbox_targets(user=request.user, state=state))
+    page = page_of(request, selectors.inbox_targets(user=request.user, state=state), PAGE_SIZE)
     return render(request, "campaigns/inbox.html", {"page": page, "state": state, "now": timezone.now()})
 
 
@@ -525,7 +521,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         request,
         "campaigns/review_queue.html",
         {
-            "page": _page(request, qs, 30),
+            "page": page_of(request, qs, 30),
             "status": status,
             "statuses": Plan.Status.choices,
             "campaign_id": campaign_id,

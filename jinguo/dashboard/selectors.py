@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -19,14 +18,15 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Substr
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from jinguo.activities.models import Activity, ActivityDayRollup, ActivityRollup, Need
 from jinguo.campaigns.models import Campaign, CampaignTarget, Plan, VenueType
 from jinguo.campaigns.selectors import overdue_q, with_plan_state
 from jinguo.lib.scoping import scopes_disabled
-from jinguo.orgs.models import SEGMENT_WIDTH, Org
+from jinguo.orgs.models import Org
+from jinguo.orgs.selectors import branches, totals_by_branch
 from jinguo.reports.models import Report
 
 # A plan in one of these states (or no plan at all) counts as not filed once the deadline passes.
@@ -353,11 +353,6 @@ class Board:
     daily: list[dict]  # [{"date", "events", "participants", "women"}] by activity date
 
 
-def _grouped(qs, path_field: str, width: int, **aggregates) -> dict[str, dict]:
-    rows = qs.annotate(branch=Substr(path_field, 1, width)).order_by().values("branch").annotate(**aggregates)
-    return {r.pop("branch"): r for r in rows}
-
-
 def board(*, user, campaign: Campaign, unit: Org, now=None, today=None) -> Board:
     """The board for ``unit`` (within the viewer's subtree). A fixed number of queries."""
     if user.org is None or not unit.is_within(user.org):
@@ -365,13 +360,11 @@ def board(*, user, campaign: Campaign, unit: Org, now=None, today=None) -> Board
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     family = campaign_family(campaign)
-    width = len(unit.path) + SEGMENT_WIDTH
     zero = Value(0, output_field=IntegerField())
 
-    targets = _grouped(
+    targets = totals_by_branch(
         board_targets(family=family, unit=unit),
-        "org__path",
-        width,
+        root=unit,
         targets=Count("pk"),
         signed=Count("pk", filter=Q(signed_at__isnull=False)),
         approved=Count("pk", filter=Q(plan__status=Plan.Status.APPROVED)),
@@ -394,31 +387,23 @@ def board(*, user, campaign: Campaign, unit: Org, now=None, today=None) -> Board
         if g["events"]:  # rows that fell back to zero (entries moved or changed) show nothing
             activities.setdefault(g.pop("org__path"), []).append(g)
     subtree_activities = activities.pop(unit.path, [])
-    reports = _grouped(
+    reports = totals_by_branch(
         board_reports(family=family, unit=unit),
-        "org__path",
-        width,
+        root=unit,
         reports_submitted=Count("pk"),
         reports_adopted=Count("pk", filter=Q(status=Report.Status.ADOPTED)),
     )
-    needs = _grouped(
+    needs = totals_by_branch(
         board_needs(family=family, unit=unit),
-        "org__path",
-        width,
+        root=unit,
         needs_raised=Count("pk"),
         needs_resolved=Count("pk", filter=Q(status=Need.Status.RESOLVED)),
         needs_overdue=Count("pk", filter=Need.overdue_q(today)),
     )
-    branches = set(targets) | set(activities) | set(reports) | set(needs)
-    grandchildren = Org.objects.filter(parent=OuterRef("pk"), is_active=True)
-    children = (
-        Org.objects.filter(parent=unit)
-        .filter(Q(is_active=True) | Q(path__in=[b for b in branches if len(b) == width]))
-        .annotate(has_children=Exists(grandchildren))
-        .order_by("path")
-    )
-    rows = [BoardRow(org=unit, own=True)]
-    rows += [BoardRow(org=c, has_children=c.has_children) for c in children]
+    rows = [
+        BoardRow(org=b.org, own=b.own, has_children=b.has_children)
+        for b in branches(unit, targets, activities, reports, needs)
+    ]
     # 本级 = the unit's subtree totals minus every child's (shown or not).
     activities[unit.path] = [
         *subtree_activities,
@@ -426,7 +411,7 @@ def board(*, user, campaign: Campaign, unit: Org, now=None, today=None) -> Board
     ]
     total = BoardRow(org=None)
     for row in rows:
-        branch = unit.path if row.own else row.org.path
+        branch = row.org.path
         for source in (targets, reports, needs):
             for name, value in source.get(branch, {}).items():
                 setattr(row, name, value)

@@ -1,6 +1,5 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -17,6 +16,7 @@ from jinguo.dashboard.selectors import (
     sees_whole_matrix,
 )
 from jinguo.lib.excel import xlsx_response
+from jinguo.lib.views import int_or_none, page_of
 from jinguo.orgs.models import Org
 
 MATRIX_PAGE_SIZE = 100
@@ -37,7 +37,7 @@ def matrix(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     rows = matrix_rows(campaign, user=request.user, now=now)
     filters = MatrixFilters.from_params(request.GET)
-    page = Paginator(filters.apply(rows), MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, filters.apply(rows), MATRIX_PAGE_SIZE)
     # Labels are lazy translations; resolving them once per page, not once per row, halves render time.
     plan_labels, kind_labels = _labels(PLAN_FILTER_CHOICES), _labels(Org.Kind.choices)
     targets = list(page.object_list)
@@ -99,7 +99,7 @@ def _board_params(request: HttpRequest) -> tuple[Campaign | None, Org]:
     """The campaign and unit of the board, both loaded through the scoped managers (404 outside)."""
     if request.user.org is None:
         raise PermissionDenied
-    campaign_pk, unit_pk = _int(request.GET.get("campaign")), _int(request.GET.get("unit"))
+    campaign_pk, unit_pk = int_or_none(request.GET.get("campaign")), int_or_none(request.GET.get("unit"))
     if campaign_pk:
         campaign = get_object_or_404(
             Campaign.objects.exclude(status=Campaign.Status.DRAFT).select_related("issuer"), pk=campaign_pk
@@ -108,13 +108,6 @@ def _board_params(request: HttpRequest) -> tuple[Campaign | None, Org]:
         campaign = board_selectors.default_board_campaign(user=request.user)
     unit = get_object_or_404(Org.objects, pk=unit_pk) if unit_pk else request.user.org
     return campaign, unit
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _breadcrumbs(request: HttpRequest, unit: Org) -> list[Org]:
@@ -216,7 +209,7 @@ def _records(request: HttpRequest):
 @login_required
 def board_records(request: HttpRequest) -> HttpResponse:
     campaign, unit, kind, own, venue, qs = _records(request)
-    page = Paginator(qs, RECORDS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs, RECORDS_PAGE_SIZE)
     title = board_selectors.RECORD_KINDS[kind]
     if venue:
         title += f"（{VenueType(venue).label}）"

@@ -1,6 +1,6 @@
 """Uploads kept between an import's preview (dry run) and its confirmation.
 
-The file is written once under ``VAR_DIR/uploads`` with a random token; the token is remembered in
+The file is written once under ``settings.UPLOADS_DIR`` with a random token; the token is remembered in
 the uploader's session, so the token alone opens nothing, and the confirmation re-reads the very
 file that was previewed (never content sent back in hidden form fields). Files older than a day
 are swept on the next upload.
@@ -28,7 +28,7 @@ class KeptUploads:
         self.session_key = f"{kind}_imports"
 
     def _folder(self) -> Path:
-        folder = Path(settings.VAR_DIR) / "uploads"
+        folder = Path(settings.UPLOADS_DIR)
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 

@@ -1,10 +1,10 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from jinguo.lib.views import page_of
 from jinguo.notifications import services
 from jinguo.notifications.models import Notification
 
@@ -12,7 +12,7 @@ from jinguo.notifications.models import Notification
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     qs = Notification.objects.filter(recipient=request.user)
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    page = page_of(request, qs, 20)
     return render(request, "notifications/list.html", {"page": page})
 
 

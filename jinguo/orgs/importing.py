@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
-from jinguo.audit.services import log_action
+from jinguo.audit.services import Logged, log_action, log_actions
 from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
 from jinguo.orgs.services import OrgError, move_org, segment
@@ -671,27 +670,22 @@ def _check_unchanged(plan: _Plan) -> None:
 
 
 def _log_updates(updates: dict, *, by) -> None:
-    from jinguo.audit.models import AuditEntry
-
-    actor = by if by is not None and getattr(by, "is_authenticated", False) else None
-    ct = ContentType.objects.get_for_model(Org)
-    entries = []
-    for node, changes in updates.items():
-        entries.append(
-            AuditEntry(
-                actor=actor,
-                actor_name=actor.display_name if actor else "系统",
-                org_id=node.pk,
-                action="orgs.unit.updated",
-                content_type=ct,
+    log_actions(
+        Org,
+        "orgs.unit.updated",
+        (
+            Logged(
                 object_id=node.pk,
-                from_state=changes.get("name", ("",))[0][:100],
-                to_state=changes.get("name", ("", ""))[1][:100],
+                org_id=node.pk,
+                from_state=changes.get("name", ("",))[0],
+                to_state=changes.get("name", ("", ""))[1],
                 reason="批量导入",
                 data={f: [old, new] for f, (old, new) in changes.items()},
             )
-        )
-    AuditEntry.objects.bulk_create(entries, batch_size=BATCH)
+            for node, changes in updates.items()
+        ),
+        by=by,
+    )
 
 
 __all__ = ["ImportChange", "ImportResult", "import_orgs", "COLUMNS", "SEGMENT_WIDTH"]

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
 
 from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
@@ -75,3 +79,50 @@ def export_rows(*, user):
             parent_names,
             "是" if active else "否",
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# The per-unit table of the board, the ledger's coverage, the report ranking and the quiz:
+# 本级 (the unit's own records), one row per child unit holding its whole subtree, 合计.
+#
+#     figures = totals_by_branch(qs, root=unit, events=Count("pk"))   # one grouped query
+#     rows = [Row(b, figures.get(b.path, {})) for b in branches(unit, figures)]  # one query
+#     total = the sum of the rows (they add up to the subtree: a unit with figures is never left out)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One row of the table below a unit: the unit itself (``own``, 本级) or one child unit with
+    its subtree. ``path`` is the row's key in ``totals_by_branch``."""
+
+    org: Org
+    own: bool = False
+    has_children: bool = False  # an active unit below the child: the row drills down
+
+    @property
+    def path(self) -> str:
+        return self.org.path
+
+
+def totals_by_branch(qs: QuerySet, *, root: Org, path_field: str = "org__path", **aggregates) -> dict[str, dict]:
+    """``aggregates`` of ``qs`` (rows of ``root``'s subtree) per branch, in one grouped query: keyed
+    by the path of the child unit whose subtree holds the row, or by ``root.path`` for the rows of
+    ``root`` itself (a path shorter than a child's is cut to itself)."""
+    width = len(root.path) + SEGMENT_WIDTH
+    grouped = qs.annotate(branch=Substr(path_field, 1, width)).order_by().values("branch").annotate(**aggregates)
+    return {row.pop("branch"): row for row in grouped}
+
+
+def branches(root: Org, *figures: Iterable[str]) -> list[Branch]:
+    """The rows of ``root``'s table: 本级 first, then its child units in tree order, the active ones
+    and any inactive one that holds figures (its path among the keys of ``figures``), so that the
+    rows add up to the subtree. One query."""
+    held = {path for keys in figures for path in keys}
+    active_below = Org.objects.filter(parent=OuterRef("pk"), is_active=True)
+    children = (
+        Org.objects.filter(parent=root)
+        .filter(Q(is_active=True) | Q(path__in=held))
+        .annotate(has_children=Exists(active_below))
+        .order_by("path")
+    )
+    return [Branch(org=root, own=True), *(Branch(org=c, has_children=c.has_children) for c in children)]

@@ -7,6 +7,7 @@ from django.db.models.functions import Concat, Substr
 from jinguo.audit.services import log_action
 from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
+from jinguo.orgs.signals import org_moved
 
 
 class OrgError(ValueError):
@@ -67,7 +68,8 @@ def create_org(
 def move_org(org: Org, *, new_parent: Org, by=None) -> None:
     """Move ``org`` with its whole subtree under ``new_parent``; ids, and so history, stay.
 
-    Rewrites the path of every unit of the subtree in one UPDATE. Audit: ``orgs.unit.moved``.
+    Rewrites the path of every unit of the subtree in one UPDATE, then sends ``org_moved`` (the
+    ledger's running totals follow). Audit: ``orgs.unit.moved``.
     """
     if new_parent.is_within(org):
         raise OrgError("不能把单位移动到它自己或它的下级单位之下")
@@ -83,11 +85,10 @@ def move_org(org: Org, *, new_parent: Org, by=None) -> None:
         )
         Org.objects.filter(pk=org.pk).update(parent=new_parent)
         org.refresh_from_db()
-        # The ledger's running totals (activities.rollups) follow the subtree to its new ancestors.
-        from jinguo.activities.rollups import move_rollups
-
-        move_rollups(
-            org,
+        # Apps that keep figures per ancestor (the ledger's running totals) follow the subtree.
+        org_moved.send(
+            sender=Org,
+            org=org,
             old_ancestors=_ancestor_ids(old_parent) if old_parent else [],
             new_ancestors=_ancestor_ids(new_parent),
         )

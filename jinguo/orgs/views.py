@@ -1,19 +1,19 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from jinguo.accounts.models import User
-from jinguo.accounts.rules import has_perm
 from jinguo.audit.selectors import history_of
-from jinguo.lib.excel import TableReadError, read_table, xlsx_response
+from jinguo.lib.excel import xlsx_response
+from jinguo.lib.importflow import ImportFlow
 from jinguo.lib.scoping import scopes_disabled
-from jinguo.lib.uploads import KeptUploads
+from jinguo.lib.views import page_of, require_viewer_org
 from jinguo.orgs import selectors, services
 from jinguo.orgs.forms import ImportForm, OrgForm
 from jinguo.orgs.importing import import_orgs
@@ -22,33 +22,25 @@ from jinguo.orgs.rules import UNIT_WRITE
 
 SEARCH_PAGE = 30
 CHILD_PAGE = 100
-PREVIEW_LIMIT = 500
-KEPT_UPLOADS = KeptUploads("orgs")
-
-
-def _viewer_org(request: HttpRequest) -> Org:
-    """The viewer's own unit; an account without one (e.g. a bare superuser) sees no tree."""
-    if request.user.org_id is None:
-        raise PermissionDenied
-    return request.user.org
+IMPORTS = ImportFlow("orgs")
 
 
 def _org_for_user(request: HttpRequest, pk: int) -> Org:
     """A unit of the viewer's subtree; anything else does not exist for them (404)."""
-    _viewer_org(request)
+    require_viewer_org(request)
     return get_object_or_404(Org.objects, pk=pk)
 
 
 def _writable_org(request: HttpRequest, pk: int) -> Org:
     org = _org_for_user(request, pk)
-    if not has_perm(request.user, UNIT_WRITE, at=org):
+    if not request.user.has_perm(UNIT_WRITE, org):
         raise PermissionDenied
     return org
 
 
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
-    _viewer_org(request)
+    require_viewer_org(request)
     q = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
     kind = kind if kind in Org.Kind.values else ""
@@ -59,11 +51,11 @@ def tree(request: HttpRequest) -> HttpResponse:
         "kind": kind,
         "status": status,
         "kinds": Org.Kind.choices,
-        "can_write": has_perm(request.user, UNIT_WRITE, at=request.user.org),
+        "can_write": request.user.has_perm(UNIT_WRITE, request.user.org),
     }
     if q or kind or status:
         qs = selectors.search_orgs(user=request.user, q=q, kind=kind, status=status)
-        page = Paginator(selectors.with_child_counts(qs), SEARCH_PAGE).get_page(request.GET.get("page"))
+        page = page_of(request, selectors.with_child_counts(qs), SEARCH_PAGE)
         crumbs = selectors.ancestors_by_path(page.object_list, user=request.user)
         context.update(page=page, results=[(org, crumbs[org.path]) for org in page.object_list])
         return render(request, "orgs/search.html", context)
@@ -106,9 +98,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": rows[:50],
         "more_children": more or len(rows) > 50,
         "child_total": selectors.children_of(org).count(),
-        "user_count": User.objects.filter(org=org).count(),
+        "user_count": org.users.count(),
         "history": history_of(org)[:50],
-        "can_write": has_perm(request.user, UNIT_WRITE, at=org),
+        "can_write": request.user.has_perm(UNIT_WRITE, org),
         "is_own": org.pk == request.user.org_id,
     }
     return render(request, "orgs/detail.html", context)
@@ -175,7 +167,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         selected = Org.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
         if selected is None:
             error = "请先搜索并选择新的上级单位"
-        elif not has_perm(request.user, UNIT_WRITE, at=selected):
+        elif not request.user.has_perm(UNIT_WRITE, selected):
             error = "您无权把单位移动到该上级单位之下"
         else:
             try:
@@ -216,7 +208,7 @@ def set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    _viewer_org(request)
+    require_viewer_org(request)
     header = ["区划代码", "单位名称", "简称", "单位类型", "上级代码", "上级路径", "启用"]
     rows = selectors.export_rows(user=request.user)
     return xlsx_response(f"组织机构-{request.user.org.name}.xlsx", [("组织机构", header, rows)])
@@ -227,7 +219,7 @@ TEMPLATE_HEADER = ["区划代码", "单位名称", "上级代码", "单位类型
 
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    org = _viewer_org(request)
+    org = require_viewer_org(request)
     parent_code, parent_path = (org.code, "") if org.code else ("", org.name)
     child_kind = str(Org.Kind(_child_kind(org)).label)
     examples = [
@@ -260,7 +252,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 def _require_import_perm(request: HttpRequest) -> None:
-    if not has_perm(request.user, UNIT_WRITE, at=request.user.org):
+    if not request.user.has_perm(UNIT_WRITE, request.user.org):
         raise PermissionDenied
 
 
@@ -268,16 +260,8 @@ def _require_import_perm(request: HttpRequest) -> None:
 def import_upload(request: HttpRequest) -> HttpResponse:
     _require_import_perm(request)
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        try:
-            read_table(data, upload.name)
-        except TableReadError as exc:
-            form.add_error("file", str(exc))
-        else:
-            token = KEPT_UPLOADS.keep(request, filename=upload.name, data=data)
-            return redirect("orgs:import_preview", token=token)
+    if token := IMPORTS.upload(request, form):
+        return redirect("orgs:import_preview", token=token)
     return render(request, "orgs/import_upload.html", {"form": form})
 
 
@@ -285,26 +269,13 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     """GET: the dry run of the kept upload. POST: import it for real, re-read from the kept file."""
     _require_import_perm(request)
-    path, filename = KEPT_UPLOADS.get(request, token)
-    try:
-        rows = read_table(path.read_bytes(), filename)
-    except TableReadError as exc:
-        messages.error(request, str(exc))
+    run = IMPORTS.run(request, token, partial(import_orgs, by=request.user, root=request.user.org))
+    if run is None:
         return redirect("orgs:import")
-    confirm = request.method == "POST"
-    result = import_orgs(rows, dry_run=not confirm, by=request.user, root=request.user.org)
-    if confirm and result.written:
-        KEPT_UPLOADS.discard(request, token)
-        return render(request, "orgs/import_done.html", {"result": result, "filename": filename})
-    context = {
-        "result": result,
-        "filename": filename,
-        "token": token,
-        "row_count": len(rows),
-        "limit": PREVIEW_LIMIT,
-        "created": result.created[:PREVIEW_LIMIT],
-        "updated": result.updated[:PREVIEW_LIMIT],
-        "moved": result.moved[:PREVIEW_LIMIT],
-        "errors": result.errors[:PREVIEW_LIMIT],
-    }
+    if run.written:
+        return render(request, "orgs/import_done.html", {"result": run.result, "filename": run.filename})
+    result = run.result
+    context = run.preview_context(created=result.created, updated=result.updated, moved=result.moved)
+    if not (result.created or result.updated or result.moved):
+        context["nothing_to_import"] = "文件中的单位与系统中完全一致，没有需要导入的内容。"
     return render(request, "orgs/import_preview.html", context)

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, Q, QuerySet, Sum
-from django.db.models.functions import Substr
 
 from jinguo.lib.db import prepared_cursor
 from jinguo.lib.masking import mask_name
-from jinguo.orgs.models import SEGMENT_WIDTH, Org
+from jinguo.orgs.models import Org
+from jinguo.orgs.selectors import branches, totals_by_branch
 from jinguo.quiz.models import (
     Attempt,
     Participant,
@@ -225,42 +225,34 @@ def unit_table(quiz: Quiz, root: Org) -> tuple[list[UnitRow], UnitRow]:
     """One row per child unit of ``root`` (its whole subtree counted in), plus the root's own
     participants, and a total. The rate is participants against the targets set in the subtree.
     Three queries whatever the size of the tree."""
-    width = len(root.path) + SEGMENT_WIDTH
-    children = list(Org.all_objects.filter(parent=root).annotate(child_count=Count("children")).order_by("path"))
-    stats = {
-        row["prefix"]: row
-        for row in Participant.all_objects.filter(root.subtree_q("unit"), quiz=quiz)
-        .annotate(prefix=Substr("unit__path", 1, width))
-        .values("prefix")
-        .annotate(
-            n=Count("id"),
-            attempts=Sum("attempts_count"),
-            avg=Avg("best_score"),
-            scored=Count("id", filter=Q(best_score__isnull=False)),
-        )
-    }
-    targets = {
-        row["prefix"]: row["members"]
-        for row in UnitTarget.all_objects.filter(root.subtree_q("unit"), quiz=quiz)
-        .annotate(prefix=Substr("unit__path", 1, width))
-        .values("prefix")
-        .annotate(members=Sum("members"))
-    }
+    stats = totals_by_branch(
+        Participant.objects.filter(root.subtree_q("unit"), quiz=quiz),
+        root=root,
+        path_field="unit__path",
+        n=Count("id"),
+        attempts=Sum("attempts_count"),
+        avg=Avg("best_score"),
+        scored=Count("id", filter=Q(best_score__isnull=False)),
+    )
+    targets = totals_by_branch(
+        UnitTarget.objects.filter(root.subtree_q("unit"), quiz=quiz),
+        root=root,
+        path_field="unit__path",
+        members=Sum("members"),
+    )
     rows = []
-    own = UnitRow(org=None, label=f"{root.name}（本级）")
-    candidates = [(own, root.path)] + [
-        (UnitRow(org=org, label=org.name, has_children=org.child_count > 0), org.path) for org in children
-    ]
     scored_sum = scored_n = 0
-    for row, prefix in candidates:
-        found = stats.get(prefix)
+    for branch in branches(root, stats, targets):
+        label = f"{root.name}（本级）" if branch.own else branch.org.name
+        row = UnitRow(org=None if branch.own else branch.org, label=label, has_children=branch.has_children)
+        found = stats.get(branch.path)
         if found:
             row.participants, row.attempts, row.avg_score = found["n"], found["attempts"] or 0, found["avg"]
             if found["avg"] is not None:
                 scored_sum += found["avg"] * found["scored"]
                 scored_n += found["scored"]
-        row.target = targets.get(prefix)
-        if row is not own or row.participants or row.target:
+        row.target = targets.get(branch.path, {}).get("members")
+        if not branch.own or row.participants or row.target:
             rows.append(row)
     total = UnitRow(org=root, label="合计")
     total.participants = sum(r.participants for r in rows)

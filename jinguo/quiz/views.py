@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,9 +18,10 @@ from django.views.decorators.http import require_POST
 
 from jinguo.accounts.rules import has_perm
 from jinguo.audit.selectors import history_of
-from jinguo.lib.excel import TableReadError, read_table, xlsx_response
+from jinguo.lib.excel import xlsx_response
+from jinguo.lib.importflow import ImportFlow
 from jinguo.lib.masking import mask_phone
-from jinguo.lib.uploads import KeptUploads
+from jinguo.lib.views import page_of, require_viewer_org
 from jinguo.orgs.models import Org
 from jinguo.orgs.selectors import ancestors_of
 from jinguo.quiz import importing, selectors, services
@@ -29,22 +31,11 @@ from jinguo.quiz.rules import BANK_WRITE, QUIZ_WRITE, RESULT_READ, is_organiser
 from jinguo.quiz.services import QuizError
 
 PAGE_SIZE = 50
-PREVIEW_LIMIT = 500
-KEPT_UPLOADS = KeptUploads("quiz")  # a question bank's import, kept between preview and confirm
-
-
-def _viewer_org(request: HttpRequest) -> Org:
-    if request.user.org_id is None:
-        raise PermissionDenied
-    return request.user.org
-
-
-def _page(request: HttpRequest, qs, size: int = PAGE_SIZE):
-    return Paginator(qs, size).get_page(request.GET.get("page"))
+IMPORTS = ImportFlow("quiz")  # a question bank's import: the kept upload is tagged with the bank
 
 
 def _bank_for_user(request: HttpRequest, pk: int) -> QuestionBank:
-    _viewer_org(request)
+    require_viewer_org(request)
     return get_object_or_404(QuestionBank.objects.select_related("owner"), pk=pk)
 
 
@@ -57,7 +48,7 @@ def _writable_bank(request: HttpRequest, pk: int) -> QuestionBank:
 
 def _quiz_for_user(request: HttpRequest, pk: int) -> Quiz:
     """A quiz of the viewer's subtree or one that units of it take part in; else 404."""
-    _viewer_org(request)
+    require_viewer_org(request)
     quiz = get_object_or_404(Quiz.objects.select_related("owner", "bank"), pk=pk)
     if not has_perm(request.user, RESULT_READ, at=request.user.org):
         raise PermissionDenied
@@ -82,15 +73,15 @@ def _public_url(request: HttpRequest, quiz: Quiz) -> str:
 
 @login_required
 def bank_list(request: HttpRequest) -> HttpResponse:
-    org = _viewer_org(request)
-    page = _page(request, selectors.banks_visible_to(user=request.user).order_by("-created_at", "-id"), 20)
+    org = require_viewer_org(request)
+    page = page_of(request, selectors.banks_visible_to(user=request.user).order_by("-created_at", "-id"), 20)
     can_write = has_perm(request.user, BANK_WRITE, at=org)
     return render(request, "quiz/bank_list.html", {"page": page, "can_write": can_write})
 
 
 @login_required
 def bank_create(request: HttpRequest) -> HttpResponse:
-    org = _viewer_org(request)
+    org = require_viewer_org(request)
     if not has_perm(request.user, BANK_WRITE, at=org):
         raise PermissionDenied
     form = BankForm(request.POST or None)
@@ -126,7 +117,7 @@ def bank_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "difficulty": _choice(request.GET.get("difficulty", ""), Difficulty.values),
         "status": _choice(request.GET.get("status", ""), ("inactive", "all")),
     }
-    page = _page(request, selectors.questions_of(bank, **filters), 30)
+    page = page_of(request, selectors.questions_of(bank, **filters), 30)
     context = {
         "bank": bank,
         "page": page,
@@ -159,7 +150,7 @@ def question_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _writable_question(request: HttpRequest, pk: int) -> Question:
-    _viewer_org(request)
+    require_viewer_org(request)
     question = get_object_or_404(Question.objects.select_related("bank__owner"), pk=pk)
     if not has_perm(request.user, BANK_WRITE, at=question.bank.owner):
         raise PermissionDenied
@@ -212,7 +203,7 @@ def bank_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    _viewer_org(request)
+    require_viewer_org(request)
     examples = [
         [
             "单选",
@@ -283,16 +274,8 @@ def import_template(request: HttpRequest) -> HttpResponse:
 def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
     bank = _writable_bank(request, pk)
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        try:
-            read_table(data, upload.name)
-        except TableReadError as exc:
-            form.add_error("file", str(exc))
-        else:
-            token = KEPT_UPLOADS.keep(request, filename=upload.name, data=data, tag=str(bank.pk))
-            return redirect("quiz:import_preview", pk=bank.pk, token=token)
+    if token := IMPORTS.upload(request, form, tag=str(bank.pk)):
+        return redirect("quiz:import_preview", pk=bank.pk, token=token)
     return render(request, "quiz/import_upload.html", {"form": form, "bank": bank})
 
 
@@ -300,27 +283,13 @@ def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def import_preview(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """GET: the dry run of the kept upload. POST: import it for real."""
     bank = _writable_bank(request, pk)
-    path, filename = KEPT_UPLOADS.get(request, token, tag=str(bank.pk))
-    try:
-        rows = read_table(path.read_bytes(), filename)
-    except TableReadError as exc:
-        messages.error(request, str(exc))
+    run = IMPORTS.run(request, token, partial(importing.import_questions, bank, by=request.user), tag=str(bank.pk))
+    if run is None:
         return redirect("quiz:import", pk=bank.pk)
-    confirm = request.method == "POST"
-    result = importing.import_questions(bank, rows, dry_run=not confirm, by=request.user)
-    if confirm and result.written:
-        KEPT_UPLOADS.discard(request, token)
-        messages.success(request, f"已导入 {len(result.created)} 道试题。")
+    if run.written:
+        messages.success(request, f"已导入 {len(run.result.created)} 道试题。")
         return redirect("quiz:bank_detail", pk=bank.pk)
-    context = {
-        "bank": bank,
-        "result": result,
-        "filename": filename,
-        "row_count": len(rows),
-        "created": result.created[:PREVIEW_LIMIT],
-        "errors": result.errors[:PREVIEW_LIMIT],
-        "limit": PREVIEW_LIMIT,
-    }
+    context = run.preview_context(created=run.result.created) | {"bank": bank}
     return render(request, "quiz/import_preview.html", context)
 
 
@@ -329,12 +298,12 @@ def import_preview(request: HttpRequest, pk: int, token: str) -> HttpResponse:
 
 @login_required
 def quiz_list(request: HttpRequest) -> HttpResponse:
-    org = _viewer_org(request)
+    org = require_viewer_org(request)
     q = request.GET.get("q", "").strip()
     qs = selectors.quizzes_visible_to(user=request.user)
     if q:
         qs = qs.filter(title__icontains=q)
-    context = {"page": _page(request, qs, 20), "q": q, "can_write": has_perm(request.user, QUIZ_WRITE, at=org)}
+    context = {"page": page_of(request, qs, 20), "q": q, "can_write": has_perm(request.user, QUIZ_WRITE, at=org)}
     context["now"] = timezone.now()
     return render(request, "quiz/quiz_list.html", context)
 
@@ -369,7 +338,7 @@ def _save_quiz(request: HttpRequest, form: QuizForm, quiz: Quiz | None) -> Quiz 
 
 @login_required
 def quiz_create(request: HttpRequest) -> HttpResponse:
-    org = _viewer_org(request)
+    org = require_viewer_org(request)
     if not has_perm(request.user, QUIZ_WRITE, at=org):
         raise PermissionDenied
     banks = QuestionBank.objects.all()
@@ -477,7 +446,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     qs = selectors.ranked_participants(quiz)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(unit__name__icontains=q) | Q(phone__startswith=q))
-    page = _page(request, qs)
+    page = page_of(request, qs, PAGE_SIZE)
     ranks = selectors.global_ranks(quiz, [p.pk for p in page.object_list])
     rows = [
         (

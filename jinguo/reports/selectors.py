@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import Count, Q, QuerySet
 
 from jinguo.accounts.rules import has_perm, has_perm_here, holds_perm
 from jinguo.campaigns.models import Campaign
-from jinguo.orgs.models import SEGMENT_WIDTH, Org
+from jinguo.orgs.models import Org
+from jinguo.orgs.selectors import branches, totals_by_branch
 from jinguo.reports.models import Report
 from jinguo.reports.rules import REPORT_REVIEW, REPORT_WRITE
 
@@ -92,27 +92,15 @@ def report_counts_by_child(
     """
     if user.org is None or not parent.is_within(user.org):
         return []
-    prefix_len = len(parent.path) + SEGMENT_WIDTH
-    grouped = (
-        _sent(campaign=campaign, year=year)
-        .filter(parent.subtree_q("org"))
-        .exclude(org=parent)
-        .annotate(unit_path=Substr("org__path", 1, prefix_len))
-        .order_by()
-        .values("unit_path")
-        .annotate(**_counts_kwargs())
-    )
-    by_path = {row.pop("unit_path"): row for row in grouped}
-    grandchildren = Org.objects.filter(parent=OuterRef("pk"), is_active=True)
-    children = (
-        Org.objects.filter(parent=parent)
-        .filter(Q(is_active=True) | Q(path__in=list(by_path)))
-        .annotate(has_children=Exists(grandchildren))
-        .order_by("path")
+    by_path = totals_by_branch(
+        _sent(campaign=campaign, year=year).filter(parent.subtree_q("org")).exclude(org=parent),
+        root=parent,
+        **_counts_kwargs(),
     )
     return [
-        UnitReportCounts(org=child, has_children=child.has_children, **by_path.get(child.path, {}))
-        for child in children
+        UnitReportCounts(org=b.org, has_children=b.has_children, **by_path.get(b.path, {}))
+        for b in branches(parent, by_path)
+        if not b.own
     ]
 
 

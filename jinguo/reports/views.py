@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 from jinguo.audit.selectors import history_of
 from jinguo.campaigns.models import Campaign
 from jinguo.lib.excel import xlsx_response
+from jinguo.lib.views import int_or_none, page_of, require_viewer_org
 from jinguo.orgs.models import Org
 from jinguo.reports import selectors, services
 from jinguo.reports.forms import AdoptForm, RejectForm, ReportForm, ReviseForm
@@ -22,17 +22,6 @@ from jinguo.reports.services import ReportError
 
 PAGE_SIZE = 20
 YEARS_BACK = 6
-
-
-def _page(request: HttpRequest, items, size: int = PAGE_SIZE):
-    return Paginator(items, size).get_page(request.GET.get("page"))
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _years() -> list[int]:
@@ -60,14 +49,14 @@ class Filters:
         params = request.GET
         kind = params.get("kind", "")
         status = params.get("status", default_status)
-        unit_id = _int(params.get("unit"))
-        year = _int(params.get("year"))
+        unit_id = int_or_none(params.get("unit"))
+        year = int_or_none(params.get("year"))
         return cls(
             kind=kind if kind in Report.Kind.values else "",
             status=status if status in Report.Status.values else "",
             # Scoped: a unit outside the viewer's subtree does not exist here.
             unit=get_object_or_404(Org.objects, pk=unit_id) if unit_id else None,
-            campaign_id=_int(params.get("campaign")),
+            campaign_id=int_or_none(params.get("campaign")),
             year=year if year and 2000 <= year <= 2100 else None,
             q=params.get("q", "").strip()[:50],
         )
@@ -80,22 +69,17 @@ def _get_report(pk: int) -> Report:
     )
 
 
-def _require_org(request: HttpRequest) -> None:
-    if request.user.org is None:
-        raise PermissionDenied
-
-
 # ---------------------------------------------------------------------------------------------
 # The unit's side
 
 
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
-    _require_org(request)
+    require_viewer_org(request)
     f = Filters.parse(request)
     qs = selectors.unit_reports(user=request.user, kind=f.kind, status=f.status, q=f.q)
     context = {
-        "page": _page(request, qs),
+        "page": page_of(request, qs, PAGE_SIZE),
         "f": f,
         "kinds": Report.Kind.choices,
         "statuses": Report.Status.choices,
@@ -164,7 +148,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
         if report is not None:
             return redirect("reports:detail", report.pk)
     else:
-        form = _report_form(request, org, initial={"campaign": _int(request.GET.get("campaign"))})
+        form = _report_form(request, org, initial={"campaign": int_or_none(request.GET.get("campaign"))})
     return render(request, "reports/report_form.html", {"form": form, "report": None, "photos": []})
 
 
@@ -278,7 +262,7 @@ def _queue(request: HttpRequest) -> tuple[Filters, object]:
 def review(request: HttpRequest) -> HttpResponse:
     f, qs = _queue(request)
     context = {
-        "page": _page(request, qs),
+        "page": page_of(request, qs, PAGE_SIZE),
         "f": f,
         "kinds": Report.Kind.choices,
         "statuses": [s for s in Report.Status.choices if s[0] != Report.Status.DRAFT],
@@ -371,8 +355,8 @@ def report_revise(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _ranking_parent(request: HttpRequest) -> Org:
-    _require_org(request)
-    unit_id = _int(request.GET.get("unit"))
+    require_viewer_org(request)
+    unit_id = int_or_none(request.GET.get("unit"))
     return get_object_or_404(Org.objects, pk=unit_id) if unit_id else request.user.org
 
 
@@ -396,7 +380,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     context = {
         "parent": parent,
         "ancestors": ancestors,
-        "page": _page(request, rows, 100),
+        "page": page_of(request, rows, 100),
         "f": f,
         "years": _years(),
         "campaigns": _campaign_choices(request.user),
@@ -422,11 +406,11 @@ def ranking_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def library(request: HttpRequest) -> HttpResponse:
-    _require_org(request)
+    require_viewer_org(request)
     f = Filters.parse(request)
     qs = selectors.practice_library(user=request.user, q=f.q, unit=f.unit, year=f.year)
     context = {
-        "page": _page(request, qs),
+        "page": page_of(request, qs, PAGE_SIZE),
         "f": f,
         "units": selectors.filter_units(user=request.user),
         "years": _years(),

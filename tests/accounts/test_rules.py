@@ -108,9 +108,14 @@ def test_every_permission_checked_in_code_is_registered():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         module_name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) in CHECKS):
+            if not isinstance(node, ast.Call):
                 continue
-            arg = node.args[1] if len(node.args) > 1 else None
+            if getattr(node.func, "id", None) in CHECKS:
+                arg = node.args[1] if len(node.args) > 1 else None
+            elif isinstance(node.func, ast.Attribute) and node.func.attr == "has_perm":
+                arg = node.args[0] if node.args else None  # user.has_perm(perm, unit), for apps below accounts
+            else:
+                continue
             where = f"{path.relative_to(ROOT)}:{node.lineno}"
             if isinstance(arg, ast.Name) and arg.id.isupper():
                 value = _resolve(module_name, path, arg.id)
@@ -188,3 +193,12 @@ def test_register_rejects_an_unknown_role_or_a_badly_named_permission():
     with pytest.raises(ValueError, match="not named app.resource:action"):
         register_permissions({ADMIN: {"review plans"}})
     assert registered_permissions() == before
+
+
+def test_user_has_perm_on_a_unit_follows_the_rules_for_a_superuser_too(tree, users):
+    from jinguo.orgs.rules import UNIT_WRITE
+
+    users.qxg_liaison.is_superuser = True
+    assert users.qxg_liaison.has_perm(UNIT_WRITE, tree.qxg_town) is False  # a liaison's roles decide
+    assert users.qxg_admin.has_perm(UNIT_WRITE, tree.qxg_town) is True
+    assert users.qxg_admin.has_perm(UNIT_WRITE, tree.dafang_town) is False

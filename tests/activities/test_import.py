@@ -91,8 +91,7 @@ def _xlsx(rows) -> SimpleUploadedFile:
     return SimpleUploadedFile("台账.xlsx", buf.getvalue())
 
 
-def test_import_views_preview_then_confirm(client_for, users, tree, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
+def test_import_views_preview_then_confirm(client_for, users, tree):
     client = client_for(users.qxg_liaison)
     template = load_workbook(io.BytesIO(client.get(reverse("activities:import_template")).content))
     assert [c.value for c in template.worksheets[0][1]] == HEADER
@@ -108,8 +107,7 @@ def test_import_views_preview_then_confirm(client_for, users, tree, settings, tm
     assert list(Activity.objects.values_list("org", "title")) == [(tree.qxg_town.pk, "反家暴宣讲")]
 
 
-def test_import_view_shows_row_errors(client_for, users, tree, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
+def test_import_view_shows_row_errors(client_for, users, tree):
     client = client_for(users.qxg_liaison)
     row = ["大方县妇联", "", "宣讲", "2023-03-08", "社区", "农村", "", "", "", 1, 0, 0, 0, ""]
     response = client.post(reverse("activities:import"), {"file": _xlsx([row])}, follow=True)

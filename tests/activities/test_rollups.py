@@ -145,6 +145,16 @@ def test_rollup_of_a_unit_holds_its_subtree_and_skips_entries_without_campaign(t
     assert ActivityRollup.objects.filter(campaign__isnull=True).count() == 0
 
 
+def test_moving_a_unit_moves_its_totals_through_the_org_moved_signal(tree, users, campaign):
+    fields = _fields(random.Random(5), campaign) | {"campaign": campaign}
+    services.record_activity(org=tree.qxg_town, by=users.qxg_liaison, **fields)
+
+    move_org(Org.objects.get(pk=tree.qxg_town.pk), new_parent=tree.dafang, by=users.city_admin)
+
+    got = dict(ActivityRollup.objects.filter(campaign=campaign).values_list("org__name", "events"))
+    assert got == {"毕节市妇联": 1, "七星关区妇联": 0, "大方县妇联": 1, "七星关区市西街道妇联": 1}
+
+
 def test_rebuild_and_command_recompute_rollups_from_the_ledger(tree, users, campaign):
     fields = _fields(random.Random(3), campaign) | {"campaign": campaign}
     services.record_activity(org=tree.qxg_town, by=users.qxg_liaison, **fields)

@@ -4,6 +4,7 @@ from jinguo.activities import selectors
 from jinguo.activities.models import Activity
 from jinguo.campaigns.models import VenueType
 from jinguo.lib.scoping import scope
+from jinguo.orgs.services import set_org_active
 from tests.activities.conftest import make_activity
 from tests.factories import make_campaign
 
@@ -84,6 +85,15 @@ def test_coverage_drill_down_has_own_row(tree, users, campaign):
         (tree.qxg_town, False, 2, 250),
     ]
     assert data.total.people == 330
+
+
+def test_coverage_keeps_a_deactivated_unit_with_events_so_rows_add_up_to_the_total(tree, users, campaign):
+    _seed(tree, users, campaign)
+    set_org_active(tree.dafang, active=False)
+    with scope(org=tree.city):
+        data = selectors.coverage(tree.city, campaign)
+    assert [(r.org.name, r.events) for r in data.rows] == [("七星关区妇联", 3), ("大方县妇联", 1), ("办公室", 0)]
+    assert data.total.events == sum(r.events for r in data.rows) == 4
 
 
 def test_coverage_all_campaigns_and_totals(tree, users, campaign):

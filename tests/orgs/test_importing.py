@@ -185,6 +185,15 @@ def test_import_updates_and_moves_by_code(tree, users):
     assert town.path.startswith(Org.objects.get(pk=tree.dafang.pk).path)
     actions = list(AuditEntry.objects.filter(object_id=town.pk).values_list("action", flat=True))
     assert sorted(actions) == ["orgs.unit.created", "orgs.unit.moved", "orgs.unit.updated"]
+    updated = AuditEntry.objects.get(object_id=town.pk, action="orgs.unit.updated")
+    assert (updated.actor, updated.org_id, updated.from_state, updated.to_state, updated.reason) == (
+        users.city_admin,
+        town.pk,
+        "七星关区市西街道妇联",
+        "市西街道妇联",
+        "批量导入",
+    )
+    assert updated.data == {"name": ["七星关区市西街道妇联", "市西街道妇联"], "short_name": ["", "市西"]}
 
 
 @pytest.mark.django_db

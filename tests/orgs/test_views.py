@@ -392,8 +392,7 @@ def _upload(client, content: bytes, name: str = "units.csv"):
 CSV = "区划代码,单位名称,上级代码,单位类型\n520502002,市东街道妇联,520502,乡镇（街道）妇联\n".encode("gb18030")
 
 
-def test_import_flow_upload_preview_confirm(users, client_for, tree, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
+def test_import_flow_upload_preview_confirm(users, client_for, tree, settings):
     client = client_for(users.qxg_admin)
 
     response = _upload(client, CSV)
@@ -406,12 +405,11 @@ def test_import_flow_upload_preview_confirm(users, client_for, tree, settings, t
     assert done.status_code == 200
     assert "新建 1 个" in done.content.decode()
     assert Org.objects.get(code="520502002").parent == tree.qxg
-    assert list((tmp_path / "uploads").iterdir()) == []
+    assert list(settings.UPLOADS_DIR.iterdir()) == []
     assert client.post(response["Location"]).status_code == 404  # the upload is used up
 
 
-def test_import_preview_shows_row_errors_and_confirm_writes_nothing(users, client_for, tree, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
+def test_import_preview_shows_row_errors_and_confirm_writes_nothing(users, client_for, tree):
     client = client_for(users.qxg_admin)
     bad = "code,name,parent_code,kind\n520502002,市东,520502,township\n520502003,坏,520521,township\n".encode()
 
@@ -425,8 +423,19 @@ def test_import_preview_shows_row_errors_and_confirm_writes_nothing(users, clien
     assert not Org.objects.filter(code="520502002").exists()
 
 
-def test_import_token_of_other_session_is_404(users, client_for, tree, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
+def test_import_preview_of_an_unchanged_tree_offers_no_confirm(users, client_for, tree):
+    client = client_for(users.qxg_admin)
+    same = "区划代码,单位名称,上级代码,单位类型\n520502001,七星关区市西街道妇联,520502,乡镇（街道）妇联\n".encode()
+
+    preview = client.get(_upload(client, same)["Location"])
+
+    body = preview.content.decode()
+    assert preview.context["errors"] == []
+    assert "没有需要导入的内容" in body
+    assert "确认导入" not in body
+
+
+def test_import_token_of_other_session_is_404(users, client_for, tree):
     location = _upload(client_for(users.qxg_admin), CSV)["Location"]
 
     response = client_for(users.city_admin).post(location)
@@ -435,8 +444,7 @@ def test_import_token_of_other_session_is_404(users, client_for, tree, settings,
     assert not Org.objects.filter(code="520502002").exists()
 
 
-def test_import_rejects_wrong_type_and_big_file(users, client_for, tree, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
+def test_import_rejects_wrong_type_and_big_file(users, client_for, tree):
     client = client_for(users.qxg_admin)
 
     wrong = _upload(client, b"x", "units.txt")
@@ -446,8 +454,7 @@ def test_import_rejects_wrong_type_and_big_file(users, client_for, tree, setting
     assert big.context["form"].errors["file"] == ["文件不能超过 5 MB，请分成几个文件导入"]
 
 
-def test_import_by_liaison_is_403(users, client_for, tree, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
+def test_import_by_liaison_is_403(users, client_for, tree):
 
     assert client_for(users.qxg_liaison).get(reverse("orgs:import")).status_code == 403
     assert _upload(client_for(users.qxg_liaison), CSV).status_code == 403

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from jinguo.orgs.services import set_org_active
 from jinguo.quiz import engine, services
 from jinguo.quiz.models import Question, QuestionBank, Quiz, UnitTarget
 from tests.factories import make_org
@@ -140,6 +141,14 @@ def test_unit_table_counts_subtrees_and_drills_down(client_for, users, tree, tak
         "七星关区妇联（本级）": 1,
         "七星关区市西街道妇联": 1,
     }
+
+
+def test_unit_table_lists_a_deactivated_unit_only_while_it_has_figures(client_for, users, tree, taken):
+    set_org_active(tree.office, active=False)
+    set_org_active(tree.dafang, active=False)
+    response = client_for(users.city_admin).get(f"/quiz/{taken.pk}/units/")
+    assert [r.label for r in response.context["rows"]] == ["七星关区妇联", "大方县妇联"]
+    assert response.context["total"].participants == sum(r.participants for r in response.context["rows"]) == 3
 
 
 def test_unit_table_of_a_county_starts_at_the_county(client_for, users, tree, taken):
