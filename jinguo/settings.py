@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "jinguo.notifications.context_processors.notifications",
+                "jinguo.context_processors.menu",
             ],
             # {% load masking %}: the one phone, name and ID-number mask, as filters.
             "libraries": {"masking": "jinguo.lib.masking"},
