@@ -313,7 +313,7 @@ def shown_letters(original: str, order: list[int]) -> str:
     return "".join(LETTERS[i] for i, idx in enumerate(order) if LETTERS[idx] in original)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(kw_only=True)
 class Grade:
     score: int
     correct: int

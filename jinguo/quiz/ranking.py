@@ -250,7 +250,7 @@ def _run_steps(cursor, steps, env: dict) -> bool:
     return True
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(kw_only=True)
 class Finished:
     best: tuple[int, int, dt.datetime]  # the participant's best after this attempt
     name: str

@@ -35,7 +35,7 @@ TOKEN_SALT = "jinguo.quiz.attempt"  # noqa: S105 a namespace for signatures, not
 # ---- the token --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(kw_only=True, slots=True)
 class AttemptToken:
     attempt_id: int
     participant_id: int
@@ -111,7 +111,7 @@ def read_token(token: str, *, attempt_id: int) -> AttemptToken:
 # ---- start ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(kw_only=True)
 class Started:
     attempt: Attempt
     token: str
@@ -325,7 +325,7 @@ def save_answers(token: AttemptToken, *, answers, tab_switches=0, events=None, n
 # ---- submit and close -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(kw_only=True)
 class Outcome:
     attempt_id: int
     participant_id: int

@@ -575,7 +575,7 @@ def unit_table(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_targets(request: HttpRequest, pk: int) -> HttpResponse:
     quiz = _managed_quiz(request, pk)
     root = _table_root(request, quiz)
-    allowed = set(Org.all_objects.filter(parent=root).values_list("pk", flat=True)) | {root.pk}
+    allowed = set(Org.objects.filter(parent=root).values_list("pk", flat=True)) | {root.pk}
     targets: dict[int, int | None] = {}
     for key, value in request.POST.items():
         if not key.startswith("target_"):
