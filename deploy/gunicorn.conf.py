@@ -78,10 +78,10 @@ def post_worker_init(worker):
 
     from django.db import connections
 
-    from jinguo.quiz import engine, services
+    from jinguo.quiz import memory, taking
 
     try:
-        slugs = engine.warm()
+        slugs = memory.warm()
         worker.log.info("quiz warm-up: %s", ", ".join(slugs) or "no live quiz")
     except Exception:  # a warm-up must never keep a worker from serving
         worker.log.exception("quiz warm-up failed; the first requests will load what they need")
@@ -97,7 +97,7 @@ def post_worker_init(worker):
 
     def warm_thread():
         barrier.wait(timeout=10)
-        services.warm_connection()
+        taking.warm_connection()
 
     tasks = [tpool.submit(warm_thread) for _ in range(worker.cfg.threads)]
     done, _ = futures.wait(tasks, timeout=20)

@@ -226,9 +226,11 @@ SMS_BACKEND = env_str("SMS_BACKEND", "jinguo.lib.sms.LogBackend")
 # so the per-address limit is generous; the per-phone one is tight.
 QUIZ_RATE_PER_IP = env_int("QUIZ_RATE_PER_IP", 600)
 QUIZ_RATE_PER_PHONE = env_int("QUIZ_RATE_PER_PHONE", 20)
-
-# Benchmark-only views (bench/quiz): never set in production; off, their URLs do not exist.
-JINGUO_BENCH_VIEWS = env_bool("JINGUO_BENCH_VIEWS", False)
+# How long after its deadline a quiz attempt still takes its submit (the phone's network).
+QUIZ_SUBMIT_GRACE_SECONDS = env_int("QUIZ_SUBMIT_GRACE_SECONDS", 15)
+# The site's public address for quiz links and QR codes ("https://jinguo.example.cn"); empty: the
+# address the organiser's request came to.
+QUIZ_PUBLIC_BASE_URL = env_str("QUIZ_PUBLIC_BASE_URL", "")
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "jinguo@localhost")

@@ -18,11 +18,6 @@ urlpatterns = [
     path("api/", api.urls),
 ]
 
-if settings.JINGUO_BENCH_VIEWS:  # bench/quiz/run.py only: a one-row insert to compare the submit with
-    from jinguo.quiz import bench_views
-
-    urlpatterns += [path("bench/insert", bench_views.insert_row)]
-
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -14,13 +14,13 @@ Run: ``make bench-quiz`` or ``.venv/bin/python bench/quiz/run.py [--only load,ra
       response. Then a capacity burst: more participants in the same 10 s than the machine serves.
    b. submit only, saturated: attempts started beforehand are handed in (as quiz.js does) by 16
       concurrent clients for 8 s.
-   c. the benchmark-only one-row insert view (JINGUO_BENCH_VIEWS=1), saturated, same concurrency
+   c. the benchmark-only one-row insert view (bench/quiz/site.py, bench.quiz.settings), saturated, same concurrency
       and duration; b and c alternate ``--pairs`` times (default 5: on this shared machine one
       8-s phase runs 20-40 % faster or slower than the next), the median pair reported.
    ``--phases burst,capacity,submit,insert`` picks some (the doc needs all four).
    Then the database is counted: attempts created = started, submitted = completed, no duplicates.
 2. rank  — 1,000,000 ranked participants in one quiz (bulk inserts) on PostgreSQL and SQLite:
-   median time of ``selectors.rank_of`` for random participants, checked against a window RANK().
+   median time of ``ranking.rank_of`` for random participants, checked against a window RANK().
 3. units — bench/run.py's 50,000-unit tree, 200,000 participants spread over its villages: the
    per-unit participation page for the province organiser (test client, median).
 """
@@ -66,12 +66,13 @@ CONCURRENCY = 16
 # spawned at once: their ratio compares the same stretch of steady work.
 SATURATED = "8s"
 TOKENS_PER_PAIR = 11_000  # more than a submit-only phase hands in (~1,200/s)
+SETTINGS = "bench.quiz.settings"  # Jinguo's, with the insert view (bench/quiz/site.py)
 TARGETS = {"attempts_per_s": 300, "p99_ms": 300, "ratio": 0.5, "rank_ms": 10, "units_ms": 300}
 
 
 def _django(db_url: str) -> None:
     os.environ["DATABASE_URL"] = db_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "jinguo.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     os.environ["JINGUO_VAR_DIR"] = str(WORK / "var")
     os.environ["SECRET_KEY"] = SECRET  # the tokens prestarted here must be valid on the server
     import django
@@ -97,7 +98,6 @@ def step_seed_load(args) -> dict:
     from jinguo.demo import people, tree
     from jinguo.lib.scoping import scopes_disabled
     from jinguo.orgs.models import Org
-    from jinguo.quiz import bench_views
     from jinguo.quiz.demo import load_demo_quiz
     from jinguo.quiz.models import Quiz
 
@@ -106,13 +106,15 @@ def step_seed_load(args) -> dict:
         city = tree.load_tree()
         people.load_users()
         quiz = load_demo_quiz(attempts=0)
-        Quiz.all_objects.filter(pk=quiz.pk).update(max_attempts=3, max_attempts_per_day=3)
+        Quiz.objects.filter(pk=quiz.pk).update(max_attempts=3, max_attempts_per_day=3)
         units = list(
-            Org.all_objects.filter(city.subtree_q(), kind__in=["county", "township"], is_active=True).values_list(
+            Org.objects.filter(city.subtree_q(), kind__in=["county", "township"], is_active=True).values_list(
                 "pk", flat=True
             )
         )
-    bench_views.create_table()
+    from bench.quiz import site
+
+    site.create_table()
     return {"slug": quiz.slug, "quiz": quiz.pk, "units": units, "questions": quiz.question_count}
 
 
@@ -126,23 +128,23 @@ def step_prestart(args) -> dict:
     from django.utils import timezone
 
     from jinguo.lib.scoping import scopes_disabled
-    from jinguo.quiz import engine, services
+    from jinguo.quiz import memory, taking
 
     config = json.loads(Path(args.config).read_text())
     out = []
     rng = random.Random(4)
     now = timezone.now()
     with scopes_disabled():
-        snap = engine.quiz_by_slug(config["slug"])
+        snap = memory.quiz_by_slug(config["slug"])
         for i in range(args.pairs * TOKENS_PER_PAIR):
-            started = services.start_attempt(
+            started = taking.start_attempt(
                 snap,
                 phone=f"1{config['phone_prefix_submit']}{i:07d}",
                 name="预开",
                 unit_id=config["units"][i % len(config["units"])],
                 now=now - dt.timedelta(seconds=rng.uniform(60, 720)),
             )
-            out.append([started.attempt.pk, started.token, len(started.paper)])
+            out.append([started.attempt.pk, started.token, len(started.attempt.paper)])
     Path(config["tokens"]).write_text(json.dumps(out))
     return {"prestarted": len(out)}
 
@@ -154,9 +156,9 @@ def step_count(args) -> dict:
     from jinguo.quiz.models import Attempt, Participant, ScoreBucket, ScoreMinute
 
     config = json.loads(Path(args.config).read_text())
-    burst = Attempt.all_objects.filter(participant__key__startswith="1" + config["phone_prefix"])
+    burst = Attempt.objects.filter(participant__key__startswith="1" + config["phone_prefix"])
     per_person = burst.values("participant_id").annotate(n=Count("id")).filter(n__gt=1).count()
-    ranked = Participant.all_objects.filter(quiz_id=config["quiz"], best_score__isnull=False).count()
+    ranked = Participant.objects.filter(quiz_id=config["quiz"], best_score__isnull=False).count()
     in_buckets = ScoreBucket.objects.filter(quiz_id=config["quiz"]).aggregate(n=Sum("participants"))["n"] or 0
     in_minutes = ScoreMinute.objects.filter(quiz_id=config["quiz"]).aggregate(n=Sum("participants"))["n"] or 0
     inserted = 0
@@ -168,7 +170,7 @@ def step_count(args) -> dict:
     return {
         "db_attempts": burst.count(),
         "db_submitted": burst.filter(status=Attempt.Status.SUBMITTED).count(),
-        "db_participants": Participant.all_objects.filter(key__startswith="1" + config["phone_prefix"]).count(),
+        "db_participants": Participant.objects.filter(key__startswith="1" + config["phone_prefix"]).count(),
         "db_duplicates": per_person,
         "db_ranked": ranked,
         "db_in_buckets": in_buckets,
@@ -191,10 +193,10 @@ def _quiz_for_bulk():
     from jinguo.orgs.models import Org
     from jinguo.quiz.models import QuestionBank, Quiz
 
-    owner = Org.all_objects.order_by("depth", "path").first()
-    bank = QuestionBank.all_objects.create(owner=owner, name="基准题库")
+    owner = Org.objects.order_by("depth", "path").first()
+    bank = QuestionBank.objects.create(owner=owner, name="基准题库")
     now = timezone.now()
-    return Quiz.all_objects.create(
+    return Quiz.objects.create(
         owner=owner,
         bank=bank,
         title="基准竞赛",
@@ -210,8 +212,14 @@ def step_rank(args) -> dict:
     from django.db import connection, transaction
 
     from jinguo.orgs.services import create_org
-    from jinguo.quiz import selectors, services
+    from jinguo.quiz import ranking
     from jinguo.quiz.models import Participant
+    from tests.quiz.reference import rebuild_score_buckets
+
+    def rank(p):
+        return ranking.rank_of(
+            quiz_id=p.quiz_id, score=p.best_score, time_ms=p.best_time_ms, submitted_at=p.best_submitted_at
+        )
 
     call_command("migrate", verbosity=0, interactive=False)
     unit = create_org(name="基准市妇联", kind="city", code="529900000000", parent=None)
@@ -246,30 +254,30 @@ def step_rank(args) -> dict:
                     batch = []
             cursor.executemany(sql, batch)
     load_s = time.perf_counter() - t0
-    buckets = services.rebuild_score_buckets(quiz.pk)
+    buckets = rebuild_score_buckets(quiz.pk)  # the rows were loaded in bulk, not submitted
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     sample = list(
-        Participant.all_objects.filter(quiz=quiz).order_by("?")[:200]
+        Participant.objects.filter(quiz=quiz).order_by("?")[:200]
         if connection.vendor == "postgresql"
-        else Participant.all_objects.filter(quiz=quiz, pk__in=[rng.randint(1, n) for _ in range(400)])[:200]
+        else Participant.objects.filter(quiz=quiz, pk__in=[rng.randint(1, n) for _ in range(400)])[:200]
     )
-    truth = selectors.global_ranks(quiz, [p.pk for p in sample[:20]])
-    wrong = [p.pk for p in sample[:20] if selectors.participant_rank(p) != truth[p.pk]]
+    truth = ranking.global_ranks(quiz, [p.pk for p in sample[:20]])
+    wrong = [p.pk for p in sample[:20] if rank(p) != truth[p.pk]]
     assert not wrong, f"rank differs from RANK() for {wrong}"
     samples = []
     for p in sample:
         t = time.perf_counter()
-        selectors.participant_rank(p)
+        rank(p)
         samples.append(time.perf_counter() - t)
     # The old way, for comparison: a COUNT of everyone better (grows with the rank).
     worst = min(sample, key=lambda p: p.best_score)
     t = time.perf_counter()
-    Participant.all_objects.filter(quiz=quiz, best_score__gt=worst.best_score).count()
+    Participant.objects.filter(quiz=quiz, best_score__gt=worst.best_score).count()
     count_ms = (time.perf_counter() - t) * 1000
     # The public totals ("共 N 人"): one count of every participant, run by one process at a time.
     t = time.perf_counter()
-    selectors._count_totals(quiz.pk)
+    ranking._count_totals(quiz.pk)
     totals_ms = (time.perf_counter() - t) * 1000
     return {
         "totals_ms": round(totals_ms, 1),
@@ -303,13 +311,13 @@ def step_units(args) -> dict:
     rows = read_table(tree_bench.CSV_PATH.read_bytes(), tree_bench.CSV_PATH.name)
     with scopes_disabled():
         import_orgs(rows, dry_run=False)
-        province = Org.all_objects.get(kind="province")
+        province = Org.objects.get(kind="province")
         admin = User.objects.create_user(
             "bench_quiz_admin", password="bench-pw-2026", org=province, is_org_admin=True, full_name="省妇联管理员"
         )
         quiz = _quiz_for_bulk()
-        villages = list(Org.all_objects.filter(kind="village").values_list("pk", flat=True))
-        counties = list(Org.all_objects.filter(kind="county").values_list("pk", flat=True))
+        villages = list(Org.objects.filter(kind="village").values_list("pk", flat=True))
+        counties = list(Org.objects.filter(kind="county").values_list("pk", flat=True))
         rng = random.Random(7)
         people = []
         for i in range(args.unit_rows):
@@ -327,8 +335,8 @@ def step_units(args) -> dict:
                 )
             )
         with transaction.atomic():
-            Participant.all_objects.bulk_create(people, batch_size=5000)
-            UnitTarget.all_objects.bulk_create(
+            Participant.objects.bulk_create(people, batch_size=5000)
+            UnitTarget.objects.bulk_create(
                 [UnitTarget(quiz=quiz, unit_id=c, members=rng.randint(1000, 5000)) for c in counties]
             )
     with connection.cursor() as cursor:
@@ -336,8 +344,8 @@ def step_units(args) -> dict:
     client = Client()
     client.force_login(admin, backend="jinguo.accounts.backends.ModelBackend")
     url = reverse("quiz:units", args=[quiz.pk])
-    out = {"units": Org.all_objects.count(), "participants": args.unit_rows}
-    for label, suffix in (("province", ""), ("county", f"?unit={Org.all_objects.filter(kind='county').first().pk}")):
+    out = {"units": Org.objects.count(), "participants": args.unit_rows}
+    for label, suffix in (("province", ""), ("county", f"?unit={Org.objects.filter(kind='county').first().pk}")):
         for _ in range(2):
             assert client.get(url + suffix).status_code == 200
         samples = []
@@ -600,7 +608,7 @@ def bench_load(args) -> dict:
             DATABASE_URL=url,
             REDIS_URL=REDIS_URL,
             SECRET_KEY=SECRET,
-            JINGUO_BENCH_VIEWS="1",
+            DJANGO_SETTINGS_MODULE=SETTINGS,  # the site with the insert view
             JINGUO_VAR_DIR=str(WORK / "var"),
             GUNICORN_BIND=f"127.0.0.1:{port}",
             # Every virtual participant comes from 127.0.0.1: the per-address limit would refuse
@@ -684,7 +692,7 @@ def bench_load(args) -> dict:
             ]
         figures["counts"] = run_step("count", url, args)
         # The profile runs in its own process like the server would (same settings and Redis).
-        os.environ.update(REDIS_URL=REDIS_URL, QUIZ_RATE_PER_IP="100000000", JINGUO_BENCH_VIEWS="1")
+        os.environ.update(REDIS_URL=REDIS_URL, QUIZ_RATE_PER_IP="100000000")
         figures["profile"] = run_step("profile", url, args)
         figures["workers"] = len(worker_pids) - 2  # less the timeout wrapper and the master
         conf = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))

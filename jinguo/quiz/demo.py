@@ -14,7 +14,7 @@ from django.utils import timezone
 from jinguo.accounts.models import User
 from jinguo.lib.excel import read_table
 from jinguo.orgs.models import Org
-from jinguo.quiz import engine, services
+from jinguo.quiz import memory, paper, services, taking
 from jinguo.quiz.importing import import_questions
 from jinguo.quiz.models import Kind, Question, QuestionBank, Quiz, Topic, UnitTarget
 
@@ -48,18 +48,18 @@ GIVEN = [
 
 def load_demo_quiz(*, attempts: int = 360, seed: int = 2023) -> Quiz | None:
     """Idempotent: returns the existing demo quiz if it is there. None without the city unit."""
-    existing = Quiz.all_objects.filter(slug=SLUG).first()
+    existing = Quiz.objects.filter(slug=SLUG).first()
     if existing is not None:
         return existing
-    city = Org.all_objects.filter(code="520500").first()
+    city = Org.objects.filter(code="520500").first()
     if city is None:
         return None
     admin = User.objects.filter(org=city, is_org_admin=True).order_by("pk").first()
     bank = _bank(city, admin)
     now = timezone.now()
-    single = min(10, Question.all_objects.filter(bank=bank, topic=Topic.WOMEN_RIGHTS, kind=Kind.SINGLE).count())
-    multi = min(5, Question.all_objects.filter(bank=bank, topic=Topic.WOMEN_RIGHTS, kind=Kind.MULTI).count())
-    judge = min(5, Question.all_objects.filter(bank=bank, topic=Topic.WOMEN_RIGHTS, kind=Kind.JUDGE).count())
+    single = min(10, Question.objects.filter(bank=bank, topic=Topic.WOMEN_RIGHTS, kind=Kind.SINGLE).count())
+    multi = min(5, Question.objects.filter(bank=bank, topic=Topic.WOMEN_RIGHTS, kind=Kind.MULTI).count())
+    judge = min(5, Question.objects.filter(bank=bank, topic=Topic.WOMEN_RIGHTS, kind=Kind.JUDGE).count())
     rules = [
         {"topic": Topic.WOMEN_RIGHTS, "kind": k, "difficulty": "", "count": n}
         for k, n in ((Kind.SINGLE, single), (Kind.MULTI, multi), (Kind.JUDGE, judge))
@@ -85,7 +85,7 @@ def load_demo_quiz(*, attempts: int = 360, seed: int = 2023) -> Quiz | None:
         leaderboard_size=50,
         require_sms_code=False,
     )
-    Quiz.all_objects.filter(pk=quiz.pk).update(slug=SLUG)
+    Quiz.objects.filter(pk=quiz.pk).update(slug=SLUG)
     quiz.refresh_from_db()
     services.set_quiz_published(quiz, published=True, by=admin)
     _attempts(quiz, city, attempts, random.Random(seed), now)
@@ -121,18 +121,18 @@ def _bank(city: Org, admin) -> QuestionBank:
 
 
 def _attempts(quiz: Quiz, city: Org, count: int, rng: random.Random, now) -> None:
-    counties = list(Org.all_objects.filter(parent=city, kind=Org.Kind.COUNTY).order_by("path"))
-    townships = list(Org.all_objects.filter(parent__in=counties, is_active=True).order_by("path"))
+    counties = list(Org.objects.filter(parent=city, kind=Org.Kind.COUNTY).order_by("path"))
+    townships = list(Org.objects.filter(parent__in=counties, is_active=True).order_by("path"))
     units = [u for u in townships + counties if u.is_active]
     if not units:
         return
     for county in counties:
         # Targets a little above the demo's turnout, so that rates look like a campaign mid-way.
         members = 240 if county.pk == counties[0].pk else rng.choice([50, 60, 80, 100])
-        UnitTarget.all_objects.create(quiz=quiz, unit=county, members=members)
-    engine.forget(quiz.slug)
-    snap = engine.quiz_by_slug(quiz.slug)
-    bank = engine.bank_for(snap)
+        UnitTarget.objects.create(quiz=quiz, unit=county, members=members)
+    memory.forget(quiz.slug)
+    snap = memory.quiz_by_slug(quiz.slug)
+    bank = memory.bank_for(snap)
     # Busier counties first: participation is uneven, as it is in real campaigns.
     weights = [3 if u.parent_id == counties[0].pk else 1 for u in units]
     for i in range(count):
@@ -141,17 +141,17 @@ def _attempts(quiz: Quiz, city: Org, count: int, rng: random.Random, now) -> Non
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
         phone = f"139{rng.randint(0, 99_999_999):08d}"
         try:
-            started = services.start_attempt(snap, phone=phone, name=name, unit_id=unit.pk, now=started_at)
+            started = taking.start_attempt(snap, phone=phone, name=name, unit_id=unit.pk, now=started_at)
         except services.QuizError:
             continue
         skill = rng.uniform(0.55, 0.98)
         answers = {}
         for position, (qid, order) in enumerate(started.attempt.paper):
-            right = engine.shown_letters(bank.questions[qid].answer, order)
+            right = paper.shown_letters(bank.questions[qid].answer, order)
             answers[str(position)] = right if rng.random() < skill else ("A" if right != "A" else "B")
         if i % 40 == 39:  # a few never hand in: closed at their deadline with nothing saved
             continue
-        token = services.read_token(started.token, attempt_id=started.attempt.pk)
+        token = taking.read_token(started.token, attempt_id=started.attempt.pk)
         submitted = started_at + dt.timedelta(seconds=rng.randint(150, 19 * 60))
-        services.submit_attempt(snap, token, answers=answers, tab_switches=rng.choice([0, 0, 0, 1, 2]), now=submitted)
-    services.close_expired_attempts(now=now)
+        taking.submit_attempt(snap, token, answers=answers, tab_switches=rng.choice([0, 0, 0, 1, 2]), now=submitted)
+    taking.close_expired_attempts(now=now)

@@ -80,7 +80,7 @@ def import_questions(bank: QuestionBank, rows: list[dict], *, dry_run: bool, by=
     if missing:
         result.errors.append((1, "缺少列：" + "、".join(missing) + "（请使用导入模板）"))
         return result
-    existing = set(Question.all_objects.filter(bank=bank).values_list("stem", flat=True))
+    existing = set(Question.objects.filter(bank=bank).values_list("stem", flat=True))
     seen: dict[str, int] = {}
     new: list[Question] = []
     for row in rows:
@@ -104,7 +104,7 @@ def import_questions(bank: QuestionBank, rows: list[dict], *, dry_run: bool, by=
     if dry_run or result.errors:
         return result
     with transaction.atomic():
-        Question.all_objects.bulk_create(new, batch_size=500)
+        Question.objects.bulk_create(new, batch_size=500)
         _bump_bank(bank)
         log_action(bank, "quiz.questions.imported", by=by, org=bank.owner, data={"count": len(new)})
     result.written = True

@@ -7,16 +7,35 @@ lives on the participant row (each person's best attempt), indexed for a COUNT o
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from jinguo.lib.scoping import ScopedManager, subtree_q
-from jinguo.orgs.models import SEGMENT_WIDTH
+from jinguo.lib.scoping import ScopedManager
 
 LETTERS = "ABCDE"
 JUDGE_OPTIONS = ["正确", "错误"]
+
+# The ranking order, best first: each participant's best attempt by score (higher first), then
+# time used (less first), then when it was handed in (earlier first); a full tie shares a rank.
+# The one definition: the index below, the leaderboard, the results and their export order by it,
+# and the rank SQL and the submit's PL/pgSQL function are checked against it (tests/quiz/test_ranking.py).
+RANK_ORDER = ("-best_score", "best_time_ms", "best_submitted_at")
+
+
+def full_marks(kinds: Iterable[str], points: Mapping[str, int]) -> int:
+    """The full marks of a paper of questions of these kinds: the one way a max_score is computed
+    (a quiz's rules, a snapshot's, a drawn paper's)."""
+    return sum(points[kind] for kind in kinds)
+
+
+def rule_kinds(rules: Iterable[Mapping]) -> Iterable[str]:
+    """The kind of each question the paper rules draw."""
+    for rule in rules:
+        yield from [rule["kind"]] * int(rule.get("count", 0))
 
 
 class Topic(models.TextChoices):
@@ -56,21 +75,15 @@ class QuestionBank(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="owner")
 
     class Meta:
         verbose_name = _("题库")
         verbose_name_plural = _("题库")
         ordering = ["-created_at"]
-        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.name
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "owner")
 
 
 class Question(models.Model):
@@ -91,22 +104,16 @@ class Question(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="bank__owner")
 
     class Meta:
         verbose_name = _("试题")
         verbose_name_plural = _("试题")
         ordering = ["id"]
-        base_manager_name = "all_objects"
         constraints = [models.UniqueConstraint(fields=["bank", "stem"], name="quiz_question_unique_stem")]
 
     def __str__(self) -> str:
         return self.stem[:40]
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "bank__owner")
 
     @property
     def shown_options(self) -> list[str]:
@@ -153,35 +160,33 @@ class Quiz(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="owner", shared_down=True)  # its units take it and see their own results
 
     class Meta:
         verbose_name = _("知识竞赛")
         verbose_name_plural = _("知识竞赛")
         ordering = ["-opens_at", "-id"]
-        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.title
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        # Its owner's subtree manages it; units below the owner see it too (their own results).
-        ancestors = [path[:i] for i in range(SEGMENT_WIDTH, len(path) + 1, SEGMENT_WIDTH)]
-        return subtree_q(path, "owner") | Q(owner__path__in=ancestors)
 
     @property
     def question_count(self) -> int:
         return sum(int(rule.get("count", 0)) for rule in self.paper_rules)
 
-    def points_for(self, kind: str) -> int:
-        return {Kind.SINGLE: self.points_single, Kind.MULTI: self.points_multi, Kind.JUDGE: self.points_judge}[kind]
+    @property
+    def points(self) -> dict[str, int]:
+        """Points per question of each kind."""
+        return {Kind.SINGLE: self.points_single, Kind.MULTI: self.points_multi, Kind.JUDGE: self.points_judge}
+
+    @property
+    def max_score(self) -> int:
+        return full_marks(rule_kinds(self.paper_rules), self.points)
 
 
 class Participant(models.Model):
     """One person in one quiz. Holds the attempt counters the limits are enforced on, and the best
-    attempt the ranking uses (score desc, time used asc, submitted asc)."""
+    attempt the ranking uses (in RANK_ORDER)."""
 
     # No index of their own on quiz and unit: quiz_participant_unique_key and quiz_participant_unit
     # lead with them, and every index is written on each start and each better submit.
@@ -205,20 +210,16 @@ class Participant(models.Model):
     best_submitted_at = models.DateTimeField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="unit")
 
     class Meta:
         verbose_name = _("参赛人")
         verbose_name_plural = _("参赛人")
-        base_manager_name = "all_objects"
         constraints = [models.UniqueConstraint(fields=["quiz", "key"], name="quiz_participant_unique_key")]
         indexes = [
             models.Index(
                 "quiz",
-                models.F("best_score").desc(),
-                "best_time_ms",
-                "best_submitted_at",
+                *(models.F(f[1:]).desc() if f.startswith("-") else models.F(f) for f in RANK_ORDER),
                 name="quiz_participant_rank",
                 condition=Q(best_score__isnull=False),
             ),
@@ -227,10 +228,6 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "unit")
 
 
 class Attempt(models.Model):
@@ -263,13 +260,11 @@ class Attempt(models.Model):
     events = models.JSONField(default=list)
     ip = models.GenericIPAddressField(null=True)
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="unit")
 
     class Meta:
         verbose_name = _("答卷")
         verbose_name_plural = _("答卷")
-        base_manager_name = "all_objects"
         constraints = [
             models.UniqueConstraint(fields=["participant", "number"], name="quiz_attempt_unique_number"),
         ]
@@ -280,10 +275,6 @@ class Attempt(models.Model):
     def __str__(self) -> str:
         return f"{self.participant_id} #{self.number}"
 
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "unit")
-
 
 class UnitTarget(models.Model):
     """How many members a unit is expected to bring to a quiz (the denominator of its rate)."""
@@ -292,32 +283,28 @@ class UnitTarget(models.Model):
     unit = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+")
     members = models.PositiveIntegerField(_("应参与人数"))
 
-    objects = ScopedManager()
-    all_objects = models.Manager()
+    objects = ScopedManager(org="unit")
 
     class Meta:
         verbose_name = _("参与目标")
-        base_manager_name = "all_objects"
         constraints = [models.UniqueConstraint(fields=["quiz", "unit"], name="quiz_target_unique_unit")]
 
     def __str__(self) -> str:
         return f"{self.unit_id}: {self.members}"
-
-    @classmethod
-    def scope_q(cls, path: str) -> Q:
-        return subtree_q(path, "unit")
 
 
 class ScoreBucket(models.Model):
     """The ranking's histogram: how many participants have their best attempt at this score and
     whole second of time used. Kept in the submit transaction, so that a rank is a sum over the
     buckets ahead plus an index count inside one bucket, whatever the number of participants.
-    Counts only, no person: it belongs to the quiz, not to a unit, and needs no scope."""
+    Counts only, no person: it belongs to the quiz and shares its scope."""
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="+")
     score = models.IntegerField()
     second = models.IntegerField()
     participants = models.IntegerField(default=0)
+
+    objects = ScopedManager(via="quiz")
 
     class Meta:
         verbose_name = _("成绩分布")
@@ -337,12 +324,14 @@ class ScoreMinute(models.Model):
     third of the submit statement's cost). A per-score total (one row per score, updated by every
     submit) was dropped: under a burst its few rows were so hot that reading them (all their not
     yet pruned versions) cost more than summing these. Kept by the submit with ScoreBucket, in the
-    same transaction (PostgreSQL: the jinguo_quiz_finish function); counts only, no scope."""
+    same transaction (PostgreSQL: the jinguo_quiz_finish function); counts only, in the quiz's scope."""
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="+", db_index=False)
     score = models.IntegerField()
     minute = models.IntegerField()
     participants = models.IntegerField(default=0)
+
+    objects = ScopedManager(via="quiz")
 
     class Meta:
         verbose_name = _("成绩分布（按分钟）")

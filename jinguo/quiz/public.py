@@ -29,18 +29,33 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from jinguo.lib.phones import MOBILE_RE, normalize_phone
+from jinguo.lib.scoping import scopes_disabled
 from jinguo.lib.sms import send_sms
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
-from jinguo.quiz import engine, selectors, services
-from jinguo.quiz.engine import QuizSnapshot
+from jinguo.quiz import memory, paper, ranking, taking
+from jinguo.quiz.memory import QuizSnapshot
 from jinguo.quiz.models import Attempt, Participant, Quiz
+from jinguo.quiz.selectors import format_ms
 from jinguo.quiz.services import QuizError
 
 CODE_TTL = 300
 
 
+def public(view):
+    """A page or endpoint of the public quiz. It has no signed-in viewer (a staff member taking a
+    staff quiz still reads the whole quiz): the view runs with scoping disabled."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        with scopes_disabled():  # the public quiz: its whole unit tree, its participants, its ranking
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _snapshot(slug: str) -> QuizSnapshot:
-    snap = engine.quiz_by_slug(slug)
+    snap = memory.quiz_by_slug(slug)
     if snap is None or not snap.is_published:
         raise Http404
     return snap
@@ -116,7 +131,8 @@ _UTF8 = {"ensure_ascii": False, "separators": (",", ":")}  # Chinese as UTF-8: h
 
 
 def api(view):
-    """JSON in, JSON out; a QuizError becomes its Chinese message with its status."""
+    """JSON in, JSON out; a QuizError becomes its Chinese message with its status. Public and
+    session-free: ``PublicApiMiddleware`` serves these without the session when no cookie comes."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
@@ -136,7 +152,9 @@ def api(view):
             return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.status)
         return out if isinstance(out, HttpResponse) else JsonResponse(out, json_dumps_params=_UTF8)
 
-    return csrf_exempt(never_cache(wrapper))
+    wrapped = csrf_exempt(never_cache(public(wrapper)))
+    wrapped.session_free = True
+    return wrapped
 
 
 def _iso(value) -> str:
@@ -152,12 +170,13 @@ def _status_label(status: str) -> str:
     return str(Attempt.Status(status).label)
 
 
+@public
 @require_GET
 def take(request: HttpRequest, slug: str) -> HttpResponse:
     snap = _snapshot(slug)
     # Participants open the page in the minutes before a synchronised start: by then every worker
     # has the bank, the papers' pieces and the unit tree in memory (dictionary lookups once there).
-    engine.warm_quiz(snap)
+    memory.warm_quiz(snap)
     staff_ok = snap.audience != Quiz.Audience.STAFF or (
         request.user.is_authenticated
         and request.user.org is not None
@@ -183,8 +202,8 @@ def units(request: HttpRequest, body: dict, slug: str) -> dict:
     key = f"quiz:units:{snap.owner_id}:{parent}:{q}"
     data = cache.get(key)
     if data is None:
-        root = Org.all_objects.filter(pk=snap.owner_id).only("pk", "path", "name").get()
-        qs = Org.all_objects.filter(root.subtree_q(), is_active=True)
+        root = Org.objects.filter(pk=snap.owner_id).only("pk", "path", "name").get()
+        qs = Org.objects.filter(root.subtree_q(), is_active=True)
         if q:
             qs = qs.filter(name__icontains=q).order_by("depth", "path")[:30]
         else:
@@ -194,7 +213,7 @@ def units(request: HttpRequest, body: dict, slug: str) -> dict:
             qs = qs.filter(parent=parent_org).order_by("path")[:300]
         found = list(qs.annotate(child_count=Count("children")).only("pk", "name", "path"))
         wanted = {o.path[:i] for o in found for i in range(len(root.path) + SEGMENT_WIDTH, len(o.path), SEGMENT_WIDTH)}
-        names = dict(Org.all_objects.filter(path__in=wanted).values_list("path", "name"))
+        names = dict(Org.objects.filter(path__in=wanted).values_list("path", "name"))
         data = {
             "root": {"id": root.pk, "name": root.name},
             "units": [
@@ -218,8 +237,8 @@ def units(request: HttpRequest, body: dict, slug: str) -> dict:
 @require_POST
 def send_code(request: HttpRequest, body: dict, slug: str) -> dict:
     snap = _snapshot(slug)
-    phone = services.normalize_phone(str(body.get("phone", "")))
-    if not services.MOBILE_RE.match(phone):
+    phone = normalize_phone(str(body.get("phone", "")))
+    if not MOBILE_RE.match(phone):
         raise QuizError("请填写正确的 11 位手机号", code="bad_phone")
     _check_rate(request, phone)
     if not cache.add(f"quiz:code-sent:{snap.id}:{phone}", 1, 60):
@@ -237,7 +256,7 @@ def _check_code(snap: QuizSnapshot, phone: str, code) -> None:
         raise QuizError("短信验证码不正确或已过期", code="bad_code")
 
 
-def _attempt_payload(snap: QuizSnapshot, started: services.Started) -> HttpResponse:
+def _attempt_payload(snap: QuizSnapshot, started: taking.Started) -> HttpResponse:
     """The start's answer, the paper spliced in from pieces cached per bank version (UTF-8)."""
     a = started.attempt
     bank = started.bank
@@ -252,9 +271,9 @@ def _attempt_payload(snap: QuizSnapshot, started: services.Started) -> HttpRespo
         "server_now": _iso(now),
         "seconds_left": max(0, int((a.deadline - now).total_seconds())),
         "answers": a.answers if started.resumed else {},
-        "max_score": sum(snap.points[bank.questions[qid].kind] for qid, _ in a.paper),
+        "max_score": paper.max_score(a.paper, bank, snap.points),
     }
-    body = engine._dumps(head)[:-1] + b',"paper":' + engine.public_paper_json(a.paper, bank) + b"}"
+    body = paper.with_member(head, "paper", paper.public_paper_json(a.paper, bank))
     return HttpResponse(body, content_type="application/json")
 
 
@@ -270,20 +289,20 @@ def start(request: HttpRequest, body: dict, slug: str) -> HttpResponse:
         phone, name, unit = user.phone, user.display_name, user.org_id
         _check_rate(request)
     else:
-        phone = services.normalize_phone(str(body.get("phone", "")))
+        phone = normalize_phone(str(body.get("phone", "")))
         name, unit = str(body.get("name", "")), body.get("unit")
         _check_rate(request, phone)
         if snap.require_sms_code:
             _check_code(snap, phone, body.get("code"))
-    started = services.start_attempt(
+    started = taking.start_attempt(
         snap, phone=phone, name=name, unit_id=unit, user=user, ip=_client_ip(request) or None
     )
     return _attempt_payload(snap, started)
 
 
-def _token(request: HttpRequest, body: dict, attempt_id: int) -> services.AttemptToken:
+def _token(request: HttpRequest, body: dict, attempt_id: int) -> taking.AttemptToken:
     raw = body.get("token") or request.headers.get("X-Attempt-Token") or request.GET.get("token", "")
-    return services.read_token(str(raw), attempt_id=attempt_id)
+    return taking.read_token(str(raw), attempt_id=attempt_id)
 
 
 @api
@@ -291,7 +310,7 @@ def _token(request: HttpRequest, body: dict, attempt_id: int) -> services.Attemp
 def save(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict:
     _snapshot(slug)
     token = _token(request, body, attempt_id)
-    saved = services.save_answers(
+    saved = taking.save_answers(
         token, answers=body.get("answers"), tab_switches=body.get("tab_switches"), events=body.get("events")
     )
     return {"saved": saved, "server_now": _iso(timezone.now())}
@@ -304,9 +323,9 @@ _RESULT_FIELDS = (
 )  # fmt: skip
 
 
-def _result_response(snap: QuizSnapshot, head: dict, paper, answers, *, with_paper: bool = True) -> HttpResponse:
-    review = engine.review_json(paper, answers or {}, engine.bank_for(snap), snap.points, with_paper=with_paper)
-    return HttpResponse(engine._dumps(head)[:-1] + b',"review":' + review + b"}", content_type="application/json")
+def _result_response(snap: QuizSnapshot, head: dict, drawn, answers, *, with_paper: bool = True) -> HttpResponse:
+    review = paper.review_json(drawn, answers or {}, memory.bank_for(snap), snap.points, with_paper=with_paper)
+    return HttpResponse(paper.with_member(head, "review", review), content_type="application/json")
 
 
 def _result_head(
@@ -329,7 +348,7 @@ def _result_head(
     ``rank`` of that best if the caller knows it already (else looked up)."""
     best_score = None if best is None else best[0]
     if rank is None and best_score is not None:
-        rank = selectors.rank_of(quiz_id=snap.id, score=best[0], time_ms=best[1], submitted_at=best[2])
+        rank = ranking.rank_of(quiz_id=snap.id, score=best[0], time_ms=best[1], submitted_at=best[2])
     return {
         "attempt": attempt_id,
         "status": status,
@@ -340,13 +359,13 @@ def _result_head(
         "correct": correct,
         "total": total,
         "time_used_ms": time_ms,
-        "time_used": selectors.format_ms(time_ms),
+        "time_used": format_ms(time_ms),
         "submitted_at": _iso(submitted_at),
         "best_score": best_score,
-        "best_time": selectors.format_ms(None if best is None else best[1]),
+        "best_time": format_ms(None if best is None else best[1]),
         "rank": rank,
         # The total is a few seconds old: never fewer than the rank just computed ("第 362 名（共 361 人）").
-        "participants": max(selectors.public_totals(quiz_id=snap.id)["ranked"], rank or 0),
+        "participants": max(ranking.public_totals(quiz_id=snap.id)["ranked"], rank or 0),
         "attempts_used": used,
         "attempts_allowed": snap.max_attempts,
     }
@@ -355,48 +374,47 @@ def _result_head(
 def _result_payload(snap: QuizSnapshot, *, attempt_id: int, participant_id: int) -> HttpResponse:
     """Score, time, rank and the reviewed paper: only ever for a closed attempt. One query for the
     attempt and its participant, one for the rank; the review is joined from cached JSON pieces."""
-    rows = Attempt.all_objects.filter(pk=attempt_id, participant_id=participant_id).values_list(*_RESULT_FIELDS)
+    rows = Attempt.objects.filter(pk=attempt_id, participant_id=participant_id).values_list(*_RESULT_FIELDS)
     row = rows.first()
     if row is None:
         raise Http404
     if row[0] == Attempt.Status.OPEN:
-        closed = services.close_attempt(Attempt.all_objects.get(pk=attempt_id), snap=snap)
+        closed = taking.close_attempt(Attempt.objects.get(pk=attempt_id), snap=snap)
         if closed is None:
             raise QuizError("答卷尚未提交", code="open", status=409)
         row = rows.first()
-    status, score, correct, time_ms, submitted_at, paper, answers, name, best, best_ms, best_at, used = row
-    bank = engine.bank_for(snap)
+    status, score, correct, time_ms, submitted_at, drawn, answers, name, best, best_ms, best_at, used = row
     head = _result_head(
         snap,
         attempt_id=attempt_id,
         status=status,
         name=name,
         score=score,
-        max_score=sum(snap.points[bank.questions[qid].kind] for qid, _ in paper),
+        max_score=paper.max_score(drawn, memory.bank_for(snap), snap.points),
         correct=correct,
-        total=len(paper),
+        total=len(drawn),
         time_ms=time_ms,
         submitted_at=submitted_at,
         best=None if best is None else (best, best_ms, best_at),
         used=used,
     )
-    return _result_response(snap, head, paper, answers)
+    return _result_response(snap, head, drawn, answers)
 
 
-def _best_rank(snap: QuizSnapshot, outcome: services.Outcome) -> int | None:
+def _best_rank(snap: QuizSnapshot, outcome: taking.Outcome) -> int | None:
     """The participant's rank (of their best attempt), from the best the submit saw: one query."""
     if outcome.rank is not None:
         return outcome.rank
     best = outcome.best
     if best is None:  # a repeated submit: the attempt was closed before
         best = (
-            Participant.all_objects.filter(pk=outcome.participant_id)
+            Participant.objects.filter(pk=outcome.participant_id)
             .values_list("best_score", "best_time_ms", "best_submitted_at")
             .get()
         )
     if best[0] is None:
         return None
-    return selectors.rank_of(quiz_id=snap.id, score=best[0], time_ms=best[1], submitted_at=best[2])
+    return ranking.rank_of(quiz_id=snap.id, score=best[0], time_ms=best[1], submitted_at=best[2])
 
 
 @api
@@ -409,7 +427,7 @@ def submit(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict
     bytes. Without "full", a lean answer (score, rank, time)."""
     snap = _snapshot(slug)
     token = _token(request, body, attempt_id)
-    outcome = services.submit_attempt(
+    outcome = taking.submit_attempt(
         snap, token, answers=body.get("answers"), tab_switches=body.get("tab_switches"), events=body.get("events")
     )
     if body.get("full") is True:
@@ -440,7 +458,7 @@ def submit(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict
         "correct": outcome.correct,
         "rank": _best_rank(snap, outcome),
         "time_used_ms": outcome.time_used_ms,
-        "time_used": selectors.format_ms(outcome.time_used_ms),
+        "time_used": format_ms(outcome.time_used_ms),
         "submitted_at": _iso(outcome.submitted_at),
     }
 
@@ -453,24 +471,27 @@ def result(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict
     return _result_payload(snap, attempt_id=token.attempt_id, participant_id=token.participant_id)
 
 
+@public
 @require_GET
 def board(request: HttpRequest, slug: str) -> HttpResponse:
     snap = _snapshot(slug)
     context = {
         "snap": snap,
-        "rows": selectors.leaderboard(quiz_id=snap.id, size=snap.leaderboard_size),
-        "totals": selectors.public_totals(quiz_id=snap.id),
+        "rows": ranking.leaderboard(quiz_id=snap.id, size=snap.leaderboard_size),
+        "totals": ranking.public_totals(quiz_id=snap.id),
         "as_of": timezone.now(),
     }
     return render(request, "quiz/board.html", context)
 
 
+@public
 @require_GET
 def screen(request: HttpRequest, slug: str) -> HttpResponse:
     snap = _snapshot(slug)
     return render(request, "quiz/screen.html", _screen_context(snap))
 
 
+@public
 @require_GET
 def screen_rows(request: HttpRequest, slug: str) -> HttpResponse:
     snap = _snapshot(slug)
@@ -480,7 +501,7 @@ def screen_rows(request: HttpRequest, slug: str) -> HttpResponse:
 def _screen_context(snap: QuizSnapshot) -> dict:
     return {
         "snap": snap,
-        "rows": selectors.leaderboard(quiz_id=snap.id, size=min(snap.leaderboard_size, 20)),
-        "totals": selectors.public_totals(quiz_id=snap.id),
+        "rows": ranking.leaderboard(quiz_id=snap.id, size=min(snap.leaderboard_size, 20)),
+        "totals": ranking.public_totals(quiz_id=snap.id),
         "as_of": timezone.now(),
     }

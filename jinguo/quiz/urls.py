@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jinguo.quiz import public, views
+from jinguo.quiz import public_urls, views
 
 app_name = "quiz"
 urlpatterns = [
@@ -30,14 +30,5 @@ urlpatterns = [
     path("questions/<int:pk>/deactivate/", views.question_set_active, {"active": False}, name="question_deactivate"),
     path("questions/<int:pk>/reactivate/", views.question_set_active, {"active": True}, name="question_reactivate"),
     # Public: the taking page, its JSON API, the leaderboard and the big screen.
-    path("p/<slug:slug>/", public.take, name="take"),
-    path("p/<slug:slug>/units", public.units, name="public_units"),
-    path("p/<slug:slug>/code", public.send_code, name="send_code"),
-    path("p/<slug:slug>/start", public.start, name="start"),
-    path("p/<slug:slug>/attempts/<int:attempt_id>/answers", public.save, name="save"),
-    path("p/<slug:slug>/attempts/<int:attempt_id>/submit", public.submit, name="submit"),
-    path("p/<slug:slug>/attempts/<int:attempt_id>/result", public.result, name="result"),
-    path("p/<slug:slug>/board/", public.board, name="board"),
-    path("p/<slug:slug>/screen/", public.screen, name="screen"),
-    path("p/<slug:slug>/screen/rows", public.screen_rows, name="screen_rows"),
+    *public_urls.urlpatterns,
 ]

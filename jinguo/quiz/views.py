@@ -24,9 +24,9 @@ from jinguo.lib.masking import mask_phone
 from jinguo.lib.views import page_of, require_viewer_org
 from jinguo.orgs.models import Org
 from jinguo.orgs.selectors import ancestors_of
-from jinguo.quiz import importing, selectors, services
+from jinguo.quiz import importing, ranking, selectors, services
 from jinguo.quiz.forms import BankForm, ImportForm, QuestionForm, QuizForm, posted_rules
-from jinguo.quiz.models import Attempt, Difficulty, Kind, Question, QuestionBank, Quiz, Topic
+from jinguo.quiz.models import Difficulty, Kind, Question, QuestionBank, Quiz, Topic
 from jinguo.quiz.rules import BANK_WRITE, QUIZ_WRITE, RESULT_READ, is_organiser
 from jinguo.quiz.services import QuizError
 
@@ -64,7 +64,7 @@ def _managed_quiz(request: HttpRequest, pk: int) -> Quiz:
 
 def _public_url(request: HttpRequest, quiz: Quiz) -> str:
     path = reverse("quiz:take", kwargs={"slug": quiz.slug})
-    base = getattr(settings, "QUIZ_PUBLIC_BASE_URL", "")
+    base = settings.QUIZ_PUBLIC_BASE_URL
     return base.rstrip("/") + path if base else request.build_absolute_uri(path)
 
 
@@ -369,14 +369,13 @@ def quiz_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def quiz_detail(request: HttpRequest, pk: int) -> HttpResponse:
     quiz = _quiz_for_user(request, pk)
     organiser = is_organiser(request.user, quiz)
-    stats = selectors.public_totals(quiz_id=quiz.pk) if organiser else None
+    stats = ranking.public_totals(quiz_id=quiz.pk) if organiser else None
     context = {
         "quiz": quiz,
         "organiser": organiser,
         "stats": stats,
         "public_url": _public_url(request, quiz),
         "rule_rows": _rule_rows(quiz),
-        "max_score": sum(int(r["count"]) * quiz.points_for(r["kind"]) for r in quiz.paper_rules),
         "bank_errors": services.check_paper_rules(quiz.paper_rules, quiz.bank) if organiser else [],
         "history": history_of(quiz)[:20] if organiser else [],
         "now": timezone.now(),
@@ -393,7 +392,7 @@ def _rule_rows(quiz: Quiz) -> list[dict]:
                 "kind": Kind(rule["kind"]).label,
                 "difficulty": Difficulty(rule["difficulty"]).label if rule.get("difficulty") else "全部难度",
                 "count": rule["count"],
-                "points": quiz.points_for(rule["kind"]),
+                "points": quiz.points[rule["kind"]],
             }
         )
     return rows
@@ -443,11 +442,11 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     quiz = _quiz_for_user(request, pk)
     organiser = is_organiser(request.user, quiz)
     q = request.GET.get("q", "").strip()
-    qs = selectors.ranked_participants(quiz)
+    qs = ranking.ranked_participants(quiz)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(unit__name__icontains=q) | Q(phone__startswith=q))
     page = page_of(request, qs, PAGE_SIZE)
-    ranks = selectors.global_ranks(quiz, [p.pk for p in page.object_list])
+    ranks = ranking.global_ranks(quiz, [p.pk for p in page.object_list])
     rows = [
         (
             ranks.get(p.pk),
@@ -465,8 +464,8 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 def results_export(request: HttpRequest, pk: int) -> HttpResponse:
     quiz = _quiz_for_user(request, pk)
     organiser = is_organiser(request.user, quiz)
-    participants = list(selectors.ranked_participants(quiz))
-    ranks = selectors.global_ranks(quiz, [p.pk for p in participants])
+    participants = list(ranking.ranked_participants(quiz))
+    ranks = ranking.global_ranks(quiz, [p.pk for p in participants])
 
     def phone(value: str) -> str:
         return value if organiser else mask_phone(value)
@@ -547,7 +546,7 @@ def unit_table(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_targets(request: HttpRequest, pk: int) -> HttpResponse:
     quiz = _managed_quiz(request, pk)
     root = _table_root(request, quiz)
-    allowed = set(Org.all_objects.filter(parent=root).values_list("pk", flat=True)) | {root.pk}
+    allowed = set(Org.objects.filter(parent=root).values_list("pk", flat=True)) | {root.pk}
     targets: dict[int, int | None] = {}
     for key, value in request.POST.items():
         if not key.startswith("target_"):
@@ -585,6 +584,3 @@ def unit_table_export(request: HttpRequest, pk: int) -> HttpResponse:
     return xlsx_response(
         f"{quiz.title}-{root.name}-参与情况.xlsx", [("参与情况", header, [*map(line, rows), line(total)])]
     )
-
-
-STATUS_LABELS = dict(Attempt.Status.choices)

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from jinguo.quiz import engine
+from jinguo.quiz import memory, paper
 from jinguo.quiz.models import Kind, Question, QuestionBank, Quiz, Topic
 
 RULES = [
@@ -21,15 +21,15 @@ RULES = [
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    engine.clear_caches()
+    memory.clear()
     cache.clear()
     yield
-    engine.clear_caches()
+    memory.clear()
     cache.clear()
 
 
 def make_bank(owner, *, name="妇女权益保障法题库", per_kind=10) -> QuestionBank:
-    bank = QuestionBank.all_objects.create(owner=owner, name=name)
+    bank = QuestionBank.objects.create(owner=owner, name=name)
     questions = []
     for i in range(per_kind):
         questions.append(
@@ -69,7 +69,7 @@ def make_bank(owner, *, name="妇女权益保障法题库", per_kind=10) -> Ques
                 topic=Topic.FAMILY_EDUCATION,
             )
         )
-    Question.all_objects.bulk_create(questions)
+    Question.objects.bulk_create(questions)
     return bank
 
 
@@ -92,7 +92,7 @@ def make_quiz(owner, bank, **overrides) -> Quiz:
         "max_attempts_per_day": 3,
     }
     fields.update(overrides)
-    return Quiz.all_objects.create(**fields)
+    return Quiz.objects.create(**fields)
 
 
 @pytest.fixture
@@ -113,6 +113,6 @@ def correct_answers(paper_json, attempt) -> dict:
     """The right letters for each position, as shown in this attempt's shuffled order."""
     out = {}
     for position, (qid, order) in enumerate(attempt.paper):
-        q = Question.all_objects.get(pk=qid)
-        out[str(position)] = engine.shown_letters(q.answer, order)
+        q = Question.objects.get(pk=qid)
+        out[str(position)] = paper.shown_letters(q.answer, order)
     return out

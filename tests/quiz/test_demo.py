@@ -11,7 +11,7 @@ from jinguo.quiz.models import Attempt, Participant, Question, QuestionBank, Qui
 def test_starter_bank_imports_without_errors(tree):
     if not STARTER_BANK.exists():
         return
-    bank = QuestionBank.all_objects.create(owner=tree.city, name="起步题库")
+    bank = QuestionBank.objects.create(owner=tree.city, name="起步题库")
     result = import_questions(bank, read_table(STARTER_BANK.read_bytes(), STARTER_BANK.name), dry_run=True)
     assert result.errors == []
     assert len(result.created) >= 150
@@ -22,9 +22,9 @@ def test_demo_quiz_is_live_with_attempts_across_counties(db, capsys):
     quiz = load_demo_quiz(attempts=60)
     assert quiz.slug == SLUG and quiz.is_published
     assert quiz.owner.code == "520500"
-    assert Question.all_objects.filter(bank=quiz.bank).count() >= (150 if STARTER_BANK.exists() else 20)
-    assert Attempt.all_objects.filter(quiz=quiz).count() >= 60  # 360 once loaddemo loads the quiz itself
-    assert Attempt.all_objects.filter(quiz=quiz, status="open").count() == 0
-    assert Participant.all_objects.filter(quiz=quiz).values("unit__parent").distinct().count() > 3
+    assert Question.objects.filter(bank=quiz.bank).count() >= (150 if STARTER_BANK.exists() else 20)
+    assert Attempt.objects.filter(quiz=quiz).count() >= 60  # 360 once loaddemo loads the quiz itself
+    assert Attempt.objects.filter(quiz=quiz, status="open").count() == 0
+    assert Participant.objects.filter(quiz=quiz).values("unit__parent").distinct().count() > 3
     assert load_demo_quiz() == quiz
-    assert Quiz.all_objects.count() == 1
+    assert Quiz.objects.count() == 1

@@ -75,13 +75,13 @@ def _rows(rows):
 
 @pytest.fixture
 def empty_bank(tree):
-    return QuestionBank.all_objects.create(owner=tree.city, name="导入测试")
+    return QuestionBank.objects.create(owner=tree.city, name="导入测试")
 
 
 def test_import_accepts_the_agreed_format(empty_bank, users):
     result = import_questions(empty_bank, _rows(GOOD), dry_run=False, by=users.city_admin)
     assert (result.ok, result.written, len(result.created)) == (True, True, 3)
-    single, multi, judge = Question.all_objects.filter(bank=empty_bank).order_by("id")
+    single, multi, judge = Question.objects.filter(bank=empty_bank).order_by("id")
     assert (single.kind, single.options, single.answer, single.topic, single.difficulty) == (
         Kind.SINGLE,
         ["2022年10月30日", "2023年1月1日", "2023年3月8日"],
@@ -95,20 +95,20 @@ def test_import_accepts_the_agreed_format(empty_bank, users):
     assert single.source == "《妇女权益保障法》第八十六条"
     empty_bank.refresh_from_db()
     assert empty_bank.version == 2
-    assert AuditEntry.all_objects.filter(action="quiz.questions.imported").count() == 1
+    assert AuditEntry.objects.filter(action="quiz.questions.imported").count() == 1
 
 
 def test_import_reads_xlsx(empty_bank):
     buf = io.BytesIO()
     build_workbook([("试题", HEADER, GOOD)]).save(buf)
     result = import_questions(empty_bank, read_table(buf.getvalue(), "bank.xlsx"), dry_run=False)
-    assert result.written and Question.all_objects.filter(bank=empty_bank).count() == 3
+    assert result.written and Question.objects.filter(bank=empty_bank).count() == 3
 
 
 def test_dry_run_writes_nothing(empty_bank):
     result = import_questions(empty_bank, _rows(GOOD), dry_run=True)
     assert (result.ok, result.written, len(result.created)) == (True, False, 3)
-    assert Question.all_objects.count() == 0
+    assert Question.objects.count() == 0
 
 
 def _bad(**changes):
@@ -152,14 +152,14 @@ def test_import_row_errors(empty_bank, row, message):
     result = import_questions(empty_bank, _rows([GOOD[1], row]), dry_run=False)
     assert result.errors == [(3, message)]
     assert result.written is False
-    assert Question.all_objects.count() == 0  # atomic: the good row is not written either
+    assert Question.objects.count() == 0  # atomic: the good row is not written either
 
 
 def test_duplicate_stems_in_the_file_and_in_the_bank(empty_bank):
     import_questions(empty_bank, _rows([GOOD[0]]), dry_run=False)
     result = import_questions(empty_bank, _rows([GOOD[0], GOOD[1], GOOD[1]]), dry_run=False)
     assert result.errors == [(2, "题库中已有相同题干的试题"), (4, "题干与第 3 行重复")]
-    assert Question.all_objects.count() == 1
+    assert Question.objects.count() == 1
 
 
 def test_missing_columns(empty_bank):
@@ -171,10 +171,10 @@ def test_missing_columns(empty_bank):
 
 def test_export_row_round_trips(empty_bank, tree):
     import_questions(empty_bank, _rows(GOOD), dry_run=False)
-    exported = [question_row(q) for q in Question.all_objects.filter(bank=empty_bank).order_by("id")]
-    other = QuestionBank.all_objects.create(owner=tree.city, name="副本")
+    exported = [question_row(q) for q in Question.objects.filter(bank=empty_bank).order_by("id")]
+    other = QuestionBank.objects.create(owner=tree.city, name="副本")
     result = import_questions(other, _rows(exported), dry_run=False)
     assert result.written
-    assert list(Question.all_objects.filter(bank=other).values_list("stem", "answer", "options")) == list(
-        Question.all_objects.filter(bank=empty_bank).values_list("stem", "answer", "options")
+    assert list(Question.objects.filter(bank=other).values_list("stem", "answer", "options")) == list(
+        Question.objects.filter(bank=empty_bank).values_list("stem", "answer", "options")
     )

@@ -40,7 +40,7 @@ def test_take_quiz_on_a_phone_reload_keeps_answers_then_rank(tree, new_page):  #
     # The result opens at its score (the submit button was at the bottom), at once, not scrolling.
     two_frames = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(window.scrollY))))"
     assert page.evaluate(two_frames) == 0
-    attempt = Attempt.all_objects.get()
+    attempt = Attempt.objects.get()
     assert attempt.status == "submitted"
     assert sorted(attempt.answers) == ["0", "1", "2"]
     assert page.get_by_test_id("result-score").inner_text() == f"{attempt.score} 分"
@@ -52,5 +52,5 @@ def test_take_quiz_on_a_phone_reload_keeps_answers_then_rank(tree, new_page):  #
     page.reload()
     page.wait_for_selector("[data-testid=result-rank]")
     assert page.inner_text("#quiz-result") == after_submit
-    assert Attempt.all_objects.count() == 1
-    assert Participant.all_objects.get().attempts_count == 1
+    assert Attempt.objects.count() == 1
+    assert Participant.objects.get().attempts_count == 1

@@ -6,12 +6,13 @@ import datetime as dt
 
 from django.utils import timezone
 
-from jinguo.quiz import engine, selectors, services
+from jinguo.quiz import memory, ranking, taking
 from jinguo.quiz.models import Participant, ScoreBucket, ScoreMinute
+from tests.quiz import reference
 
 
 def _participant(quiz, unit, key, score, time_ms, submitted):
-    return Participant.all_objects.create(
+    return Participant.objects.create(
         quiz=quiz,
         key=key,
         phone=key,
@@ -31,13 +32,13 @@ def test_rank_ties_break_on_time_then_submission(tree, quiz):
     c = _participant(quiz, tree.qxg, "13800000003", 90, 300_000, t0 - dt.timedelta(minutes=1))
     d = _participant(quiz, tree.qxg, "13800000004", 100, 900_000, t0)
     e = _participant(quiz, tree.qxg, "13800000005", 90, 300_000, t0)  # a full tie with a shares its rank
-    Participant.all_objects.create(quiz=quiz, key="13800000006", phone="x", name="未交卷", unit=tree.qxg)
-    services.rebuild_score_buckets(quiz.pk)  # rows made directly, not through submits
-    ranks = {p.key[-1]: selectors.participant_rank(p) for p in (a, b, c, d, e)}
+    Participant.objects.create(quiz=quiz, key="13800000006", phone="x", name="未交卷", unit=tree.qxg)
+    reference.rebuild_score_buckets(quiz.pk)  # rows made directly, not through submits
+    ranks = {p.key[-1]: reference.participant_rank(p) for p in (a, b, c, d, e)}
     assert ranks == {"4": 1, "2": 2, "3": 3, "1": 4, "5": 4}
-    board = selectors.leaderboard(quiz_id=quiz.pk, size=10)
+    board = ranking.leaderboard(quiz_id=quiz.pk, size=10)
     assert [(r["rank"], r["score"]) for r in board] == [(1, 100), (2, 90), (3, 90), (4, 90), (4, 90)]
-    assert selectors.global_ranks(quiz, [a.pk, d.pk]) == {a.pk: 4, d.pk: 1}
+    assert ranking.global_ranks(quiz, [a.pk, d.pk]) == {a.pk: 4, d.pk: 1}
 
 
 def test_submit_outcome_rank_is_the_rank_after_the_submit(tree, quiz):
@@ -45,7 +46,7 @@ def test_submit_outcome_rank_is_the_rank_after_the_submit(tree, quiz):
     ties, improvements and a worse second attempt it equals a lookup made afterwards."""
     from tests.quiz.conftest import correct_answers
 
-    snap = engine.quiz_by_slug(quiz.slug)
+    snap = memory.quiz_by_slug(quiz.slug)
     t0 = timezone.now()
     plan = [  # (phone, all correct?, seconds used)
         ("13800000001", False, 100),
@@ -57,15 +58,15 @@ def test_submit_outcome_rank_is_the_rank_after_the_submit(tree, quiz):
     ]
     seen = []
     for i, (phone, right, seconds) in enumerate(plan):
-        started = services.start_attempt(
+        started = taking.start_attempt(
             snap, phone=phone, name="张丽", unit_id=tree.qxg.pk, now=t0 + dt.timedelta(minutes=i)
         )
-        token = services.read_token(started.token, attempt_id=started.attempt.pk)
+        token = taking.read_token(started.token, attempt_id=started.attempt.pk)
         answers = correct_answers(None, started.attempt) if right else {}
         at = started.attempt.started_at + dt.timedelta(seconds=seconds)
-        outcome = services.submit_attempt(snap, token, answers=answers, now=at)
-        p = Participant.all_objects.get(quiz=quiz, key=phone)
-        assert outcome.rank == selectors.participant_rank(p), (i, phone)
+        outcome = taking.submit_attempt(snap, token, answers=answers, now=at)
+        p = Participant.objects.get(quiz=quiz, key=phone)
+        assert outcome.rank == reference.participant_rank(p), (i, phone)
         seen.append(outcome.rank)
     assert seen == [1, 1, 1, 4, 1, 2]
 
@@ -73,14 +74,14 @@ def test_submit_outcome_rank_is_the_rank_after_the_submit(tree, quiz):
 def test_participant_keeps_the_best_attempt(client, tree, quiz):
     from tests.quiz.conftest import correct_answers
 
-    snap = engine.quiz_by_slug(quiz.slug)
-    first = services.start_attempt(snap, phone="13800138000", name="张丽", unit_id=tree.qxg.pk)
-    token = services.read_token(first.token, attempt_id=first.attempt.pk)
-    services.submit_attempt(snap, token, answers=correct_answers(None, first.attempt))
-    second = services.start_attempt(snap, phone="13800138000", name="张丽", unit_id=tree.qxg.pk)
-    token = services.read_token(second.token, attempt_id=second.attempt.pk)
-    services.submit_attempt(snap, token, answers={})
-    participant = Participant.all_objects.get()
+    snap = memory.quiz_by_slug(quiz.slug)
+    first = taking.start_attempt(snap, phone="13800138000", name="张丽", unit_id=tree.qxg.pk)
+    token = taking.read_token(first.token, attempt_id=first.attempt.pk)
+    taking.submit_attempt(snap, token, answers=correct_answers(None, first.attempt))
+    second = taking.start_attempt(snap, phone="13800138000", name="张丽", unit_id=tree.qxg.pk)
+    token = taking.read_token(second.token, attempt_id=second.attempt.pk)
+    taking.submit_attempt(snap, token, answers={})
+    participant = Participant.objects.get()
     assert (participant.best_score, participant.best_attempt_id, participant.attempts_count) == (
         34,
         first.attempt.pk,
@@ -90,13 +91,13 @@ def test_participant_keeps_the_best_attempt(client, tree, quiz):
 
 def test_leaderboard_masks_names(tree, quiz):
     _participant(quiz, tree.qxg, "13800000001", 90, 1000, timezone.now())
-    assert selectors.leaderboard(quiz_id=quiz.pk, size=5)[0]["name"] == "人*1"
+    assert ranking.leaderboard(quiz_id=quiz.pk, size=5)[0]["name"] == "人*1"
 
 
 def _submit(snap, phone, unit, answers_for, *, at):
-    started = services.start_attempt(snap, phone=phone, name="张丽", unit_id=unit.pk, now=at)
-    token = services.read_token(started.token, attempt_id=started.attempt.pk)
-    return services.submit_attempt(snap, token, answers=answers_for(started.attempt), now=at + dt.timedelta(seconds=90))
+    started = taking.start_attempt(snap, phone=phone, name="张丽", unit_id=unit.pk, now=at)
+    token = taking.read_token(started.token, attempt_id=started.attempt.pk)
+    return taking.submit_attempt(snap, token, answers=answers_for(started.attempt), now=at + dt.timedelta(seconds=90))
 
 
 def _buckets(quiz):
@@ -114,7 +115,7 @@ def _minutes(quiz):
 def test_histogram_follows_each_participants_best_attempt(tree, quiz):
     from tests.quiz.conftest import correct_answers
 
-    snap = engine.quiz_by_slug(quiz.slug)
+    snap = memory.quiz_by_slug(quiz.slug)
     t0 = timezone.now()
     _submit(snap, "13800000001", tree.qxg, lambda a: correct_answers(None, a), at=t0)
     _submit(snap, "13800000002", tree.dafang, lambda a: {}, at=t0)
@@ -128,10 +129,10 @@ def test_histogram_follows_each_participants_best_attempt(tree, quiz):
     # The same score in the same time again: nothing moves.
     _submit(snap, "13800000001", tree.qxg, lambda a: correct_answers(None, a), at=t0 + dt.timedelta(minutes=3))
     same_again = _buckets(quiz)
-    services.rebuild_score_buckets(quiz.pk)
+    reference.rebuild_score_buckets(quiz.pk)
     assert _buckets(quiz) == same_again == [(34, 90, 2)]
     ScoreMinute.objects.filter(quiz=quiz).update(participants=98)  # damaged: a rebuild repairs it
-    services.rebuild_score_buckets(quiz.pk)
+    reference.rebuild_score_buckets(quiz.pk)
     assert _minutes(quiz) == [(34, 1, 2)]
 
 
@@ -151,9 +152,9 @@ def test_rank_matches_a_full_window_ranking_with_ties_across_buckets(tree, quiz)
         (0, 0, t0),
     ]
     people = [_participant(quiz, tree.qxg, f"138000000{i:02d}", *spec) for i, spec in enumerate(specs)]
-    services.rebuild_score_buckets(quiz.pk)
-    expected = selectors.global_ranks(quiz, [p.pk for p in people])
-    assert [selectors.participant_rank(p) for p in people] == [expected[p.pk] for p in people]
+    reference.rebuild_score_buckets(quiz.pk)
+    expected = ranking.global_ranks(quiz, [p.pk for p in people])
+    assert [reference.participant_rank(p) for p in people] == [expected[p.pk] for p in people]
     assert [expected[p.pk] for p in people] == [1, 3, 2, 3, 5, 6, 9, 8, 7, 10]
 
 
@@ -170,10 +171,10 @@ def test_rank_across_minutes_matches_a_full_window_ranking(tree, quiz):
         _participant(quiz, tree.qxg, f"1380000{i:04d}", rng.choice([80, 90, 100]), ms, t0 + dt.timedelta(seconds=i % 3))
         for i, ms in enumerate(times)
     ]
-    services.rebuild_score_buckets(quiz.pk)
+    reference.rebuild_score_buckets(quiz.pk)
     assert len(_minutes(quiz)) > 10  # the sums cover several minutes of each score
-    expected = selectors.global_ranks(quiz, [p.pk for p in people])
-    assert [selectors.participant_rank(p) for p in people] == [expected[p.pk] for p in people]
+    expected = ranking.global_ranks(quiz, [p.pk for p in people])
+    assert [reference.participant_rank(p) for p in people] == [expected[p.pk] for p in people]
 
 
 def test_submits_keep_rank_and_histogram_exact_through_random_improvements(tree, bank):
@@ -186,7 +187,7 @@ def test_submits_keep_rank_and_histogram_exact_through_random_improvements(tree,
     from tests.quiz.conftest import correct_answers, make_quiz
 
     quiz = make_quiz(tree.city, bank, max_attempts=3, max_attempts_per_day=3)
-    snap = engine.quiz_by_slug(quiz.slug)
+    snap = memory.quiz_by_slug(quiz.slug)
     rng = random.Random(11)
     t0 = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=30)
     phones = [f"1390000{i:04d}" for i in range(12)]
@@ -194,22 +195,58 @@ def test_submits_keep_rank_and_histogram_exact_through_random_improvements(tree,
     rng.shuffle(plan)
     improved = 0
     for i, phone in enumerate(plan):
-        started = services.start_attempt(
+        started = taking.start_attempt(
             snap, phone=phone, name="王芳", unit_id=tree.qxg.pk, now=t0 + dt.timedelta(seconds=i)
         )
-        token = services.read_token(started.token, attempt_id=started.attempt.pk)
+        token = taking.read_token(started.token, attempt_id=started.attempt.pk)
         right = correct_answers(None, started.attempt)
         answers = {k: v for k, v in right.items() if rng.random() < 0.6}  # a few scores, shared by many
         seconds = rng.choice([59, 60, 61, 119, 120, 300, 300.5, 599]) if i % 2 else rng.uniform(1, 600)
-        before = Participant.all_objects.get(quiz=quiz, key=phone).best_score
-        outcome = services.submit_attempt(
+        before = Participant.objects.get(quiz=quiz, key=phone).best_score
+        outcome = taking.submit_attempt(
             snap, token, answers=answers, now=started.attempt.started_at + dt.timedelta(seconds=seconds)
         )
-        p = Participant.all_objects.get(quiz=quiz, key=phone)
+        p = Participant.objects.get(quiz=quiz, key=phone)
         improved += before is not None and p.best_attempt_id == started.attempt.pk
-        assert outcome.rank == selectors.global_ranks(quiz, [p.pk])[p.pk], (i, phone)
+        assert outcome.rank == ranking.global_ranks(quiz, [p.pk])[p.pk], (i, phone)
         assert outcome.best == (p.best_score, p.best_time_ms, p.best_submitted_at)
         buckets, minutes = _buckets(quiz), _minutes(quiz)
-        services.rebuild_score_buckets(quiz.pk)
+        reference.rebuild_score_buckets(quiz.pk)
         assert (_buckets(quiz), _minutes(quiz)) == (buckets, minutes), i
     assert improved >= 3  # second and third attempts did move bests (and their histogram rows)
+
+
+def test_every_ranking_follows_the_one_ranking_order(tree, quiz):
+    """models.RANK_ORDER is the ranking: the rank lookup (its histogram SQL), the window ranking of
+    pages and exports, the leaderboard and the results list all agree with a plain Python sort on
+    it, for ties on every key. (The submit's function ranks with the lookup's expression:
+    test_submits_keep_rank_and_histogram_exact_through_random_improvements.)"""
+    import random
+
+    from jinguo.quiz.models import RANK_ORDER
+
+    assert RANK_ORDER == ("-best_score", "best_time_ms", "best_submitted_at")
+    rng = random.Random(3)
+    t0 = timezone.now().replace(microsecond=0)
+    people = [
+        _participant(
+            quiz,
+            rng.choice([tree.qxg, tree.dafang_town]),
+            f"1381000{i:04d}",
+            rng.choice([80, 90, 100]),
+            rng.choice([59_999, 60_000, 60_500, 61_000, 125_000]),
+            t0 + dt.timedelta(seconds=rng.choice([0, 1, 2])),
+        )
+        for i in range(40)
+    ]
+    reference.rebuild_score_buckets(quiz.pk)
+    expected = reference.expected_ranks(people)
+    assert len(set(expected.values())) < len(people)  # ties shared ranks
+    assert {p.pk: reference.participant_rank(p) for p in people} == expected
+    assert ranking.global_ranks(quiz, [p.pk for p in people]) == expected
+    in_order = sorted(people, key=lambda p: (expected[p.pk], p.pk))
+    board = ranking.leaderboard(quiz_id=quiz.pk, size=40)
+    assert [row["rank"] for row in board] == [expected[p.pk] for p in in_order]
+    assert [row["score"] for row in board] == [p.best_score for p in in_order]
+    listed = list(ranking.ranked_participants(quiz))
+    assert [expected[p.pk] for p in listed] == sorted(expected.values())

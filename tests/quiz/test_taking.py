@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
-from jinguo.quiz import engine, services
+from jinguo.quiz import memory, paper, ranking, services, taking
 from jinguo.quiz.models import LETTERS, Attempt, Participant, Question
+from tests.quiz import reference
 from tests.quiz.conftest import correct_answers, make_quiz, post_json
 
 BASE = "/quiz/p/fnqy2022/"
@@ -41,7 +42,7 @@ def test_start_returns_whole_paper_without_answers(client, tree, quiz):
     ):
         assert forbidden not in text
     assert set(data["paper"][0]) == {"n", "kind", "kind_label", "stem", "options"}
-    attempt = Attempt.all_objects.get()
+    attempt = Attempt.objects.get()
     assert data["attempt"] == attempt.pk
     assert attempt.unit == tree.qxg_town
     assert attempt.deadline == attempt.started_at + dt.timedelta(minutes=20)
@@ -50,18 +51,18 @@ def test_start_returns_whole_paper_without_answers(client, tree, quiz):
 
 def test_paper_option_shuffle_is_reconstructable(client, tree, quiz):
     data = start(client, tree).json()
-    attempt = Attempt.all_objects.get(pk=data["attempt"])
+    attempt = Attempt.objects.get(pk=data["attempt"])
     for shown, (qid, order) in zip(data["paper"], attempt.paper, strict=True):
-        question = Question.all_objects.get(pk=qid)
+        question = Question.objects.get(pk=qid)
         assert shown["stem"] == question.stem
         assert shown["options"] == [question.shown_options[i] for i in order]
         assert sorted(order) == list(range(len(question.shown_options)))
 
 
 def test_judge_options_keep_their_order(tree, bank):
-    data = engine.bank_data(bank.pk, bank.version)
-    paper = engine.draw_paper([{"kind": "judge", "count": 10}], data)
-    assert all(order == [0, 1] for _, order in paper)
+    data = memory.bank_data(bank.pk, bank.version)
+    drawn = paper.draw_paper([{"kind": "judge", "count": 10}], data)
+    assert all(order == [0, 1] for _, order in drawn)
 
 
 def test_option_orders_are_uniform_over_all_permutations(tree, bank):
@@ -69,11 +70,11 @@ def test_option_orders_are_uniform_over_all_permutations(tree, bank):
     import random
     from collections import Counter
 
-    data = engine.bank_data(bank.pk, bank.version)
+    data = memory.bank_data(bank.pk, bank.version)
     rng = random.Random(20230308)
     seen = Counter()
     for _ in range(2400):
-        (qid, order), *_ = engine.draw_paper([{"kind": "single", "count": 1}], data, rng)
+        (qid, order), *_ = paper.draw_paper([{"kind": "single", "count": 1}], data, rng)
         if len(order) == 4:
             seen[tuple(order)] += 1
     assert len(seen) == 24
@@ -82,17 +83,17 @@ def test_option_orders_are_uniform_over_all_permutations(tree, bank):
 
 
 def test_draw_respects_rules_without_repeats(tree, bank):
-    data = engine.bank_data(bank.pk, bank.version)
+    data = memory.bank_data(bank.pk, bank.version)
     rules = [{"kind": "single", "count": 10}, {"kind": "multi", "count": 3}]
-    paper = engine.draw_paper(rules, data)
-    kinds = [data.questions[qid].kind for qid, _ in paper]
+    drawn = paper.draw_paper(rules, data)
+    kinds = [data.questions[qid].kind for qid, _ in drawn]
     assert sorted(kinds) == ["multi"] * 3 + ["single"] * 10
-    assert len({qid for qid, _ in paper}) == 13
+    assert len({qid for qid, _ in drawn}) == 13
 
 
 def test_submit_all_correct_scores_full_marks_and_rank_one(client, tree, quiz):
     data = start(client, tree).json()
-    attempt = Attempt.all_objects.get(pk=data["attempt"])
+    attempt = Attempt.objects.get(pk=data["attempt"])
     answers = correct_answers(data["paper"], attempt)
     response = post_json(client, BASE + f"attempts/{attempt.pk}/submit", {"token": data["token"], "answers": answers})
     assert response.status_code == 200
@@ -106,7 +107,7 @@ def test_submit_all_correct_scores_full_marks_and_rank_one(client, tree, quiz):
     assert result["time_used"] == lean["time_used"]
     assert all(item["correct"] for item in result["review"])
     assert result["review"][0]["explanation"]
-    participant = Participant.all_objects.get()
+    participant = Participant.objects.get()
     assert (participant.best_score, participant.best_attempt_id) == (34, attempt.pk)
 
 
@@ -117,7 +118,7 @@ def test_full_submit_answers_with_the_whole_result_as_the_result_endpoint_does(c
     earlier = start(client, tree, phone="13900139000").json()
     post_json(client, BASE + f"attempts/{earlier['attempt']}/submit", {"token": earlier["token"], "answers": {}})
     data = start(client, tree).json()
-    attempt = Attempt.all_objects.get(pk=data["attempt"])
+    attempt = Attempt.objects.get(pk=data["attempt"])
     answers = correct_answers(data["paper"], attempt)
     answers.pop("0")  # one unanswered: the review must show it as such
     url = BASE + f"attempts/{attempt.pk}/submit"
@@ -152,28 +153,28 @@ def test_grading_by_the_shown_order_agrees_with_mapping_back(tree, bank):
     4-option multiple choice and every answer to it."""
     import itertools
 
-    data = engine.bank_data(bank.pk, bank.version)
+    data = memory.bank_data(bank.pk, bank.version)
     q = next(q for q in data.questions.values() if q.kind == "multi")
     points = {"single": 5, "multi": 10, "judge": 2}
     answers = ["".join(c) for k in range(1, 5) for c in itertools.combinations("ABCD", k)]
     for order in itertools.permutations(range(4)):
         for given in answers:
-            clean = engine.clean_answers({"0": given}, [[q.id, list(order)]])
-            expected = 10 if engine.original_letters(given, list(order)) == q.answer else 0
-            assert engine.grade([[q.id, list(order)]], clean, data, points).score == expected
-    assert engine.clean_answers({"0": ["A"], "1": {"x": 1}, "2": "ca", "3": "AE"}, [[q.id, [0, 1, 2, 3]]] * 4) == {
+            clean = paper.clean_answers({"0": given}, [[q.id, list(order)]])
+            expected = 10 if reference.original_letters(given, list(order)) == q.answer else 0
+            assert paper.grade([[q.id, list(order)]], clean, data, points).score == expected
+    assert paper.clean_answers({"0": ["A"], "1": {"x": 1}, "2": "ca", "3": "AE"}, [[q.id, [0, 1, 2, 3]]] * 4) == {
         "2": "AC",
         "3": "A",
     }
 
 
 def _grade_one(bank, kind, given_original: str):
-    data = engine.bank_data(bank.pk, bank.version)
+    data = memory.bank_data(bank.pk, bank.version)
     qid = next(q.id for q in data.questions.values() if q.kind == kind)
     order = list(range(len(data.questions[qid].options)))[::-1]  # reversed: shown A is the last option
-    shown = engine.shown_letters(given_original, order) if given_original else ""
+    shown = paper.shown_letters(given_original, order) if given_original else ""
     points = {"single": 5, "multi": 10, "judge": 2}
-    return engine.grade([[qid, order]], {"0": shown} if shown else {}, data, points).score
+    return paper.grade([[qid, order]], {"0": shown} if shown else {}, data, points).score
 
 
 @pytest.mark.parametrize(
@@ -195,15 +196,15 @@ def test_grading_every_type(tree, bank, kind, given, score):
 
 def test_resubmit_is_idempotent(client, tree, quiz):
     data = start(client, tree).json()
-    attempt = Attempt.all_objects.get(pk=data["attempt"])
+    attempt = Attempt.objects.get(pk=data["attempt"])
     answers = correct_answers(data["paper"], attempt)
     url = BASE + f"attempts/{attempt.pk}/submit"
     first = post_json(client, url, {"token": data["token"], "answers": {}}).json()
     second = post_json(client, url, {"token": data["token"], "answers": answers}).json()
     assert first["score"] == second["score"] == 0
     assert first["submitted_at"] == second["submitted_at"]
-    assert Attempt.all_objects.filter(status="submitted").count() == 1
-    assert Participant.all_objects.get().attempts_count == 1
+    assert Attempt.objects.filter(status="submitted").count() == 1
+    assert Participant.objects.get().attempts_count == 1
 
 
 def test_submit_needs_a_valid_token(client, tree, quiz):
@@ -212,13 +213,13 @@ def test_submit_needs_a_valid_token(client, tree, quiz):
     url = BASE + f"attempts/{data['attempt']}/submit"
     assert post_json(client, url, {"token": data["token"] + "x", "answers": {}}).status_code == 403
     assert post_json(client, url, {"token": other["token"], "answers": {}}).status_code == 403
-    assert Attempt.all_objects.filter(status="open").count() == 2
+    assert Attempt.objects.filter(status="open").count() == 2
 
 
 def test_api_refuses_form_posts(client, tree, quiz):
     response = client.post(BASE + "start", {"phone": "13800138000", "name": "张丽", "unit": tree.qxg_town.pk})
     assert response.status_code == 415
-    assert Attempt.all_objects.count() == 0
+    assert Attempt.objects.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -233,13 +234,13 @@ def test_api_refuses_malformed_json_and_keeps_the_attempt_open(client, tree, qui
     response = client.post(url, body, content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"error": "请求格式错误", "code": "bad_request"}
-    assert Attempt.all_objects.get(pk=data["attempt"]).status == "open"
+    assert Attempt.objects.get(pk=data["attempt"]).status == "open"
     assert post_json(client, url, {"token": data["token"], "answers": {}}).json()["status"] == "submitted"
 
 
 def test_save_answers_keeps_them_for_a_late_submit(client, tree, quiz):
     data = start(client, tree).json()
-    attempt = Attempt.all_objects.get(pk=data["attempt"])
+    attempt = Attempt.objects.get(pk=data["attempt"])
     answers = correct_answers(data["paper"], attempt)
     saved = post_json(
         client,
@@ -250,17 +251,17 @@ def test_save_answers_keeps_them_for_a_late_submit(client, tree, quiz):
     attempt.refresh_from_db()
     assert (attempt.answers, attempt.tab_switches, attempt.events) == (answers, 2, [12.5, 40.0])
     # The phone comes back an hour later and sends different answers: the saved ones count.
-    token = services.read_token(data["token"], attempt_id=attempt.pk)
-    snap = engine.quiz_by_slug("fnqy2022")
-    outcome = services.submit_attempt(snap, token, answers={}, now=attempt.deadline + dt.timedelta(hours=1))
+    token = taking.read_token(data["token"], attempt_id=attempt.pk)
+    snap = memory.quiz_by_slug("fnqy2022")
+    outcome = taking.submit_attempt(snap, token, answers={}, now=attempt.deadline + dt.timedelta(hours=1))
     assert (outcome.status, outcome.score, outcome.time_used_ms) == ("closed", 34, 20 * 60 * 1000)
 
 
 def test_save_after_deadline_is_refused(client, tree, quiz):
     data = start(client, tree).json()
-    attempt = Attempt.all_objects.get(pk=data["attempt"])
-    token = services.read_token(data["token"], attempt_id=attempt.pk)
-    assert services.save_answers(token, answers={"0": "A"}, now=attempt.deadline + dt.timedelta(seconds=1)) is False
+    attempt = Attempt.objects.get(pk=data["attempt"])
+    token = taking.read_token(data["token"], attempt_id=attempt.pk)
+    assert taking.save_answers(token, answers={"0": "A"}, now=attempt.deadline + dt.timedelta(seconds=1)) is False
     attempt.refresh_from_db()
     assert attempt.answers == {}
 
@@ -269,27 +270,27 @@ def test_deadline_is_the_window_close_when_earlier(client, tree, bank):
     closes = timezone.now() + dt.timedelta(minutes=5)
     make_quiz(tree.city, bank, closes_at=closes)
     data = start(client, tree).json()
-    assert Attempt.all_objects.get().deadline == closes
+    assert Attempt.objects.get().deadline == closes
     assert data["seconds_left"] <= 300
 
 
 def test_closeattempts_closes_expired_attempts_with_saved_answers(client, tree, quiz, capsys):
     data = start(client, tree).json()
     start(client, tree, phone="13900139000")
-    attempt = Attempt.all_objects.get(pk=data["attempt"])
+    attempt = Attempt.objects.get(pk=data["attempt"])
     answers = correct_answers(data["paper"], attempt)
-    Attempt.all_objects.filter(pk=attempt.pk).update(answers=answers, deadline=timezone.now() - dt.timedelta(minutes=1))
+    Attempt.objects.filter(pk=attempt.pk).update(answers=answers, deadline=timezone.now() - dt.timedelta(minutes=1))
     call_command("closeattempts")
     assert "已收卷 1 份" in capsys.readouterr().out
     attempt.refresh_from_db()
     assert (attempt.status, attempt.score) == ("closed", 34)
-    assert Attempt.all_objects.filter(status="open").count() == 1
-    assert Participant.all_objects.get(pk=attempt.participant_id).best_score == 34
+    assert Attempt.objects.filter(status="open").count() == 1
+    assert Participant.objects.get(pk=attempt.participant_id).best_score == 34
 
 
 def test_result_closes_an_expired_attempt_lazily(client, tree, quiz):
     data = start(client, tree).json()
-    Attempt.all_objects.filter(pk=data["attempt"]).update(deadline=timezone.now() - dt.timedelta(minutes=5))
+    Attempt.objects.filter(pk=data["attempt"]).update(deadline=timezone.now() - dt.timedelta(minutes=5))
     response = client.get(BASE + f"attempts/{data['attempt']}/result", HTTP_X_ATTEMPT_TOKEN=data["token"])
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["score"]) == ("closed", 0)
@@ -311,21 +312,21 @@ def test_attempt_limit_total(client, tree, bank):
     third = start(client, tree)
     assert third.status_code == 409
     assert third.json() == {"error": "每人最多答题 2 次，您的次数已用完", "code": "limit_total"}
-    assert Attempt.all_objects.count() == 2
+    assert Attempt.objects.count() == 2
 
 
 def test_attempt_limit_per_day_resets_the_next_day(tree, bank):
     make_quiz(tree.city, bank, max_attempts=5, max_attempts_per_day=1)
-    snap = engine.quiz_by_slug("fnqy2022")
+    snap = memory.quiz_by_slug("fnqy2022")
     now = timezone.now()
-    first = services.start_attempt(snap, phone="13800138000", name="张丽", unit_id=tree.qxg_town.pk, now=now)
-    token = services.read_token(first.token, attempt_id=first.attempt.pk)
-    services.submit_attempt(snap, token, answers={}, now=now)
+    first = taking.start_attempt(snap, phone="13800138000", name="张丽", unit_id=tree.qxg_town.pk, now=now)
+    token = taking.read_token(first.token, attempt_id=first.attempt.pk)
+    taking.submit_attempt(snap, token, answers={}, now=now)
     with pytest.raises(services.QuizError) as refused:
-        services.start_attempt(snap, phone="13800138000", name="张丽", unit_id=tree.qxg_town.pk, now=now)
+        taking.start_attempt(snap, phone="13800138000", name="张丽", unit_id=tree.qxg_town.pk, now=now)
     assert refused.value.code == "limit_day"
     tomorrow = now + dt.timedelta(days=1)
-    again = services.start_attempt(snap, phone="13800138000", name="张丽", unit_id=tree.qxg_town.pk, now=tomorrow)
+    again = taking.start_attempt(snap, phone="13800138000", name="张丽", unit_id=tree.qxg_town.pk, now=tomorrow)
     assert again.attempt.number == 2
 
 
@@ -335,7 +336,7 @@ def test_start_when_limit_reached_resumes_the_open_attempt(client, tree, bank):
     again = start(client, tree).json()
     assert again["attempt"] == first["attempt"]
     assert again["resumed"] is True
-    assert Attempt.all_objects.count() == 1
+    assert Attempt.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -350,7 +351,7 @@ def test_start_checks_identity(client, tree, quiz, payload, code):
     payload.setdefault("unit", tree.qxg_town.pk)
     response = post_json(client, BASE + "start", payload)
     assert (response.status_code, response.json()["code"]) == (400, code)
-    assert Attempt.all_objects.count() == 0
+    assert Attempt.objects.count() == 0
 
 
 def test_start_refuses_a_unit_outside_the_quiz(client, tree, bank):
@@ -416,7 +417,7 @@ def test_staff_quiz_needs_a_signed_in_user_of_the_subtree(client, client_for, tr
     assert post_json(client_for(users.dafang_liaison), BASE + "start", {}).status_code == 403
     response = post_json(client_for(users.qxg_liaison), BASE + "start", {})
     assert response.status_code == 200
-    participant = Participant.all_objects.get()
+    participant = Participant.objects.get()
     assert (participant.key, participant.unit, participant.name) == (
         f"user:{users.qxg_liaison.pk}",
         tree.qxg,
@@ -427,14 +428,14 @@ def test_staff_quiz_needs_a_signed_in_user_of_the_subtree(client, client_for, tr
 def test_letters_round_trip(tree, bank):
     order = [2, 0, 3, 1]
     for original in ("A", "BD", "ABCD"):
-        assert engine.original_letters(engine.shown_letters(original, order), order) == original
+        assert reference.original_letters(paper.shown_letters(original, order), order) == original
     assert LETTERS[order[0]] == "C"
 
 
 def test_public_paper_json_is_the_public_paper(tree, quiz):
-    bank = engine.bank_data(quiz.bank_id, quiz.bank.version)
-    paper = engine.draw_paper(quiz.paper_rules, bank)
-    assert json.loads(engine.public_paper_json(paper, bank)) == engine.public_paper(paper, bank)
+    bank = memory.bank_data(quiz.bank_id, quiz.bank.version)
+    drawn = paper.draw_paper(quiz.paper_rules, bank)
+    assert json.loads(paper.public_paper_json(drawn, bank)) == reference.public_paper(drawn, bank)
 
 
 def test_cookieless_api_request_skips_session_and_user(client, tree, quiz):
@@ -460,24 +461,24 @@ def test_closing_late_keeps_saved_tab_switches(client, tree, quiz):
     data = start(client, tree).json()
     url = BASE + f"attempts/{data['attempt']}/answers"
     post_json(client, url, {"token": data["token"], "answers": {"0": "A"}, "tab_switches": 4, "events": [1.5]})
-    attempt = Attempt.all_objects.get(pk=data["attempt"])
-    snap = engine.quiz_by_slug("fnqy2022")
-    assert services.close_attempt(attempt, snap=snap, now=attempt.deadline + dt.timedelta(hours=1)) is not None
+    attempt = Attempt.objects.get(pk=data["attempt"])
+    snap = memory.quiz_by_slug("fnqy2022")
+    assert taking.close_attempt(attempt, snap=snap, now=attempt.deadline + dt.timedelta(hours=1)) is not None
     attempt.refresh_from_db()
     assert (attempt.status, attempt.tab_switches, attempt.events, attempt.answers) == ("closed", 4, [1.5], {"0": "A"})
 
 
 def test_review_json_is_the_review(tree, quiz):
-    bank = engine.bank_data(quiz.bank_id, quiz.bank.version)
-    paper = engine.draw_paper(quiz.paper_rules, bank)
+    bank = memory.bank_data(quiz.bank_id, quiz.bank.version)
+    drawn = paper.draw_paper(quiz.paper_rules, bank)
     answers = {"0": "A", "1": "BC", "3": "B"}
     points = {"single": 5, "multi": 10, "judge": 2}
-    assert json.loads(engine.review_json(paper, answers, bank, points)) == engine.review(paper, answers, bank, points)
+    assert json.loads(paper.review_json(drawn, answers, bank, points)) == reference.review(drawn, answers, bank, points)
     # Not as stored (unsorted, lower case, a quote, not a string): normalised, still valid JSON.
     messy = {"0": "ca", "1": 'A"},{"x":"', "2": 5, "3": "b、d"}
-    review = json.loads(engine.review_json(paper, messy, bank, points))
+    review = json.loads(paper.review_json(drawn, messy, bank, points))
     assert [item["given"] for item in review[:4]] == ["AC", "A", "", "BD"]
-    assert [item["answer"] for item in review] == [item["answer"] for item in engine.review(paper, {}, bank, points)]
+    assert [item["answer"] for item in review] == [item["answer"] for item in reference.review(drawn, {}, bank, points)]
 
 
 def test_unit_lookup_loads_the_organisers_subtree_once(tree, quiz, django_assert_num_queries):
@@ -487,15 +488,15 @@ def test_unit_lookup_loads_the_organisers_subtree_once(tree, quiz, django_assert
 
     under = tree.city.path
     with django_assert_num_queries(1):
-        assert engine.unit_info(tree.qxg_town.pk, under=under)[1] == "七星关区市西街道妇联"
+        assert memory.unit_info(tree.qxg_town.pk, under=under)[1] == "七星关区市西街道妇联"
     with django_assert_num_queries(0):
-        assert engine.unit_info(tree.dafang_town.pk, under=under)[1] == "大方县大方镇妇联"
-        assert engine.unit_info(tree.qxg.pk, under=under)[0] == tree.qxg.path
+        assert memory.unit_info(tree.dafang_town.pk, under=under)[1] == "大方县大方镇妇联"
+        assert memory.unit_info(tree.qxg.pk, under=under)[0] == tree.qxg.path
     late = make_org("七星关区新村妇联", parent=tree.qxg)
     with django_assert_num_queries(1):
-        assert engine.unit_info(late.pk, under=under)[1] == "七星关区新村妇联"
+        assert memory.unit_info(late.pk, under=under)[1] == "七星关区新村妇联"
     with django_assert_num_queries(0):
-        assert engine.unit_info(late.pk, under=under)[1] == "七星关区新村妇联"
+        assert memory.unit_info(late.pk, under=under)[1] == "七星关区新村妇联"
 
 
 def test_start_refuses_a_unit_outside_the_quiz_owners_subtree(client, tree, bank):
@@ -506,25 +507,47 @@ def test_start_refuses_a_unit_outside_the_quiz_owners_subtree(client, tree, bank
     )
     assert response.status_code == 400
     assert response.json()["code"] == "bad_unit"
-    assert not Attempt.all_objects.exists()
+    assert not Attempt.objects.exists()
 
 
 def test_the_shown_total_is_never_below_the_rank(client, tree, quiz):
     """The public total is a few seconds old; a newcomer ranked last must not read 第 2 名（共 1 人）."""
     import time
 
-    from jinguo.quiz import selectors
-
     first = start(client, tree, phone="13900139000").json()
-    attempt = Attempt.all_objects.get(pk=first["attempt"])
+    attempt = Attempt.objects.get(pk=first["attempt"])
     post_json(
         client,
         BASE + f"attempts/{attempt.pk}/submit",
         {"token": first["token"], "answers": correct_answers(first["paper"], attempt)},
     )
-    selectors._totals[quiz.pk] = (time.monotonic() + 60, {"participants": 1, "attempts": 1, "ranked": 1})
+    ranking.totals.entries[quiz.pk] = (time.monotonic() + 60, {"participants": 1, "attempts": 1, "ranked": 1})
     data = start(client, tree).json()
     result = post_json(
         client, BASE + f"attempts/{data['attempt']}/submit", {"token": data["token"], "answers": {}, "full": True}
     ).json()
     assert (result["rank"], result["participants"]) == (2, 2)
+
+
+def test_max_score_is_one_figure_everywhere(client, tree, quiz):
+    """The quiz's rules, its snapshot, the start's paper, the submit and the stored result."""
+    snap = memory.quiz_by_slug("fnqy2022")
+    data = start(client, tree).json()
+    url = BASE + f"attempts/{data['attempt']}/"
+    submitted = post_json(client, url + "submit", {"token": data["token"], "answers": {}, "full": True}).json()
+    stored = client.get(url + "result", HTTP_X_ATTEMPT_TOKEN=data["token"]).json()
+    assert [quiz.max_score, snap.max_score, data["max_score"], submitted["max_score"], stored["max_score"]] == [34] * 5
+
+
+def test_the_public_pages_show_the_whole_quiz_to_a_signed_in_viewer(client_for, users, tree, quiz):
+    """A liaison of 大方县 signed in: the leaderboard still counts 七星关区's participants (the public
+    views run unscoped, not in the viewer's subtree)."""
+    Participant.objects.create(
+        quiz=quiz, key="13800000001", phone="13800000001", name="张丽", unit=tree.qxg_town, attempts_count=1,
+        best_score=30, best_time_ms=60_000, best_submitted_at=timezone.now(),
+    )  # fmt: skip
+    reference.rebuild_score_buckets(quiz.pk)
+    response = client_for(users.dafang_liaison).get(BASE + "board/")
+    assert response.status_code == 200
+    assert "张*" in response.content.decode()
+    assert response.context["totals"] == {"participants": 1, "attempts": 1, "ranked": 1}

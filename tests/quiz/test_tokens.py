@@ -6,7 +6,7 @@ import pytest
 from django.core import signing
 from django.test import override_settings
 
-from jinguo.quiz import services
+from jinguo.quiz import services, taking
 from jinguo.quiz.models import Attempt
 from tests.quiz.conftest import post_json
 
@@ -18,13 +18,13 @@ def _start(client, tree, phone="13800138000"):
 
 
 def _payload(token: str) -> dict:
-    return signing.loads(token, salt=services.TOKEN_SALT)
+    return signing.loads(token, salt=taking.TOKEN_SALT)
 
 
 def test_the_token_carries_the_attempt_and_its_paper(client, tree, quiz):
     data = _start(client, tree)
-    attempt = Attempt.all_objects.get(pk=data["attempt"])
-    token = services.read_token(data["token"], attempt_id=attempt.pk)
+    attempt = Attempt.objects.get(pk=data["attempt"])
+    token = taking.read_token(data["token"], attempt_id=attempt.pk)
     assert (token.attempt_id, token.participant_id, token.quiz_id) == (attempt.pk, attempt.participant_id, quiz.pk)
     assert token.paper == attempt.paper
     assert token.deadline == attempt.deadline.replace(microsecond=attempt.deadline.microsecond // 1000 * 1000)
@@ -46,7 +46,7 @@ def test_a_damaged_token_is_refused(client, tree, quiz, damage):
     url = BASE + f"attempts/{data['attempt']}/submit"
     response = post_json(client, url, {"token": damage(data["token"]), "answers": {}})
     assert (response.status_code, response.json()["code"]) == (403, "bad_token")
-    assert Attempt.all_objects.get(pk=data["attempt"]).status == Attempt.Status.OPEN
+    assert Attempt.objects.get(pk=data["attempt"]).status == Attempt.Status.OPEN
 
 
 def test_a_token_signed_with_another_key_or_for_another_attempt_is_refused(client, tree, quiz):
@@ -55,20 +55,20 @@ def test_a_token_signed_with_another_key_or_for_another_attempt_is_refused(clien
     url = BASE + f"attempts/{mine['attempt']}/submit"
     payload = _payload(mine["token"])
     with override_settings(SECRET_KEY="a-forger-who-guessed-the-format-" + "f" * 40):
-        forged = signing.dumps(payload, salt=services.TOKEN_SALT, compress=True)
+        forged = signing.dumps(payload, salt=taking.TOKEN_SALT, compress=True)
     for token in (forged, other["token"]):
         response = post_json(client, url, {"token": token, "answers": {}})
         assert (response.status_code, response.json()["code"]) == (403, "bad_token")
-    assert Attempt.all_objects.get(pk=mine["attempt"]).status == Attempt.Status.OPEN
+    assert Attempt.objects.get(pk=mine["attempt"]).status == Attempt.Status.OPEN
 
 
 def test_tokens_signed_before_a_key_rotation_are_still_accepted(client, tree, quiz, settings):
     data = _start(client, tree)
     old_key = settings.SECRET_KEY
     with override_settings(SECRET_KEY="the-new-key-" + "z" * 40, SECRET_KEY_FALLBACKS=[old_key]):
-        assert services.read_token(data["token"], attempt_id=data["attempt"]).attempt_id == data["attempt"]
+        assert taking.read_token(data["token"], attempt_id=data["attempt"]).attempt_id == data["attempt"]
     with (
         override_settings(SECRET_KEY="the-new-key-" + "z" * 40, SECRET_KEY_FALLBACKS=[]),
         pytest.raises(services.QuizError),
     ):
-        services.read_token(data["token"], attempt_id=data["attempt"])
+        taking.read_token(data["token"], attempt_id=data["attempt"])

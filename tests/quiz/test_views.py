@@ -9,21 +9,21 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from jinguo.orgs.services import set_org_active
-from jinguo.quiz import engine, services
+from jinguo.quiz import memory, taking
 from jinguo.quiz.models import Question, QuestionBank, Quiz, UnitTarget
 from tests.factories import make_org
 from tests.quiz.conftest import RULES, make_bank, make_quiz
 
 
 def take(snap, phone, name, unit, answers=None):
-    started = services.start_attempt(snap, phone=phone, name=name, unit_id=unit.pk)
-    token = services.read_token(started.token, attempt_id=started.attempt.pk)
-    return services.submit_attempt(snap, token, answers=answers or {})
+    started = taking.start_attempt(snap, phone=phone, name=name, unit_id=unit.pk)
+    token = taking.read_token(started.token, attempt_id=started.attempt.pk)
+    return taking.submit_attempt(snap, token, answers=answers or {})
 
 
 @pytest.fixture
 def taken(tree, quiz):
-    snap = engine.quiz_by_slug(quiz.slug)
+    snap = memory.quiz_by_slug(quiz.slug)
     take(snap, "13800138001", "七星关甲", tree.qxg_town)
     take(snap, "13800138002", "七星关乙", tree.qxg)
     take(snap, "13900139001", "大方丙", tree.dafang_town)
@@ -51,7 +51,7 @@ ORGANISER_URLS = [
 
 @pytest.mark.parametrize("url", ORGANISER_URLS)
 def test_sibling_county_gets_404_on_a_quiz(client_for, users, qxg_quiz, url):
-    assert Quiz.all_objects.filter(pk=qxg_quiz.pk).exists()
+    assert Quiz.objects.filter(pk=qxg_quiz.pk).exists()
     assert client_for(users.dafang_admin).get(url.format(pk=qxg_quiz.pk)).status_code == 404
     assert client_for(users.qxg_admin).get(url.format(pk=qxg_quiz.pk)).status_code == 200
 
@@ -73,7 +73,7 @@ def test_sibling_county_gets_404_on_a_bank(client_for, users, qxg_quiz, url):
 
 
 def test_sibling_county_gets_404_on_a_question(client_for, users, qxg_quiz):
-    question = Question.all_objects.filter(bank=qxg_quiz.bank).first()
+    question = Question.objects.filter(bank=qxg_quiz.bank).first()
     assert client_for(users.dafang_admin).get(f"/quiz/questions/{question.pk}/edit/").status_code == 404
     assert client_for(users.dafang_admin).post(f"/quiz/questions/{question.pk}/deactivate/").status_code == 404
     question.refresh_from_db()
@@ -130,7 +130,7 @@ def test_results_export_shows_phones_to_the_organiser(client_for, users, taken):
 
 
 def test_unit_table_counts_subtrees_and_drills_down(client_for, users, tree, taken):
-    UnitTarget.all_objects.create(quiz=taken, unit=tree.qxg, members=4)
+    UnitTarget.objects.create(quiz=taken, unit=tree.qxg, members=4)
     response = client_for(users.city_admin).get(f"/quiz/{taken.pk}/units/")
     rows = {r.label: (r.participants, r.attempts, r.target) for r in response.context["rows"]}
     assert rows == {"七星关区妇联": (2, 2, 4), "大方县妇联": (1, 1, None), "办公室": (0, 0, None)}
@@ -169,11 +169,11 @@ def test_organiser_sets_targets(client_for, users, tree, quiz):
         {"unit": tree.city.pk, f"target_{tree.qxg.pk}": "120", f"target_{tree.dafang.pk}": ""},
     )
     assert response.status_code == 302
-    assert list(UnitTarget.all_objects.values_list("unit__name", "members")) == [("七星关区妇联", 120)]
+    assert list(UnitTarget.objects.values_list("unit__name", "members")) == [("七星关区妇联", 120)]
 
 
 def test_unit_table_query_count_is_flat(client_for, users, tree, quiz, django_assert_max_num_queries):
-    snap = engine.quiz_by_slug(quiz.slug)
+    snap = memory.quiz_by_slug(quiz.slug)
     take(snap, "13800000001", "甲", tree.qxg_town)
     client = client_for(users.city_admin)
     with django_assert_max_num_queries(14):
@@ -187,7 +187,7 @@ def test_unit_table_query_count_is_flat(client_for, users, tree, quiz, django_as
 
 @pytest.mark.parametrize("url", ["/quiz/{pk}/results/", "/quiz/", "/quiz/banks/", "/quiz/banks/{bank}/"])
 def test_list_query_counts_are_flat(client_for, users, tree, quiz, django_assert_max_num_queries, url):
-    snap = engine.quiz_by_slug(quiz.slug)
+    snap = memory.quiz_by_slug(quiz.slug)
     client = client_for(users.city_admin)
     take(snap, "13800000001", "甲", tree.qxg_town)
     target = url.format(pk=quiz.pk, bank=quiz.bank_id)
@@ -196,7 +196,7 @@ def test_list_query_counts_are_flat(client_for, users, tree, quiz, django_assert
     for i in range(20):
         take(snap, f"1380000{i + 100:04d}", f"人{i}", tree.qxg_town)
         make_quiz(tree.city, quiz.bank, slug=f"extra{i}", title=f"竞赛{i}")
-        QuestionBank.all_objects.create(owner=tree.city, name=f"题库{i}")
+        QuestionBank.objects.create(owner=tree.city, name=f"题库{i}")
     with django_assert_max_num_queries(14):
         assert client.get(target).status_code == 200
 
@@ -224,11 +224,11 @@ def test_create_quiz_checks_the_bank_has_enough(client_for, users, tree, bank):
     response = client.post("/quiz/new/", data)
     assert response.status_code == 200
     assert "“妇女权益保障法、单选、全部难度”要抽 11 题，题库中可用的只有 10 题" in response.content.decode()
-    assert Quiz.all_objects.count() == 0
+    assert Quiz.objects.count() == 0
     assert 'value="11"' in response.content.decode()  # the form keeps what was typed
     data["rule_count"] = ["10", "5"]
     response = client.post("/quiz/new/", data)
-    quiz = Quiz.all_objects.get()
+    quiz = Quiz.objects.get()
     assert response.status_code == 302
     assert quiz.paper_rules == [
         {"topic": "women_rights", "kind": "single", "difficulty": "", "count": 10},
@@ -243,7 +243,7 @@ def test_liaison_cannot_create_quizzes_or_banks(client_for, users):
 
 
 def test_question_edit_keeps_what_was_typed_on_error(client_for, users, bank):
-    question = Question.all_objects.filter(bank=bank, kind="single").first()
+    question = Question.objects.filter(bank=bank, kind="single").first()
     data = {
         "kind": "single",
         "topic": "women_rights",
@@ -281,16 +281,16 @@ def test_import_views_preview_then_confirm(client_for, users, tree):
 
     from tests.quiz.test_importing import GOOD, _csv
 
-    bank = QuestionBank.all_objects.create(owner=tree.city, name="空题库")
+    bank = QuestionBank.objects.create(owner=tree.city, name="空题库")
     client = client_for(users.city_admin)
     upload = SimpleUploadedFile("bank.csv", _csv(GOOD), content_type="text/csv")
     response = client.post(f"/quiz/banks/{bank.pk}/import/", {"file": upload})
     assert response.status_code == 302
     preview = client.get(response["Location"])
     assert "将导入 3 道试题" in preview.content.decode()
-    assert Question.all_objects.count() == 0
+    assert Question.objects.count() == 0
     assert client.post(response["Location"]).status_code == 302
-    assert Question.all_objects.filter(bank=bank).count() == 3
+    assert Question.objects.filter(bank=bank).count() == 3
     assert client_for(users.dafang_admin).get(response["Location"]).status_code == 404
 
 
@@ -300,8 +300,8 @@ def test_import_upload_is_bound_to_its_bank(client_for, users, tree):
 
     from tests.quiz.test_importing import GOOD, _csv
 
-    first = QuestionBank.all_objects.create(owner=tree.city, name="题库一")
-    second = QuestionBank.all_objects.create(owner=tree.city, name="题库二")
+    first = QuestionBank.objects.create(owner=tree.city, name="题库一")
+    second = QuestionBank.objects.create(owner=tree.city, name="题库二")
     client = client_for(users.city_admin)
     upload = SimpleUploadedFile("bank.csv", _csv(GOOD), content_type="text/csv")
     location = client.post(f"/quiz/banks/{first.pk}/import/", {"file": upload})["Location"]
@@ -311,7 +311,7 @@ def test_import_upload_is_bound_to_its_bank(client_for, users, tree):
     assert token in other and other != location
     assert client.get(other).status_code == 404
     assert client.post(other).status_code == 404
-    assert Question.all_objects.count() == 0
+    assert Question.objects.count() == 0
 
 
 def test_public_pages_answer_anonymous_visitors(client, tree, taken):

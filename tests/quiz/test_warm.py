@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from jinguo.quiz import engine, services
+from jinguo.quiz import memory, paper, ranking, taking
 from jinguo.quiz.models import Attempt, Participant, ScoreBucket
 from tests.quiz.conftest import make_quiz, post_json
 
@@ -31,26 +31,26 @@ def test_warm_loads_live_quizzes_only(tree, bank, quiz, django_assert_num_querie
     make_quiz(tree.city, bank, slug="over", opens_at=now - dt.timedelta(days=3), closes_at=now - dt.timedelta(days=1))
     make_quiz(tree.city, bank, slug="draft", is_published=False)
 
-    assert sorted(engine.warm()) == ["fnqy2022", "soon"]
+    assert sorted(memory.warm()) == ["fnqy2022", "soon"]
 
-    snap = engine.quiz_by_slug("fnqy2022")
-    loaded = engine.bank_for(snap)
+    snap = memory.quiz_by_slug("fnqy2022")
+    loaded = memory.bank_for(snap)
     # Everything a start and a submit need is in memory: no query, the papers' pieces serialised.
     with django_assert_num_queries(0):
-        assert engine.quiz_by_slug("soon") is not None
-        assert engine.unit_info(tree.qxg_town.pk, under=snap.owner_path)[1] == "七星关区市西街道妇联"
-        paper = engine.draw_paper(snap.rules, loaded)
-    assert all(-qid in loaded.json_parts and qid in loaded.json_parts for qid, _ in paper)
-    assert "nextweek" not in engine._snapshots and "over" not in engine._snapshots
+        assert memory.quiz_by_slug("soon") is not None
+        assert memory.unit_info(tree.qxg_town.pk, under=snap.owner_path)[1] == "七星关区市西街道妇联"
+        drawn = paper.draw_paper(snap.rules, loaded)
+    assert all(-qid in loaded.json_parts and qid in loaded.json_parts for qid, _ in drawn)
+    assert "nextweek" not in memory.quizzes.entries and "over" not in memory.quizzes.entries
 
 
 def test_the_quiz_page_warms_its_quiz(client, quiz, tree, django_assert_num_queries):
     """Participants open the page before the start: the worker that shows it loads the quiz."""
     assert client.get("/quiz/p/fnqy2022/").status_code == 200
-    snap = engine.quiz_by_slug("fnqy2022")
+    snap = memory.quiz_by_slug("fnqy2022")
     with django_assert_num_queries(0):
-        engine.bank_for(snap)
-        engine.unit_info(tree.dafang_town.pk, under=snap.owner_path)
+        memory.bank_for(snap)
+        memory.unit_info(tree.dafang_town.pk, under=snap.owner_path)
 
 
 def test_a_bank_is_loaded_once_when_threads_ask_together(monkeypatch):
@@ -59,14 +59,14 @@ def test_a_bank_is_loaded_once_when_threads_ask_together(monkeypatch):
     def slow_load(bank_id):
         calls.append(bank_id)
         time.sleep(0.05)
-        return engine.BankData(questions={})
+        return paper.BankData(questions={})
 
-    monkeypatch.setattr(engine, "_load_bank", slow_load)
+    monkeypatch.setattr(paper, "load_bank", slow_load)
     barrier = threading.Barrier(8)
 
     def ask():
         barrier.wait()
-        return engine.bank_data(7, 3)
+        return memory.bank_data(7, 3)
 
     with futures.ThreadPoolExecutor(8) as pool:
         banks = list(pool.map(lambda _: ask(), range(8)))
@@ -77,38 +77,37 @@ def test_a_bank_is_loaded_once_when_threads_ask_together(monkeypatch):
 def test_a_due_copy_is_served_while_another_thread_refreshes(tree, quiz, django_assert_num_queries):
     """The settings and the unit tree: when due, the thread that finds the refresh taken answers
     from its copy (no query, no wait); when no one refreshes, it refreshes itself."""
-    snap = engine.quiz_by_slug("fnqy2022")
-    engine.unit_info(tree.qxg_town.pk, under=snap.owner_path)
-    engine._snapshots["fnqy2022"] = (0.0, snap)  # due
-    engine._subtrees[snap.owner_path] = 0.0
-    engine._units[tree.qxg_town.pk] = (0.0, engine._units[tree.qxg_town.pk][1])
-    held = [engine.flight(("quiz", "fnqy2022")), engine.flight(("units", snap.owner_path))]
+    snap = memory.quiz_by_slug("fnqy2022")
+    memory.unit_info(tree.qxg_town.pk, under=snap.owner_path)
+    memory.quizzes.entries["fnqy2022"] = (0.0, snap)  # due
+    memory.subtrees.entries[snap.owner_path] = (0.0, memory.subtrees.entries[snap.owner_path][1])
+    held = [memory.flight(("quiz", "fnqy2022")), memory.flight(("units", snap.owner_path))]
     for lock in held:
         lock.acquire()
     try:
         with django_assert_num_queries(0):
-            assert engine.quiz_by_slug("fnqy2022") is snap
-            assert engine.unit_info(tree.qxg_town.pk, under=snap.owner_path)[1] == "七星关区市西街道妇联"
+            assert memory.quiz_by_slug("fnqy2022") is snap
+            assert memory.unit_info(tree.qxg_town.pk, under=snap.owner_path)[1] == "七星关区市西街道妇联"
     finally:
         for lock in held:
             lock.release()
     with django_assert_num_queries(2):  # no one refreshing: this thread reloads both
-        assert engine.quiz_by_slug("fnqy2022") is not snap
-        assert engine.unit_info(tree.qxg_town.pk, under=snap.owner_path)[1] == "七星关区市西街道妇联"
+        assert memory.quiz_by_slug("fnqy2022") is not snap
+        assert memory.unit_info(tree.qxg_town.pk, under=snap.owner_path)[1] == "七星关区市西街道妇联"
     with django_assert_num_queries(0):
-        engine.quiz_by_slug("fnqy2022")
-        engine.unit_info(tree.dafang_town.pk, under=snap.owner_path)
+        memory.quiz_by_slug("fnqy2022")
+        memory.unit_info(tree.dafang_town.pk, under=snap.owner_path)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="plans PostgreSQL's statements")
 def test_warm_connection_plans_the_hot_statements_and_writes_nothing(quiz, django_assert_num_queries):
-    counts = (Attempt.all_objects.count(), Participant.all_objects.count(), ScoreBucket.objects.count())
+    counts = (Attempt.objects.count(), Participant.objects.count(), ScoreBucket.objects.count())
     with django_assert_num_queries(3) as ctx:
-        services.warm_connection()
+        taking.warm_connection()
     # Two plans (EXPLAIN) and the submit's function called for no attempt (a server-bound statement:
     # Django logs no text for it).
     assert all(q["sql"].startswith("EXPLAIN ") for q in ctx.captured_queries[:2])
-    assert (Attempt.all_objects.count(), Participant.all_objects.count(), ScoreBucket.objects.count()) == counts
+    assert (Attempt.objects.count(), Participant.objects.count(), ScoreBucket.objects.count()) == counts
 
 
 def test_gunicorn_warms_each_thread_before_serving(monkeypatch, quiz):
@@ -116,9 +115,9 @@ def test_gunicorn_warms_each_thread_before_serving(monkeypatch, quiz):
     conf = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
     seen: list[int] = []
     warmed: list[list[str]] = []
-    real_warm = engine.warm
-    monkeypatch.setattr(engine, "warm", lambda: warmed.append(real_warm()) or warmed[-1])
-    monkeypatch.setattr(services, "warm_connection", lambda: seen.append(threading.get_ident()))
+    real_warm = memory.warm
+    monkeypatch.setattr(memory, "warm", lambda: warmed.append(real_warm()) or warmed[-1])
+    monkeypatch.setattr(taking, "warm_connection", lambda: seen.append(threading.get_ident()))
 
     class Log:
         def __init__(self):
@@ -150,26 +149,24 @@ def test_totals_are_counted_by_one_at_a_time(client, tree, quiz, django_assert_n
     a process that finds another's lease in the shared cache, uses the count it has."""
     from django.core.cache import cache
 
-    from jinguo.quiz import selectors
-
     post_json(client, "/quiz/p/fnqy2022/start", {"phone": "13800138000", "name": "张丽", "unit": tree.qxg_town.pk})
     with django_assert_num_queries(1):
-        assert selectors.public_totals(quiz_id=quiz.pk)["participants"] == 1
+        assert ranking.public_totals(quiz_id=quiz.pk)["participants"] == 1
     post_json(client, "/quiz/p/fnqy2022/start", {"phone": "13900139000", "name": "王芳", "unit": tree.qxg_town.pk})
 
     # Due in this process while another thread counts: the old copy, no query.
-    selectors._totals[quiz.pk] = (0.0, selectors._totals[quiz.pk][1])
-    with engine.flight(("totals", quiz.pk)), django_assert_num_queries(0):
-        assert selectors.public_totals(quiz_id=quiz.pk)["participants"] == 1
+    ranking.totals.entries[quiz.pk] = (0.0, ranking.totals.entries[quiz.pk][1])
+    with memory.flight(("totals", quiz.pk)), django_assert_num_queries(0):
+        assert ranking.public_totals(quiz_id=quiz.pk)["participants"] == 1
     # Due everywhere, another process holds the lease: the shared copy, no query.
     key = f"quiz:totals:{quiz.pk}"
     cache.set(key, (0.0, cache.get(key)[1]), 60)
     cache.add(key + ":lease", 1, 60)
     with django_assert_num_queries(0):
-        assert selectors.public_totals(quiz_id=quiz.pk)["participants"] == 1
+        assert ranking.public_totals(quiz_id=quiz.pk)["participants"] == 1
     # The lease gone: this one counts, and the new count is shared.
     cache.delete(key + ":lease")
-    selectors._totals.clear()
+    ranking.totals.entries.clear()
     with django_assert_num_queries(1):
-        assert selectors.public_totals(quiz_id=quiz.pk)["participants"] == 2
+        assert ranking.public_totals(quiz_id=quiz.pk)["participants"] == 2
     assert cache.get(key)[1]["participants"] == 2

@@ -1,17 +1,20 @@
-"""A view for the load benchmark only (bench/quiz/run.py), mounted when JINGUO_BENCH_VIEWS is set.
-
-It inserts one row into a scratch table the benchmark creates, through the same server, middleware
-and database configuration as the quiz: the floor against which the submit's throughput is judged.
-"""
+"""The benchmark's site: Jinguo's, plus a view that inserts one row into a scratch table through
+the same server, middleware and database configuration as the quiz's submit: the floor against
+which the submit's throughput is judged (bench/quiz/run.py). Used through ``bench.quiz.settings``;
+nothing of it is in the app."""
 
 from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.urls import path
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+
+from jinguo.quiz.middleware import PublicApiMiddleware
+from jinguo.urls import urlpatterns as site_urlpatterns
 
 TABLE = "jinguo_bench_insert"
 
@@ -35,3 +38,13 @@ def insert_row(request: HttpRequest) -> JsonResponse:
             [timezone.now(), request.body[:200].decode("utf-8", "replace")],
         )
     return JsonResponse({"ok": True})
+
+
+urlpatterns = [path("bench/insert", insert_row), *site_urlpatterns]
+
+
+class BenchApiMiddleware(PublicApiMiddleware):
+    """The quiz's session-free path, taken by the insert view too: the two compare like for like."""
+
+    def routes(self) -> list:
+        return [("/bench/", [path("insert", insert_row)]), *super().routes()]
