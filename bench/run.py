@@ -46,24 +46,28 @@ PROVINCE_ADMIN = "bench_province_admin"
 
 
 def tree_rows() -> list[tuple[str, str, str, str]]:
-    """(code, name, parent_code, kind) rows with 12-digit statistical-style codes, parents first."""
-    rows = [("520000000000", "黔中省妇联", "", "province")]
+    """(code, name, parent_code, kind) rows with 12-digit statistical-style codes, parents first.
+
+    Kinds are written as federations write them (省妇联, 区妇联, 街道妇联 …), not as our labels."""
+    rows = [("520000000000", "黔中省妇联", "", "省妇联")]
     townships: list[str] = []
     for c in range(1, CITIES + 1):
         city = f"52{c:02d}00000000"
-        rows.append((city, f"第{c}市妇联", rows[0][0], "city"))
+        rows.append((city, f"第{c}市妇联", rows[0][0], "市妇联"))
         for k in range(1, COUNTIES_PER_CITY + 1):
             county = f"52{c:02d}{k:02d}000000"
-            rows.append((county, f"第{c}市第{k}县妇联", city, "county"))
+            rows.append((county, f"第{c}市第{k}县妇联", city, ("县妇联", "区妇联")[k % 2]))
             for t in range(1, TOWNSHIPS_PER_COUNTY + 1):
                 township = f"52{c:02d}{k:02d}{t:03d}000"
-                rows.append((township, f"第{c}{k:02d}县第{t}镇妇联", county, "township"))
+                rows.append((township, f"第{c}{k:02d}县第{t}镇妇联", county, ("镇妇联", "街道妇联", "乡妇联")[t % 3]))
                 townships.append(township)
     villages = TOTAL_UNITS - len(rows)
     per, extra = divmod(villages, len(townships))
     for i, township in enumerate(townships):
         for v in range(1, per + (1 if i < extra else 0) + 1):
-            rows.append((f"{township[:9]}{v:03d}", f"{township[4:9]}镇第{v}村妇联", township, "village"))
+            rows.append(
+                (f"{township[:9]}{v:03d}", f"{township[4:9]}镇第{v}村妇联", township, ("村妇联", "社区妇联")[v % 2])
+            )
     return rows
 
 

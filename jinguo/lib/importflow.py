@@ -32,6 +32,43 @@ from jinguo.lib.excel import TableReadError, read_table
 from jinguo.lib.uploads import KeptUploads
 
 PREVIEW_LIMIT = 500
+ROWS_SHOWN = 5  # row numbers listed for a group of rows that are not one run
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    """One message and the rows that have it: 44,703 rows with the same mistake are one line."""
+
+    rows: str  # 第 2–35 行（34 行）, 第 2、5、9 行, 第 2、5、9、11、14 行等 34 行
+    message: str
+    count: int
+
+
+def _row_label(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return f"第 {numbers[0]} 行"
+    if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+        return f"第 {numbers[0]}–{numbers[-1]} 行（{len(numbers)} 行）"
+    listed = "、".join(str(n) for n in numbers[:ROWS_SHOWN])
+    if len(numbers) <= ROWS_SHOWN:
+        return f"第 {listed} 行"
+    return f"第 {listed} 行等 {len(numbers)} 行"
+
+
+def group_errors(errors: Sequence[tuple[int | None, str]]) -> list[ErrorGroup]:
+    """Row errors with the same message as one group each, in the order they first appear;
+    errors of the file as a whole (no row) stay one each."""
+    groups: dict[str, list[int]] = {}
+    whole: list[ErrorGroup] = []
+    for number, message in errors:
+        if number is None:
+            whole.append(ErrorGroup(rows="—", message=message, count=1))
+        else:
+            groups.setdefault(message, []).append(number)
+    return whole + [
+        ErrorGroup(rows=_row_label(sorted(numbers)), message=message, count=len(numbers))
+        for message, numbers in groups.items()
+    ]
 
 
 class ImportResult(Protocol):
@@ -61,7 +98,7 @@ class ImportRun(Generic[R]):
             "token": self.token,
             "row_count": self.row_count,
             "limit": self.limit,
-            "errors": self.result.errors[: self.limit],
+            "errors": group_errors(self.result.errors)[: self.limit],
             **{name: rows[: self.limit] for name, rows in lists.items()},
         }
 

@@ -34,13 +34,65 @@ PATH_SEPARATORS = re.compile(r"\s*[/／]\s*")
 CODE_RE = re.compile(r"^\d{1,12}$")
 
 
+# How federations write a unit's kind in their own sheets, besides the labels of ``Org.Kind``.
+KIND_SYNONYMS: dict[str, tuple[str, ...]] = {
+    Org.Kind.NATIONAL: ("全国妇联", "中华全国妇女联合会"),
+    Org.Kind.PROVINCE: ("省妇联", "省级妇联", "省", "自治区妇联", "直辖市妇联", "省妇女联合会"),
+    Org.Kind.CITY: ("市妇联", "市级妇联", "地级市妇联", "地市妇联", "州妇联", "盟妇联", "市州妇联", "市", "地市"),
+    Org.Kind.COUNTY: (
+        "县妇联", "区妇联", "县区妇联", "县级市妇联", "旗妇联", "县（市、区）妇联", "县市区妇联", "县级",
+        "县", "区", "县（区）妇联",
+    ),
+    Org.Kind.TOWNSHIP: (
+        "乡镇妇联", "乡妇联", "镇妇联", "街道妇联", "乡镇街道妇联", "苏木妇联", "乡镇", "街道", "乡", "镇",
+        "乡镇（街道）", "乡（镇、街道）妇联",
+    ),
+    Org.Kind.VILLAGE: ("村妇联", "社区妇联", "村社区妇联", "村（居）妇联", "嘎查妇联", "村", "社区", "村（社区）", "居委会"),
+    Org.Kind.COMMITTEE: ("妇委会", "妇女委员会", "机关妇委会", "单位妇委会"),
+    Org.Kind.GROUP: ("妇女小组",),
+    Org.Kind.DEPARTMENT: ("部室", "机关部室", "内设部门", "处室"),
+}  # fmt: skip
+# A new unit's kind when the sheet gives none: one level below its parent's.
+KIND_BELOW = {
+    Org.Kind.NATIONAL: Org.Kind.PROVINCE,
+    Org.Kind.PROVINCE: Org.Kind.CITY,
+    Org.Kind.CITY: Org.Kind.COUNTY,
+    Org.Kind.COUNTY: Org.Kind.TOWNSHIP,
+    Org.Kind.TOWNSHIP: Org.Kind.VILLAGE,
+}
+# Kinds read off a name whatever the level (a committee or a department under a city).
+KIND_BY_NAME_ENDING = (
+    ("妇委会", Org.Kind.COMMITTEE),
+    ("妇女委员会", Org.Kind.COMMITTEE),
+    ("妇女小组", Org.Kind.GROUP),
+)
+
+
+def normalise_kind_text(text: str) -> str:
+    """Full- and half-width brackets and commas, spaces and case do not matter."""
+    table = str.maketrans({"(": "（", ")": "）", ",": "、", "，": "、", " ": None, "\u3000": None})
+    return text.translate(table).lower()
+
+
 def _kind_lookup() -> dict[str, str]:
     table = {}
     for value, label in Org.Kind.choices:
-        table[value] = value
-        table[str(label)] = value
-        table[str(label).replace("（", "(").replace("）", ")")] = value
+        table[normalise_kind_text(value)] = value
+        table[normalise_kind_text(str(label))] = value
+    for value, words in KIND_SYNONYMS.items():
+        for word in words:
+            table[normalise_kind_text(word)] = value
     return table
+
+
+def infer_kind(name: str, parent_kind: str | None) -> str:
+    """A new unit's kind from its name (committees, groups) or its level; "" if neither says."""
+    for ending, kind in KIND_BY_NAME_ENDING:
+        if name.endswith(ending):
+            return kind
+    if parent_kind is not None:
+        return KIND_BELOW.get(parent_kind, "")
+    return ""
 
 
 @dataclass
@@ -289,7 +341,7 @@ def import_orgs(rows: list[dict], *, dry_run: bool, by=None, root: Org | None = 
         result.errors.append((1, "文件中没有数据行"))
         return result
     columns = _column_map(rows)
-    missing = [label for key, label in (("name", "单位名称(name)"), ("kind", "单位类型(kind)")) if key not in columns]
+    missing = ["单位名称(name)"] if "name" not in columns else []
     if "parent_code" not in columns and "parent_path" not in columns:
         missing.append("上级代码(parent_code) 或 上级路径(parent_path)")
     if missing:
@@ -388,9 +440,13 @@ class _Planner:
             self.seen_codes[code] = number
         kind = ""
         if kind_text:
-            kind = self.kinds.get(kind_text) or self.kinds.get(kind_text.lower(), "")
+            kind = self.kinds.get(normalise_kind_text(kind_text), "")
             if not kind:
-                raise _RowError(f"单位类型“{kind_text}”无效，可填：" + "、".join(str(k) for k in Org.Kind.labels))
+                raise _RowError(
+                    f"单位类型“{kind_text}”无效，可填："
+                    + "、".join(str(k) for k in Org.Kind.labels)
+                    + " 或其常用写法（如 县妇联、街道妇联），也可留空按层级推断"
+                )
         if code in self.outside:
             raise _RowError(f"区划代码 {code} 已被您管理范围以外的单位使用")
 
@@ -417,8 +473,9 @@ class _Planner:
         if node is None:
             if not parent_given and self.root is not None:
                 raise _RowError("请填写上级代码或上级路径")
+            kind = kind or infer_kind(name, parent.kind if parent is not None else None)
             if not kind:
-                raise _RowError("请填写单位类型")
+                raise _RowError("请填写单位类型（顶级单位无法从层级推断）")
             if parent is not None and not parent.is_active:
                 raise _RowError(f"上级单位“{parent.name}”已停用，不能在其下新建单位")
             node = tree.add(code=code or None, name=name, short_name=short_name, kind=kind, parent=parent)

@@ -88,7 +88,13 @@ def test_import_one_bad_row_writes_nothing(tree):
 
     result = import_orgs(rows, dry_run=False, root=tree.city)
 
-    assert result.errors == [(4, "单位类型“省长”无效，可填：" + "、".join(str(k) for k in Org.Kind.labels))]
+    assert result.errors == [
+        (
+            4,
+            "单位类型“省长”无效，可填：" + "、".join(str(k) for k in Org.Kind.labels)
+            + " 或其常用写法（如 县妇联、街道妇联），也可留空按层级推断",
+        )
+    ]  # fmt: skip
     assert result.written is False
     assert set(Org.objects.values_list("pk", "name", "path")) == before
     assert AuditEntry.objects.filter(action__startswith="orgs.").exclude(action="orgs.unit.created").count() == 0
@@ -99,7 +105,6 @@ def test_import_one_bad_row_writes_nothing(tree):
     ("lines", "expected"),
     [
         ("520502009,,520502,township,,\n", [(2, "单位名称不能为空")]),
-        ("520502009,某街道,520502,,,\n", [(2, "请填写单位类型")]),
         ("520502009,某街道,999999,township,,\n", [(2, "找不到上级单位（代码 999999）")]),
         ("520502009,某街道,,township,毕节市妇联/不存在,\n", [(2, "找不到上级路径“毕节市妇联/不存在”对应的单位")]),
         (
@@ -264,9 +269,7 @@ def test_import_csv_gb18030_and_utf8(tree):
 def test_import_missing_columns_is_an_error(tree):
     result = import_orgs(rows_of("code,名字\n1,甲\n"), dry_run=True, root=tree.city)
 
-    assert result.errors == [
-        (1, "缺少列：单位名称(name)、单位类型(kind)、上级代码(parent_code) 或 上级路径(parent_path)")
-    ]
+    assert result.errors == [(1, "缺少列：单位名称(name)、上级代码(parent_code) 或 上级路径(parent_path)")]
 
 
 @pytest.mark.django_db
@@ -342,3 +345,69 @@ def test_import_by_the_unit_above_may_change_it(tree, users):
     assert result.errors == []
     tree.qxg.refresh_from_db()
     assert tree.qxg.name == "七星关区妇女联合会"
+
+
+@pytest.mark.django_db
+def test_import_accepts_the_kinds_federations_write():
+    rows = rows_of(
+        "code,name,parent_code,kind\n"
+        "520000,贵州省妇联,,省妇联\n"
+        "520500,毕节市妇联,520000,市妇联\n"
+        "520502,七星关区妇联,520500,区妇联\n"
+        "520521,大方县妇联,520500,县妇联\n"
+        "520502001,市西街道妇联,520502,街道妇联\n"
+        "520521100,大方镇妇联,520521, 镇妇联 \n"
+        "520521100201,某村妇联,520521100,村（社区）妇联\n"
+        "520521100202,某社区妇联,520521100,村(社区)\n"
+        ",市直机关妇委会,520500,妇委会\n"
+    )
+    result = import_orgs(rows, dry_run=False)
+    assert result.errors == []
+    kinds = dict(Org.objects.values_list("name", "kind"))
+    assert kinds == {
+        "贵州省妇联": "province", "毕节市妇联": "city", "七星关区妇联": "county", "大方县妇联": "county",
+        "市西街道妇联": "township", "大方镇妇联": "township", "某村妇联": "village", "某社区妇联": "village",
+        "市直机关妇委会": "committee",
+    }  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_import_infers_the_kind_from_the_level_when_the_column_is_missing():
+    rows = rows_of(
+        "code,name,parent_code\n"
+        "520000,贵州省妇联,\n"
+        "520500,毕节市妇联,520000\n"
+        "520502,七星关区妇联,520500\n"
+        "520502001,市西街道妇联,520502\n"
+        "520502001001,某社区妇联,520502001\n"
+        ",毕节市直机关妇委会,520500\n"
+    )
+    result = import_orgs(rows, dry_run=False)
+    assert result.errors[0] == (2, "请填写单位类型（顶级单位无法从层级推断）")  # the rows below it follow it
+    rows = rows_of("code,name,parent_code,kind\n520000,贵州省妇联,,省妇联\n")
+    assert import_orgs(rows, dry_run=False).errors == []
+    result = import_orgs(
+        rows_of(
+            "code,name,parent_code\n520500,毕节市妇联,520000\n520502,七星关区妇联,520500\n"
+            "520502001,市西街道妇联,520502\n520502001001,某社区妇联,520502001\n,毕节市直机关妇委会,520500\n"
+        ),
+        dry_run=False,
+    )
+    assert result.errors == []
+    assert dict(Org.objects.exclude(name="贵州省妇联").values_list("name", "kind")) == {
+        "毕节市妇联": "city", "七星关区妇联": "county", "市西街道妇联": "township", "某社区妇联": "village",
+        "毕节市直机关妇委会": "committee",
+    }  # fmt: skip
+
+
+def test_repeated_errors_are_grouped_with_their_rows():
+    from jinguo.lib.importflow import ErrorGroup, group_errors
+
+    errors = [(n, "单位类型“省长”无效") for n in range(2, 36)] + [(40, "单位名称不能为空")]
+    errors += [(n, "找不到上级单位") for n in (41, 45, 50, 52, 60, 70, 80)] + [(None, "文件是空的")]
+    assert group_errors(errors) == [
+        ErrorGroup(rows="—", message="文件是空的", count=1),
+        ErrorGroup(rows="第 2–35 行（34 行）", message="单位类型“省长”无效", count=34),
+        ErrorGroup(rows="第 40 行", message="单位名称不能为空", count=1),
+        ErrorGroup(rows="第 41、45、50、52、60 行等 7 行", message="找不到上级单位", count=7),
+    ]

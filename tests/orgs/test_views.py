@@ -6,6 +6,7 @@ from openpyxl import load_workbook
 
 from jinguo.audit.models import AuditEntry
 from jinguo.lib.excel import read_table
+from jinguo.lib.importflow import ErrorGroup
 from jinguo.orgs.importing import import_orgs
 from jinguo.orgs.models import Org
 from jinguo.orgs.services import create_org
@@ -417,9 +418,11 @@ def test_import_preview_shows_row_errors_and_confirm_writes_nothing(users, clien
     preview = client.get(location)
     confirm = client.post(location)
 
-    assert preview.context["errors"] == [(3, "上级单位（代码 520521）不在您的管理范围内")]
+    assert preview.context["errors"] == [
+        ErrorGroup(rows="第 3 行", message="上级单位（代码 520521）不在您的管理范围内", count=1)
+    ]
     assert 'class="table-danger"' in preview.content.decode()
-    assert confirm.context["errors"] == [(3, "上级单位（代码 520521）不在您的管理范围内")]
+    assert confirm.context["errors"] == preview.context["errors"]
     assert not Org.objects.filter(code="520502002").exists()
 
 

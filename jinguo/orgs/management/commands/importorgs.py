@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from jinguo.lib.excel import TableReadError, read_table
+from jinguo.lib.importflow import group_errors
 from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.importing import import_orgs
 from jinguo.orgs.models import Org
@@ -31,8 +32,8 @@ class Command(BaseCommand):
             except TableReadError as exc:
                 raise CommandError(str(exc)) from exc
             result = import_orgs(rows, dry_run=dry_run, root=root_org)
-        for number, message in result.errors:
-            self.stderr.write(f"第 {number} 行：{message}" if number else message)
+        for group in group_errors(result.errors):
+            self.stderr.write(f"{group.rows}：{group.message}" if group.rows != "—" else group.message)
         if result.errors:
             raise CommandError(f"{len(result.errors)} 行有错误，未写入任何数据")
         prefix = "试运行（未写入）：" if dry_run else "已导入："
