@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from ninja.pagination import PageNumberPagination, paginate
 
 from jinguo.api.auth import TokenAuth, run_in_token_scope, signed_in_or_token
+from jinguo.api.docs import Docs
 from jinguo.api.errors import validation_error_body
 from jinguo.api.schemas import (
     MAX_ID,
@@ -66,6 +67,7 @@ api = JinguoAPI(
     ),
     urls_namespace="api",
     auth=TokenAuth(),
+    docs=Docs(),
     # The schema and the docs page are for users of the platform, not the open network.
     docs_decorator=signed_in_or_token,
 )

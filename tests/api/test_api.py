@@ -354,6 +354,17 @@ def test_api_docs_serve_swagger_locally(tree, users, client_for, no_scope):
     assert "cdn" not in html.lower()
 
 
+def test_api_docs_page_leads_back_into_the_app_in_chinese(tree, users, client_for, no_scope):
+    html = client_for(users.qxg_liaison).get("/api/docs").content.decode()
+    assert '<html lang="zh-CN">' in html
+    assert "<title>API 文档 · 巾帼</title>" in html
+    assert '<a class="api-docs-back" href="/">← 返回巾帼</a>' in html
+    assert '<a class="api-docs-tokens" href="/accounts/tokens/">API 令牌</a>' in html
+    # Nothing inline for the Content-Security-Policy to refuse: the settings travel as JSON data.
+    assert "<script>" not in html
+    assert "style=" not in html
+
+
 # --- numbers the database can't hold, and other malformed parameters: a 422 in Chinese, never a 500 ---------
 
 LIST_URLS = ["/api/orgs", "/api/campaigns", "/api/plans", "/api/campaigns/{campaign}/receipts"]
