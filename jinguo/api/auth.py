@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
@@ -70,5 +71,19 @@ def run_in_token_scope(run):
             return run(request, *args, **kwargs)
         with scope(org=user.org):
             return run(request, *args, **kwargs)
+
+    return wrapper
+
+
+def signed_in_or_token(view):
+    """For the schema and the docs page: a signed-in user of the platform, or a valid API token
+    (a client generator fetches the schema with the token it will use); anyone else goes to sign in."""
+    signed_in_view = login_required(view)
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if request_user(request) is not None:
+            return view(request, *args, **kwargs)
+        return signed_in_view(request, *args, **kwargs)
 
     return wrapper

@@ -1,12 +1,88 @@
 import datetime as dt
+from typing import Any
 
+from django.db import models
 from ninja import Field, Schema
 
+from jinguo.campaigns.models import Campaign, Plan
 from jinguo.lib.masking import mask_phone
+from jinguo.orgs.models import Org
+
+# Numbers are bounded before they reach the database, which cannot hold more than 64 bits (a 500):
+# ids are BigAutoFields, and (page - 1) * page_size stays far inside a 64-bit OFFSET.
+MAX_ID = 2**63 - 1
+MAX_PAGE = 1_000_000
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+
+
+def api_choices(name: str, choices: type[models.TextChoices], description: str) -> type[models.TextChoices]:
+    """``choices`` under a name of its own in the schema.
+
+    Every schema's definitions land in one ``components`` namespace under the enum's class name, so
+    Campaign.Status and Plan.Status would both be "Status" and one would silently overwrite the other.
+    """
+    named = models.TextChoices(name, [(member.name, (member.value, member.label)) for member in choices])
+    named.__doc__ = description + "：" + "、".join(f"{member.value} {member.label}" for member in choices)
+    return named
+
+
+OrgKind = api_choices("OrgKind", Org.Kind, "单位类型")
+CampaignStatus = api_choices("CampaignStatus", Campaign.Status, "活动状态")
+PlanStatus = api_choices("PlanStatus", Plan.Status, "方案状态")
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def optional(description: str, **constraints: Any) -> Any:
+    """An optional query parameter, None when left out.
+
+    It is typed without None on purpose: pydantic never validates a default, so None still comes through
+    when the parameter is absent, while a bad value gets one error (a union would add one per branch),
+    and the schema shows neither a null type nor a null default, so no client is invited to send "null".
+    """
+    return Field(None, description=description, json_schema_extra=_without_default, **constraints)
 
 
 class ErrorOut(Schema):
     detail: str = Field(..., description="错误说明")
+
+
+class FieldErrorOut(Schema):
+    field: str = Field(..., description="出错的参数，如 page")
+    message: str = Field(..., description="错误说明")
+
+
+class ValidationErrorOut(Schema):
+    detail: str = Field(..., description="错误说明")
+    errors: list[FieldErrorOut] = Field(..., description="逐项的参数错误")
+
+
+class PageQuery(Schema):
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="页码，从 1 开始")
+    page_size: int = Field(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="每页条数，默认 50，最多 100")
+
+
+class OrgFilters(Schema):
+    kind: OrgKind = optional("单位类型")
+    parent: int = optional("上级单位 ID", ge=1, le=MAX_ID)
+    # PostgreSQL refuses a NUL character in a string (a 500 at the query), so it is refused here first.
+    q: str = optional("名称关键词", max_length=50, pattern=r"^[^\x00]*$")
+
+
+class CampaignFilters(Schema):
+    status: CampaignStatus = optional("活动状态")
+
+
+class ReceiptFilters(Schema):
+    signed: bool = optional("true 只看已签收，false 只看未签收")
+
+
+class PlanFilters(Schema):
+    campaign: int = optional("活动 ID", ge=1, le=MAX_ID)
+    status: PlanStatus = optional("方案状态")
 
 
 class OrgRef(Schema):
