@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "jinguo.notifications.context_processors.notifications",
             ],
+            "libraries": {"badges": "jinguo.lib.badges"},
         },
     },
 ]

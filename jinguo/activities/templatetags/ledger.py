@@ -16,10 +16,9 @@ def ledger_entries(context, events, plan) -> dict:
     """
     events = list(events)
     user = context["request"].user
-    filed = plan.status in ("submitted", "approved")
     return {
         "entries": recorded_entries(events),
-        "can_record": filed and can(user, ACTIVITY_WRITE, at=plan.target.org),
+        "can_record": plan.is_filed and can(user, ACTIVITY_WRITE, at=plan.target.org),
     }
 
 
