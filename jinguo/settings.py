@@ -94,8 +94,8 @@ TEMPLATES = [
                 "jinguo.notifications.context_processors.notifications",
                 "jinguo.context_processors.menu",
             ],
-            # {% load masking %}: the one phone, name and ID-number mask, as filters.
-            "libraries": {"masking": "jinguo.lib.masking"},
+            # {% load masking %}: the one phone, name and ID-number mask, as filters; {% load badges %}.
+            "libraries": {"masking": "jinguo.lib.masking", "badges": "jinguo.lib.badges"},
         },
     },
 ]

@@ -44,7 +44,7 @@ from jinguo.activities.models import LAW_FIELDS, Activity, ActivityPhoto, Attend
 from jinguo.activities.rollups import apply_activity_changes, apply_values, rollup_values
 from jinguo.activities.rules import ACTIVITY_WRITE, NEED_WRITE
 from jinguo.audit.services import log_action
-from jinguo.campaigns.models import ActivityLine, Campaign, CampaignTarget, Plan, PlannedEvent, VenueType
+from jinguo.campaigns.models import ActivityLine, Campaign, CampaignTarget, PlannedEvent, VenueType
 from jinguo.lib import images
 from jinguo.lib.phones import validate_phone
 from jinguo.lib.scoping import scopes_disabled
@@ -208,7 +208,7 @@ def record_from_planned_event(event: PlannedEvent, *, by: User) -> Activity:
     plan = event.plan
     org = plan.target.org
     _require(by, ACTIVITY_WRITE, org)
-    if plan.status not in (Plan.Status.SUBMITTED, Plan.Status.APPROVED):
+    if not plan.is_filed:
         raise ActivityError("方案报送后，才能把计划活动记入台账")
     if Activity.objects.filter(planned_event=event).exists():
         raise ActivityError("该计划活动已经记入台账")

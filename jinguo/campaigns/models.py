@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models import ExpressionWrapper, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,10 +62,6 @@ class Campaign(models.Model):
     def is_published(self) -> bool:
         return self.status != self.Status.DRAFT
 
-    @property
-    def plan_deadline_passed(self) -> bool:
-        return timezone.now() > self.plan_deadline
-
 
 class ActivityLine(models.Model):
     """One of the campaign's lines of activity (the notice's 主要活动 (一)…(五))."""
@@ -101,6 +101,47 @@ class Attachment(models.Model):
         return self.original_name
 
 
+class CampaignTargetQuerySet(models.QuerySet):
+    """Where each target's plan stands: the one definition of "filed", "not filed" and "overdue".
+
+    A plan is filed once submitted or approved; no plan, a draft or a returned plan is not filed.
+    A target is overdue when its campaign's plan deadline has passed and its plan is not filed.
+    Overdue is derived, never stored. The matrix, the board, the landing pages, the reminders and
+    the exports all read these, so they cannot disagree.
+
+    The ``*_q`` class methods are the same rules as filters for aggregates (``Count(filter=...)``);
+    ``prefix`` reaches CampaignTarget from another model (``"targets__"`` from Campaign).
+    """
+
+    @classmethod
+    def filed_q(cls, *, prefix: str = "") -> Q:
+        return Q(**{f"{prefix}plan__status__in": Plan.FILED_STATUSES})
+
+    @classmethod
+    def unfiled_q(cls, *, prefix: str = "") -> Q:
+        return Q(**{f"{prefix}plan__isnull": True}) | Q(**{f"{prefix}plan__status__in": Plan.UNFILED_STATUSES})
+
+    @classmethod
+    def overdue_q(cls, *, now: dt.datetime, prefix: str = "") -> Q:
+        return Q(**{f"{prefix}campaign__plan_deadline__lt": now}) & cls.unfiled_q(prefix=prefix)
+
+    def filed(self) -> CampaignTargetQuerySet:
+        return self.filter(self.filed_q())
+
+    def unfiled(self) -> CampaignTargetQuerySet:
+        return self.filter(self.unfiled_q())
+
+    def overdue(self, *, now: dt.datetime) -> CampaignTargetQuerySet:
+        return self.filter(self.overdue_q(now=now))
+
+    def with_plan_state(self, *, now: dt.datetime) -> CampaignTargetQuerySet:
+        """Annotate ``plan_state`` (a ``PlanState`` member) and ``is_overdue`` (a bool)."""
+        return self.annotate(
+            plan_state=Coalesce("plan__status", Value(PlanState.NONE.value), output_field=_PlanStateField()),
+            is_overdue=ExpressionWrapper(self.overdue_q(now=now), output_field=models.BooleanField()),
+        )
+
+
 class CampaignTarget(models.Model):
     """A unit a published campaign was sent to: its receipt (签收). Frozen at publication."""
 
@@ -112,7 +153,7 @@ class CampaignTarget(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    objects = ScopedManager(org="org")
+    objects = ScopedManager.from_queryset(CampaignTargetQuerySet)(org="org")
 
     class Meta:
         verbose_name = _("签收")
@@ -145,6 +186,9 @@ class Plan(models.Model):
         APPROVED = "approved", _("已备案")
         RETURNED = "returned", _("退回修改")
 
+    FILED_STATUSES = (Status.SUBMITTED, Status.APPROVED)
+    UNFILED_STATUSES = (Status.DRAFT, Status.RETURNED)
+
     target = models.OneToOneField(CampaignTarget, on_delete=models.CASCADE, related_name="plan")
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     lines = models.ManyToManyField(ActivityLine, verbose_name=_("承担的活动"), blank=True, related_name="+")
@@ -173,11 +217,28 @@ class Plan(models.Model):
 
     @property
     def is_filed(self) -> bool:
-        return self.status in (self.Status.SUBMITTED, self.Status.APPROVED)
+        return self.status in self.FILED_STATUSES
 
     @property
     def is_editable(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+class PlanState(models.TextChoices):
+    """Where a target's plan stands: a ``Plan.Status``, or no plan at all (``NONE``)."""
+
+    NONE = "none", _("未建方案")
+    DRAFT = Plan.Status.DRAFT.value, Plan.Status.DRAFT.label
+    SUBMITTED = Plan.Status.SUBMITTED.value, Plan.Status.SUBMITTED.label
+    APPROVED = Plan.Status.APPROVED.value, Plan.Status.APPROVED.label
+    RETURNED = Plan.Status.RETURNED.value, Plan.Status.RETURNED.label
+
+
+class _PlanStateField(models.CharField):
+    """The output field of the ``plan_state`` annotation: reads rows as ``PlanState`` members."""
+
+    def from_db_value(self, value, expression, connection):
+        return PlanState(value)
 
 
 class PlannedEvent(models.Model):

@@ -1,46 +1,21 @@
 """Reads of the campaigns app. Each takes the viewer and loads through the scoped managers.
 
-Overdue is derived, never stored: a target is overdue when the campaign's plan deadline has
-passed and its plan is not filed (no plan, a draft, or returned). ``overdue_q`` and
-``with_plan_state`` are the one definition; the dashboard reuses them.
+Plan states ("filed", "not filed", "overdue") are defined once, on ``CampaignTargetQuerySet``;
+the reads here and the dashboard's use it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils import timezone
 
 from jinguo.accounts.rules import has_perm, holds_perm
-from jinguo.campaigns.models import Campaign, CampaignTarget, Plan
+from jinguo.campaigns.models import Campaign, CampaignTarget, CampaignTargetQuerySet, Plan
 from jinguo.campaigns.rules import PLAN_REVIEW
 from jinguo.notifications.models import Notification
 from jinguo.orgs.models import Org
 
-NO_PLAN = "none"
-FILED_STATUSES = (Plan.Status.SUBMITTED, Plan.Status.APPROVED)
 PUBLISHED_STATUSES = (Campaign.Status.PUBLISHED, Campaign.Status.CLOSED)
-
-
-def overdue_q(*, now: dt.datetime | None = None, prefix: str = "") -> Q:
-    """Filter for overdue targets; ``prefix`` reaches CampaignTarget from another model
-    (e.g. ``"targets__"`` from Campaign)."""
-    now = now or timezone.now()
-    p = prefix
-    not_filed = Q(**{f"{p}plan__isnull": True}) | Q(
-        **{f"{p}plan__status__in": [Plan.Status.DRAFT, Plan.Status.RETURNED]}
-    )
-    return Q(**{f"{p}campaign__plan_deadline__lt": now}) & not_filed
-
-
-def with_plan_state(qs: QuerySet[CampaignTarget], *, now: dt.datetime | None = None) -> QuerySet[CampaignTarget]:
-    """Annotate targets with ``plan_state`` (a Plan.Status value, or "none") and ``is_overdue``."""
-    return qs.annotate(
-        plan_state=Coalesce("plan__status", Value(NO_PLAN)),
-        is_overdue=Case(When(overdue_q(now=now), then=Value(True)), default=Value(False), output_field=BooleanField()),
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -56,7 +31,7 @@ def issued_campaigns(*, user, status: str = "") -> QuerySet[Campaign]:
         qs.annotate(
             target_count=Count("targets", distinct=True),
             signed_count=Count("targets", filter=Q(targets__signed_at__isnull=False), distinct=True),
-            submitted_count=Count("targets", filter=Q(targets__plan__status__in=FILED_STATUSES), distinct=True),
+            submitted_count=Count("targets", filter=CampaignTargetQuerySet.filed_q(prefix="targets__"), distinct=True),
             approved_count=Count("targets", filter=Q(targets__plan__status=Plan.Status.APPROVED), distinct=True),
         )
         .select_related("parent")
@@ -72,7 +47,9 @@ def campaign_for_issuer(*, user, campaign: Campaign) -> bool:
 def targets_of(*, campaign: Campaign) -> QuerySet[CampaignTarget]:
     """The campaign's receipts as the issuer sees them, unsigned first, with plan state."""
     qs = CampaignTarget.objects.filter(campaign=campaign).select_related("org", "signed_by", "plan")
-    return with_plan_state(qs).order_by(Case(When(signed_at__isnull=True, then=0), default=1), "org__path")
+    return qs.with_plan_state(now=timezone.now()).order_by(
+        Case(When(signed_at__isnull=True, then=0), default=1), "org__path"
+    )
 
 
 def receipt_summary(*, campaign: Campaign) -> dict:
@@ -80,9 +57,9 @@ def receipt_summary(*, campaign: Campaign) -> dict:
     return CampaignTarget.objects.filter(campaign=campaign).aggregate(
         total=Count("pk"),
         signed=Count("pk", filter=Q(signed_at__isnull=False)),
-        submitted=Count("pk", filter=Q(plan__status__in=FILED_STATUSES)),
+        submitted=Count("pk", filter=CampaignTargetQuerySet.filed_q()),
         approved=Count("pk", filter=Q(plan__status=Plan.Status.APPROVED)),
-        overdue=Count("pk", filter=overdue_q()),
+        overdue=Count("pk", filter=CampaignTargetQuerySet.overdue_q(now=timezone.now())),
     )
 
 
@@ -92,14 +69,15 @@ def receipt_summary(*, campaign: Campaign) -> dict:
 
 def inbox_targets(*, user, state: str = "") -> QuerySet[CampaignTarget]:
     """Notices received by the viewer's unit: unsigned first, then newest."""
+    now = timezone.now()
     qs = CampaignTarget.objects.filter(org=user.org, campaign__status__in=PUBLISHED_STATUSES)
     if state == "unsigned":
         qs = qs.filter(signed_at__isnull=True)
     elif state == "signed":
         qs = qs.filter(signed_at__isnull=False)
     elif state == "overdue":
-        qs = qs.filter(overdue_q())
-    qs = with_plan_state(qs.select_related("campaign", "campaign__issuer", "plan"))
+        qs = qs.overdue(now=now)
+    qs = qs.select_related("campaign", "campaign__issuer", "plan").with_plan_state(now=now)
     return qs.order_by(Case(When(signed_at__isnull=True, then=0), default=1), "-campaign__published_at", "-pk")
 
 
@@ -142,16 +120,13 @@ def home_summary(*, user) -> dict:
     if user.org is None:
         return {}
     now = timezone.now()
-    mine = with_plan_state(
-        CampaignTarget.objects.filter(org=user.org, campaign__status=Campaign.Status.PUBLISHED).select_related(
-            "campaign", "campaign__issuer", "plan"
-        ),
-        now=now,
+    mine = (
+        CampaignTarget.objects.filter(org=user.org, campaign__status=Campaign.Status.PUBLISHED)
+        .select_related("campaign", "campaign__issuer", "plan")
+        .with_plan_state(now=now)
     )
     unsigned = mine.filter(signed_at__isnull=True).order_by("campaign__published_at")
-    plans_due = mine.filter(
-        Q(plan__isnull=True) | Q(plan__status__in=[Plan.Status.DRAFT, Plan.Status.RETURNED])
-    ).order_by("campaign__plan_deadline")
+    plans_due = mine.unfiled().order_by("campaign__plan_deadline")
     returned_count = mine.filter(plan__status=Plan.Status.RETURNED).count()
     summary = {
         "unsigned": list(unsigned[:5]),

@@ -252,7 +252,10 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(
-        CampaignTarget.objects.select_related("campaign__issuer", "campaign__parent", "org", "signed_by"), pk=pk
+        CampaignTarget.objects.select_related(
+            "campaign__issuer", "campaign__parent", "org", "signed_by"
+        ).with_plan_state(now=timezone.now()),
+        pk=pk,
     )
     campaign = target.campaign
     user = request.user
@@ -273,7 +276,6 @@ def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and has_perm(user, CAMPAIGN_WRITE, at=target.org)
         and selectors.has_children(target.org),
         "reissue": reissue,
-        "is_overdue": campaign.plan_deadline_passed and (plan is None or not plan.is_filed),
         "history": history_of(target)[:20],
     }
     return render(request, "campaigns/target_detail.html", context)
@@ -524,6 +526,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "page": page_of(request, qs, 30),
             "status": status,
             "statuses": Plan.Status.choices,
+            "Status": Plan.Status,
             "campaign_id": campaign_id,
             "campaigns": selectors.reviewable_campaigns(user=request.user),
         },

@@ -13,19 +13,19 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from jinguo.accounts.models import User
 from jinguo.activities.models import Need
-from jinguo.campaigns.models import Campaign, CampaignTarget, Plan
+from jinguo.campaigns.models import Campaign, CampaignTarget, CampaignTargetQuerySet, PlanState
+from jinguo.lib.scoping import scopes_disabled
 from jinguo.notifications.models import Notification
 from jinguo.notifications.services import notify_users
 from jinguo.orgs.models import Org
 
 SOON = dt.timedelta(days=3)
-UNFILED = Q(plan__isnull=True) | Q(plan__status__in=[Plan.Status.DRAFT, Plan.Status.RETURNED])
 
 
 @dataclass
@@ -50,23 +50,27 @@ def collect_digests(*, now: dt.datetime | None = None) -> dict[int, Digest]:
     def add(org: Org, item: str) -> None:
         digests.setdefault(org.pk, Digest(org=org)).items.append(item)
 
-    targets = (
-        CampaignTarget.objects.filter(campaign__status=Campaign.Status.PUBLISHED, org__is_active=True)
-        .filter(Q(signed_at__isnull=True) | (UNFILED & Q(campaign__plan_deadline__lt=now + SOON)))
-        .select_related("campaign", "org", "plan")
-        .order_by("org__path", "campaign__plan_deadline")
-    )
+    # Not filed, and the deadline passed or falls within SOON: overdue is the same rule's first half.
+    due = CampaignTargetQuerySet.unfiled_q() & Q(campaign__plan_deadline__lt=now + SOON)
+    with scopes_disabled():  # reminders go to every unit that is behind, whatever its subtree
+        targets = (
+            CampaignTarget.objects.filter(campaign__status=Campaign.Status.PUBLISHED, org__is_active=True)
+            .filter(Q(signed_at__isnull=True) | due)
+            .with_plan_state(now=now)
+            .annotate(plan_due=ExpressionWrapper(due, output_field=BooleanField()))
+            .select_related("campaign", "org")
+            .order_by("org__path", "campaign__plan_deadline")
+        )
     for target in targets:
         campaign = target.campaign
         title = f"《{campaign.title}》"
         if target.signed_at is None:
             add(target.org, f"{title}尚未签收（{_local(campaign.published_at)} 发布）。")
-        plan = getattr(target, "plan", None)
-        if plan is None or plan.status in (Plan.Status.DRAFT, Plan.Status.RETURNED):
-            state = "被退回，尚未重新报送" if plan and plan.status == Plan.Status.RETURNED else "尚未报送"
-            if campaign.plan_deadline < now:
+        if target.plan_due:
+            state = "被退回，尚未重新报送" if target.plan_state == PlanState.RETURNED else "尚未报送"
+            if target.is_overdue:
                 add(target.org, f"{title}的活动方案{state}，已于 {_local(campaign.plan_deadline)} 逾期。")
-            elif campaign.plan_deadline < now + SOON:
+            else:
                 add(target.org, f"{title}的活动方案{state}，将于 {_local(campaign.plan_deadline)} 截止。")
 
     needs = (

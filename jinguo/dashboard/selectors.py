@@ -6,9 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import (
-    BooleanField,
     Count,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -22,17 +20,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from jinguo.activities.models import Activity, ActivityDayRollup, ActivityRollup, Need
-from jinguo.campaigns.models import Campaign, CampaignTarget, Plan, VenueType
-from jinguo.campaigns.selectors import overdue_q, with_plan_state
+from jinguo.campaigns.models import Campaign, CampaignTarget, CampaignTargetQuerySet, Plan, PlanState, VenueType
 from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import Org
 from jinguo.orgs.selectors import branches, totals_by_branch
 from jinguo.reports.models import Report
-
-# A plan in one of these states (or no plan at all) counts as not filed once the deadline passes.
-UNFILED_STATUSES = (Plan.Status.DRAFT, Plan.Status.RETURNED)
-NO_PLAN = "none"
-PLAN_FILTER_CHOICES = [(NO_PLAN, "未建方案"), *Plan.Status.choices]
 
 
 def sees_whole_matrix(campaign: Campaign, *, user) -> bool:
@@ -43,21 +35,14 @@ def sees_whole_matrix(campaign: Campaign, *, user) -> bool:
     return user.org is not None and campaign.issuer.is_within(user.org)
 
 
-def _overdue_expression(campaign: Campaign, *, now=None):
-    """Overdue = plan deadline passed and no plan, or the plan is still a draft or was returned."""
-    now = now or timezone.now()
-    if now <= campaign.plan_deadline:
-        return Value(False, output_field=BooleanField())
-    late = Q(plan__isnull=True) | Q(plan__status__in=UNFILED_STATUSES)
-    return ExpressionWrapper(late, output_field=BooleanField())
-
-
 def matrix_rows(campaign: Campaign, *, user, now=None) -> QuerySet[CampaignTarget]:
     """Every target row the viewer may see, annotated for the matrix in one query.
 
-    Rows carry ``plan_status``, ``plan_submitted_at``, ``is_overdue`` and ``child_campaign_id``
-    (the campaign that target unit re-issued below itself, if published).
+    Rows carry ``plan_state``, ``is_overdue`` (``CampaignTargetQuerySet.with_plan_state``),
+    ``plan_submitted_at`` and ``child_campaign_id`` (the campaign that target unit re-issued
+    below itself, if published).
     """
+    now = now or timezone.now()
     if sees_whole_matrix(campaign, user=user):
         # Still bounded by the viewer's subtree, but written as a prefix test that the planner
         # evaluates per target row: the scoped manager's range on org path would make SQLite walk
@@ -73,10 +58,9 @@ def matrix_rows(campaign: Campaign, *, user, now=None) -> QuerySet[CampaignTarge
         )
     return (
         qs.select_related("org", "org__parent", "signed_by")
+        .with_plan_state(now=now)
         .annotate(
-            plan_status=F("plan__status"),
             plan_submitted_at=F("plan__submitted_at"),
-            is_overdue=_overdue_expression(campaign, now=now),
             child_campaign_id=Subquery(reissued.order_by("pk").values("pk")[:1]),
         )
         .order_by("org__path")
@@ -86,7 +70,7 @@ def matrix_rows(campaign: Campaign, *, user, now=None) -> QuerySet[CampaignTarge
 @dataclass
 class MatrixFilters:
     signed: str = ""  # "yes" / "no"
-    plan: str = ""  # a Plan.Status value or NO_PLAN
+    plan: str = ""  # a PlanState value
     overdue: str = ""  # "yes" / "no"
     kind: str = ""  # an Org.Kind value
     q: str = ""
@@ -105,7 +89,7 @@ class MatrixFilters:
         if f.signed not in ("", "yes", "no"):
             f.errors.append("签收筛选条件无效，已忽略")
             f.signed = ""
-        if f.plan not in ("", *dict(PLAN_FILTER_CHOICES)):
+        if f.plan not in ("", *PlanState.values):
             f.errors.append("方案状态筛选条件无效，已忽略")
             f.plan = ""
         if f.overdue not in ("", "yes", "no"):
@@ -125,10 +109,8 @@ class MatrixFilters:
             qs = qs.filter(signed_at__isnull=False)
         elif self.signed == "no":
             qs = qs.filter(signed_at__isnull=True)
-        if self.plan == NO_PLAN:
-            qs = qs.filter(plan__isnull=True)
-        elif self.plan:
-            qs = qs.filter(plan__status=self.plan)
+        if self.plan:
+            qs = qs.filter(plan_state=self.plan)
         if self.overdue:
             qs = qs.filter(is_overdue=(self.overdue == "yes"))
         if self.kind:
@@ -172,7 +154,7 @@ def matrix_stats(rows: QuerySet[CampaignTarget]) -> MatrixStats:
     agg = rows.order_by().aggregate(
         total=Count("pk"),
         signed=Count("pk", filter=Q(signed_at__isnull=False)),
-        filed=Count("pk", filter=Q(plan__status__in=(Plan.Status.SUBMITTED, Plan.Status.APPROVED))),
+        filed=Count("pk", filter=CampaignTargetQuerySet.filed_q()),
         approved=Count("pk", filter=Q(plan__status=Plan.Status.APPROVED)),
         overdue=Count("pk", filter=Q(is_overdue=True)),
     )
@@ -368,7 +350,7 @@ def board(*, user, campaign: Campaign, unit: Org, now=None, today=None) -> Board
         targets=Count("pk"),
         signed=Count("pk", filter=Q(signed_at__isnull=False)),
         approved=Count("pk", filter=Q(plan__status=Plan.Status.APPROVED)),
-        plans_overdue=Count("pk", filter=overdue_q(now=now)),
+        plans_overdue=Count("pk", filter=CampaignTargetQuerySet.overdue_q(now=now)),
     )
     # The ledger through its running totals (activities.rollups): one row per (unit, venue, format)
     # for the unit and its children, each holding that unit's whole subtree; 本级 is the unit's
@@ -471,9 +453,9 @@ def board_records(*, user, campaign: Campaign, unit: Org, kind: str, own: bool =
             "signed": qs.filter(signed_at__isnull=False),
             "unsigned": qs.filter(signed_at__isnull=True),
             "approved": qs.filter(plan__status=Plan.Status.APPROVED),
-            "plans_overdue": qs.filter(overdue_q(now=now)),
+            "plans_overdue": qs.overdue(now=now),
         }[kind]
-        qs = with_plan_state(qs, now=now).select_related("org", "campaign", "plan").order_by("org__path", "pk")
+        qs = qs.with_plan_state(now=now).select_related("org", "campaign", "plan").order_by("org__path", "pk")
     elif kind == "events":
         qs = board_activities(family=family, unit=unit)
         if venue in VenueType.values:
@@ -528,7 +510,7 @@ def landing(*, user, now=None) -> dict:
             campaign__plan_deadline__gte=now,
             campaign__plan_deadline__lt=now + dt.timedelta(days=DUE_SOON_DAYS),
         )
-        .filter(Q(plan__isnull=True) | Q(plan__status__in=UNFILED_STATUSES))
+        .unfiled()
         .select_related("campaign")
     )
     needs_soon = my_needs.filter(due_date__gte=today, due_date__lte=soon)
@@ -547,7 +529,7 @@ def landing(*, user, now=None) -> dict:
         below = CampaignTarget.objects.filter(user.org.subtree_q("org"), campaign__status=Campaign.Status.PUBLISHED)
         overdue = (
             below.exclude(org=user.org)
-            .filter(overdue_q(now=now))
+            .overdue(now=now)
             .order_by()
             .values("campaign_id", "campaign__title")
             .annotate(units=Count("org", distinct=True))
@@ -555,7 +537,7 @@ def landing(*, user, now=None) -> dict:
         )
         summary["overdue_campaigns"] = list(overdue[:5])
         summary["overdue_units"] = (
-            below.exclude(org=user.org).filter(overdue_q(now=now)).aggregate(n=Count("org", distinct=True))["n"]
+            below.exclude(org=user.org).overdue(now=now).aggregate(n=Count("org", distinct=True))["n"]
         )
         summary["overdue_needs"] = Need.objects.filter(user.org.subtree_q("org")).filter(Need.overdue_q(today)).count()
     return summary

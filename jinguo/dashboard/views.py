@@ -5,16 +5,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from jinguo.activities.models import Activity
-from jinguo.campaigns.models import Campaign, VenueType
+from jinguo.campaigns.models import Campaign, PlanState, VenueType
 from jinguo.dashboard import selectors as board_selectors
-from jinguo.dashboard.selectors import (
-    NO_PLAN,
-    PLAN_FILTER_CHOICES,
-    MatrixFilters,
-    matrix_rows,
-    matrix_stats,
-    sees_whole_matrix,
-)
+from jinguo.dashboard.selectors import MatrixFilters, matrix_rows, matrix_stats, sees_whole_matrix
 from jinguo.lib.excel import xlsx_response
 from jinguo.lib.views import int_or_none, page_of
 from jinguo.orgs.models import Org
@@ -39,10 +32,9 @@ def matrix(request: HttpRequest, pk: int) -> HttpResponse:
     filters = MatrixFilters.from_params(request.GET)
     page = page_of(request, filters.apply(rows), MATRIX_PAGE_SIZE)
     # Labels are lazy translations; resolving them once per page, not once per row, halves render time.
-    plan_labels, kind_labels = _labels(PLAN_FILTER_CHOICES), _labels(Org.Kind.choices)
+    kind_labels = _labels(Org.Kind.choices)
     targets = list(page.object_list)
     for t in targets:
-        t.plan_label = plan_labels[t.plan_status or NO_PLAN]
         t.kind_label = kind_labels[t.org.kind]
     context = {
         "campaign": campaign,
@@ -53,7 +45,7 @@ def matrix(request: HttpRequest, pk: int) -> HttpResponse:
         "whole": sees_whole_matrix(campaign, user=request.user),
         "deadline_passed": now > campaign.plan_deadline,
         "as_of": now,
-        "plan_choices": plan_labels.items(),
+        "plan_choices": PlanState.choices,
         "kind_choices": kind_labels.items(),
         "query": request.GET.urlencode(),
     }
@@ -72,7 +64,7 @@ def matrix_export(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _get_campaign_for_user(request, pk)
     filters = MatrixFilters.from_params(request.GET)
     rows = filters.apply(matrix_rows(campaign, user=request.user))
-    plan_labels, kind_labels = _labels(PLAN_FILTER_CHOICES), _labels(Org.Kind.choices)
+    plan_labels, kind_labels = _labels(PlanState.choices), _labels(Org.Kind.choices)
     data = (
         [
             t.org.name,
@@ -81,7 +73,7 @@ def matrix_export(request: HttpRequest, pk: int) -> HttpResponse:
             "已签收" if t.signed_at else "未签收",
             _fmt(t.signed_at),
             t.signed_by.display_name if t.signed_by else "",
-            plan_labels[t.plan_status or NO_PLAN],
+            plan_labels[t.plan_state],
             _fmt(t.plan_submitted_at),
             "逾期" if t.is_overdue else "",
         ]
@@ -263,7 +255,7 @@ def board_records_export(request: HttpRequest) -> HttpResponse:
             for n in qs.iterator(chunk_size=1000)
         )  # fmt: skip
     else:
-        plan_labels = _labels(PLAN_FILTER_CHOICES)
+        plan_labels = _labels(PlanState.choices)
         header = ["单位", "通知", "签收时间", "方案状态", "是否逾期"]
         data = (
             [t.org.name, t.campaign.title, _fmt(t.signed_at), plan_labels[t.plan_state], "逾期" if t.is_overdue else ""]

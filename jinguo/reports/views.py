@@ -266,6 +266,7 @@ def review(request: HttpRequest) -> HttpResponse:
         "f": f,
         "kinds": Report.Kind.choices,
         "statuses": [s for s in Report.Status.choices if s[0] != Report.Status.DRAFT],
+        "Status": Report.Status,
         "units": selectors.filter_units(user=request.user),
         "campaigns": selectors.review_campaigns(user=request.user),
         "query": request.GET.urlencode(),

@@ -3,7 +3,7 @@ import datetime as dt
 from django.utils import timezone
 
 from jinguo.campaigns import selectors, services
-from jinguo.campaigns.models import Campaign, CampaignTarget, Plan
+from jinguo.campaigns.models import Campaign, CampaignTarget, CampaignTargetQuerySet, Plan
 from jinguo.lib.scoping import scope
 from tests.campaigns.conftest import event
 from tests.factories import make_campaign, make_org
@@ -21,7 +21,7 @@ def test_overdue_derived_for_missing_draft_and_returned_plans(tree, users):
     for target, status in zip(targets, statuses, strict=True):
         if status:
             Plan.objects.create(target=target, status=status)
-    qs = selectors.with_plan_state(CampaignTarget.objects.filter(campaign=campaign)).order_by("org__path")
+    qs = CampaignTarget.objects.filter(campaign=campaign).with_plan_state(now=timezone.now()).order_by("org__path")
     assert [(t.plan_state, t.is_overdue) for t in qs] == [
         ("none", False),
         ("draft", False),
@@ -30,16 +30,17 @@ def test_overdue_derived_for_missing_draft_and_returned_plans(tree, users):
         ("approved", False),
     ]
     _past_deadline(campaign)
-    qs = selectors.with_plan_state(CampaignTarget.objects.filter(campaign=campaign)).order_by("org__path")
+    qs = CampaignTarget.objects.filter(campaign=campaign).with_plan_state(now=timezone.now()).order_by("org__path")
     assert [t.is_overdue for t in qs] == [True, True, True, False, False]
-    overdue = CampaignTarget.objects.filter(selectors.overdue_q(), campaign=campaign).order_by("org__path")
+    overdue = CampaignTarget.objects.filter(campaign=campaign).overdue(now=timezone.now()).order_by("org__path")
     assert [t.org for t in overdue] == towns[:3]
 
 
 def test_overdue_q_with_prefix_from_campaign(tree, users):
     campaign = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg, tree.dafang])
     _past_deadline(campaign)
-    assert list(Campaign.objects.filter(selectors.overdue_q(prefix="targets__")).distinct()) == [campaign]
+    overdue = CampaignTargetQuerySet.overdue_q(now=timezone.now(), prefix="targets__")
+    assert list(Campaign.objects.filter(overdue).distinct()) == [campaign]
 
 
 def test_receipt_summary_counts(qxg_submitted, dafang_target, users):

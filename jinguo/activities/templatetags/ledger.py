@@ -17,10 +17,9 @@ def ledger_entries(context, events, plan) -> dict:
     """
     events = list(events)
     user = context["request"].user
-    filed = plan.status in ("submitted", "approved")
     return {
         "entries": recorded_entries(events),
-        "can_record": filed and has_perm(user, ACTIVITY_WRITE, at=plan.target.org),
+        "can_record": plan.is_filed and has_perm(user, ACTIVITY_WRITE, at=plan.target.org),
     }
 
 
