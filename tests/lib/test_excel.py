@@ -103,3 +103,35 @@ def test_damaged_xlsx_is_a_chinese_error(data):
 
 def test_csv_in_gb18030_is_read():
     assert read_table("名称\n七星关区妇联\n".encode("gb18030"), "a.csv") == [{"名称": "七星关区妇联", "_row": 2}]
+
+
+def test_export_opens_with_its_caption_and_writes_dates_as_dates(settings):
+    import datetime as dt
+
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    from jinguo.lib.excel import Caption, build_workbook
+
+    at = timezone.make_aware(dt.datetime(2023, 3, 8, 9, 30), dt.UTC)
+    caption = Caption(title="督导矩阵 · 三八维权周", by="王芳（毕节市妇联）", at=at)
+    wb = build_workbook(
+        [("矩阵", ["单位", "报送日期", "报送时间"], [["七星关区妇联", dt.date(2023, 3, 5), at]])], caption=caption
+    )
+    buf = io.BytesIO()
+    wb.save(buf)
+    ws = load_workbook(io.BytesIO(buf.getvalue())).active
+    assert ws["A1"].value == "督导矩阵 · 三八维权周"
+    assert ws["A2"].value == "导出时间：2023-03-08 17:30　导出人：王芳（毕节市妇联）"  # Asia/Shanghai
+    assert [c.value for c in ws[4]] == ["单位", "报送日期", "报送时间"]
+    assert ws["B5"].value == dt.datetime(2023, 3, 5) and ws["B5"].number_format == "yyyy-mm-dd"
+    assert ws["C5"].value == dt.datetime(2023, 3, 8, 17, 30) and ws["C5"].number_format == "yyyy-mm-dd hh:mm"
+    assert ws.freeze_panes == "A5"
+    # The same file imported again: the caption is skipped and line numbers stay the file's.
+    assert read_table(buf.getvalue(), "export.xlsx") == [
+        {"单位": "七星关区妇联", "报送日期": "2023-03-05", "报送时间": "2023-03-08 17:30", "_row": 5}
+    ]
+
+
+def test_one_column_file_keeps_its_first_row_as_header():
+    assert read_table("名称\n七星关区妇联\n".encode(), "a.csv") == [{"名称": "七星关区妇联", "_row": 2}]
