@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from jinguo.audit.selectors import history_of
-from jinguo.lib.excel import xlsx_response
+from jinguo.lib.excel import Caption, xlsx_response
 from jinguo.lib.importflow import ImportFlow
 from jinguo.lib.scoping import scopes_disabled
 from jinguo.lib.views import page_of, require_viewer_org
@@ -211,7 +211,8 @@ def export(request: HttpRequest) -> HttpResponse:
     require_viewer_org(request)
     header = ["区划代码", "单位名称", "简称", "单位类型", "上级代码", "上级路径", "启用"]
     rows = selectors.export_rows(user=request.user)
-    return xlsx_response(f"组织机构-{request.user.org.name}.xlsx", [("组织机构", header, rows)])
+    caption = Caption.of(f"组织机构 · {request.user.org.name}及下级单位", user=request.user)
+    return xlsx_response(f"组织机构-{request.user.org.name}.xlsx", [("组织机构", header, rows)], caption=caption)
 
 
 TEMPLATE_HEADER = ["区划代码", "单位名称", "上级代码", "单位类型", "上级路径", "简称"]

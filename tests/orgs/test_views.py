@@ -13,8 +13,11 @@ from jinguo.orgs.services import create_org
 
 
 def sheet_rows(response, index: int = 0) -> list[tuple]:
+    """The sheet from its header row on (an export's caption rows above it are asserted apart)."""
     wb = load_workbook(io.BytesIO(response.content))
-    return [tuple("" if v is None else v for v in row) for row in wb.worksheets[index].iter_rows(values_only=True)]
+    rows = [tuple("" if v is None else v for v in row) for row in wb.worksheets[index].iter_rows(values_only=True)]
+    start = next((i for i, row in enumerate(rows) if sum(1 for v in row if v != "") >= 2), 0)
+    return rows[start:]
 
 
 # --- tree, children partial, search ---------------------------------------------------------------
@@ -336,6 +339,13 @@ def test_export_contains_only_viewer_subtree(users, client_for, tree):
         ("520502", "七星关区妇联", "", "县级妇联", "", "", "是"),
         ("520502001", "七星关区市西街道妇联", "", "乡镇（街道）妇联", "520502", "七星关区妇联", "是"),
     ]
+
+
+def test_export_opens_with_what_it_is_and_who_exported_it(users, client_for, tree):
+    response = client_for(users.qxg_liaison).get(reverse("orgs:export"))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet["A1"].value == "组织机构 · 七星关区妇联及下级单位"
+    assert sheet["A2"].value.startswith("导出时间：") and sheet["A2"].value.endswith("导出人：七星关联络员（七星关区妇联）")
 
 
 def test_export_for_dafang_has_no_qxg_rows(users, client_for, tree):
