@@ -1,11 +1,13 @@
 """The public side of a quiz: the taking page and its small JSON API, the leaderboard and the
 big screen. No login: the JSON endpoints are CSRF-exempt, accept only application/json (which a
-cross-site form cannot send) and are bound to one attempt by its signed token.
+cross-site form cannot send) and are bound to one attempt by its signed token. A phone number is
+not an identity: a start for a number already registered must carry that phone's device key (which
+quiz.js keeps in localStorage) or, on a quiz that uses them, an SMS code (``taking.start_attempt``).
 
 API (all answers JSON; errors are {"error": "<Chinese message>", "code": "<code>"}):
   GET  /quiz/p/<slug>/units?q=<text>&parent=<id>   units to pick from
-  POST /quiz/p/<slug>/code      {"phone"}                              SMS code (if the quiz asks)
-  POST /quiz/p/<slug>/start     {"phone","name","unit","code"?}        -> attempt, token, paper, deadline
+  POST /quiz/p/<slug>/code      {"phone"}                 SMS code (open quizzes that use codes; capped)
+  POST /quiz/p/<slug>/start     {"phone","name","unit","device","code"?}  -> attempt, token, paper, deadline
   POST /quiz/p/<slug>/attempts/<id>/answers  {"token","answers","tab_switches","events"}
   POST /quiz/p/<slug>/attempts/<id>/submit   {"token","answers","tab_switches","events","full"?}
        -> attempt, status, score, rank, time_used (lean); "full": true -> the result below

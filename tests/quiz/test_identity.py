@@ -192,6 +192,7 @@ def test_the_quiz_form_says_what_each_check_protects_and_prizes_mean_codes(clien
     assert response.status_code == 302
     quiz = Quiz.objects.get()
     assert (quiz.awards_prizes, quiz.identity_check, quiz.uses_sms_code) == (True, "default", True)
+    assert "身份核验：短信验证码 · 设有奖品" in client.get(f"/quiz/{quiz.pk}/").content.decode()
     edit = client.post(
         f"/quiz/{quiz.pk}/edit/", {**QUIZ_FORM, "bank": bank.pk, "awards_prizes": "on", "identity_check": "device"}
     )
@@ -199,3 +200,4 @@ def test_the_quiz_form_says_what_each_check_protects_and_prizes_mean_codes(clien
     quiz.refresh_from_db()
     assert (quiz.identity_check, quiz.uses_sms_code) == ("device", False)
     assert 'value="device" checked' in client.get(f"/quiz/{quiz.pk}/edit/").content.decode()
+    assert "身份核验：本机验证 · 设有奖品" in client.get(f"/quiz/{quiz.pk}/").content.decode()
