@@ -34,6 +34,14 @@ def outbox(settings):
     MemoryBackend.outbox.clear()
 
 
+@pytest.fixture
+def one_minute(monkeypatch):
+    """The windows' clock held still: a test's requests all fall in one minute, however slowly
+    they run (a window that turns over mid-test would start the counts again)."""
+    now = limits.clock() // 86_400 * 86_400 + 3600.0  # 09:00 in Beijing
+    monkeypatch.setattr(limits, "clock", lambda: now)
+
+
 # ---- SMS codes ------------------------------------------------------------------------------
 
 
@@ -66,7 +74,7 @@ def test_no_code_is_sent_for_an_unpublished_quiz(client, tree, bank, outbox):
 
 
 @override_settings(QUIZ_SMS_PER_IP_PER_DAY=3)
-def test_codes_per_address_are_capped_per_day(client, tree, bank, outbox):
+def test_codes_per_address_are_capped_per_day(client, tree, bank, outbox, one_minute):
     make_quiz(tree.city, bank, identity_check=Quiz.IdentityCheck.SMS)
     answers = [ask_code(client, phone=f"138001380{i:02d}").json() for i in range(5)]
     refusal = {"error": "您所在的网络今天获取验证码的次数已达上限，请明天再试", "code": "sms_limit"}
@@ -76,7 +84,7 @@ def test_codes_per_address_are_capped_per_day(client, tree, bank, outbox):
 
 
 @override_settings(QUIZ_SMS_PER_DAY=2, QUIZ_SMS_PER_IP_PER_DAY=1)
-def test_codes_in_all_are_capped_per_day_and_refused_asks_do_not_use_the_cap(client, tree, bank, outbox):
+def test_codes_in_all_are_capped_per_day_and_refused_asks_do_not_use_the_cap(client, tree, bank, outbox, one_minute):
     make_quiz(tree.city, bank, identity_check=Quiz.IdentityCheck.SMS)
     assert ask_code(client, phone="13800138001").json() == {"sent": True}
     for i in range(5):  # over this address's cap: not counted in the day's total
@@ -108,7 +116,7 @@ def test_one_code_a_minute_and_five_a_day_per_number(client, tree, bank, outbox,
 
 
 @override_settings(QUIZ_RATE_PER_IP=2, TRUSTED_PROXIES=["10.0.0.1"])
-def test_behind_our_proxy_each_client_has_its_own_count(client, tree, bank):
+def test_behind_our_proxy_each_client_has_its_own_count(client, tree, bank, one_minute):
     make_quiz(tree.city, bank, max_attempts=10, max_attempts_per_day=0)
     via_proxy = {"REMOTE_ADDR": "10.0.0.1"}
     first = [start(client, tree, phone=f"1380013800{i}", HTTP_X_FORWARDED_FOR="1.1.1.1", **via_proxy) for i in range(3)]
@@ -124,7 +132,7 @@ def test_behind_our_proxy_each_client_has_its_own_count(client, tree, bank):
 
 
 @override_settings(QUIZ_RATE_PER_IP=2)
-def test_an_ipv6_client_is_counted_by_its_slash_64(client, tree, bank):
+def test_an_ipv6_client_is_counted_by_its_slash_64(client, tree, bank, one_minute):
     make_quiz(tree.city, bank, max_attempts=10, max_attempts_per_day=0)
     codes = [
         start(client, tree, phone=f"1380013800{i}", REMOTE_ADDR=f"2001:db8:1:2::{i + 1:x}").status_code
@@ -135,7 +143,7 @@ def test_an_ipv6_client_is_counted_by_its_slash_64(client, tree, bank):
 
 
 @override_settings(QUIZ_RATE_PER_IP=2)
-def test_filling_the_cache_does_not_reset_the_counts(client, tree, quiz):
+def test_filling_the_cache_does_not_reset_the_counts(client, tree, quiz, one_minute):
     assert [start(client, tree, phone=f"1380013800{i}").status_code for i in range(2)] == [200, 200]
     # 400 distinct searches (each one cached), from other addresses: the local-memory cache (300
     # entries) culls, and counters kept in it were among what it dropped.
@@ -145,7 +153,7 @@ def test_filling_the_cache_does_not_reset_the_counts(client, tree, quiz):
 
 
 @override_settings(QUIZ_RATE_UNITS_PER_IP=3)
-def test_unit_searches_are_limited_per_address(client, tree, quiz):
+def test_unit_searches_are_limited_per_address(client, tree, quiz, one_minute):
     codes = [client.get(BASE + "units", {"q": f"镇{i}"}).status_code for i in range(4)]
     assert codes == [200, 200, 200, 429]
     assert client.get(BASE + "units", {"q": "镇"}).json()["code"] == "rate_limited"
