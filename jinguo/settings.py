@@ -226,6 +226,11 @@ SMS_BACKEND = env_str("SMS_BACKEND", "jinguo.lib.sms.LogBackend")
 # so the per-address limit is generous; the per-phone one is tight.
 QUIZ_RATE_PER_IP = env_int("QUIZ_RATE_PER_IP", 600)
 QUIZ_RATE_PER_PHONE = env_int("QUIZ_RATE_PER_PHONE", 20)
+# The unit picker's searches per address a minute (a keystroke is a request; a NAT is many people).
+QUIZ_RATE_UNITS_PER_IP = env_int("QUIZ_RATE_UNITS_PER_IP", 3000)
+# SMS codes (each one costs money): per address and site-wide per day (jinguo.quiz.public.send_code).
+QUIZ_SMS_PER_IP_PER_DAY = env_int("QUIZ_SMS_PER_IP_PER_DAY", 50)
+QUIZ_SMS_PER_DAY = env_int("QUIZ_SMS_PER_DAY", 10000)
 # How long after its deadline a quiz attempt still takes its submit (the phone's network).
 QUIZ_SUBMIT_GRACE_SECONDS = env_int("QUIZ_SUBMIT_GRACE_SECONDS", 15)
 # The site's public address for quiz links and QR codes ("https://jinguo.example.cn"); empty: the

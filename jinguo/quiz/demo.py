@@ -83,7 +83,8 @@ def load_demo_quiz(*, attempts: int = 360, seed: int = 2023) -> Quiz | None:
         max_attempts=3,
         max_attempts_per_day=1,
         leaderboard_size=50,
-        require_sms_code=False,
+        awards_prizes=False,
+        identity_check=Quiz.IdentityCheck.DEFAULT,
     )
     Quiz.objects.filter(pk=quiz.pk).update(slug=SLUG)
     quiz.refresh_from_db()

@@ -72,6 +72,20 @@ class ImportForm(forms.Form):
         return upload
 
 
+IDENTITY_CHECK_HELP = {
+    Quiz.IdentityCheck.DEFAULT: "勾选了“设有奖品”就用短信验证码，否则用本机验证。",
+    Quiz.IdentityCheck.DEVICE: (
+        "参赛人第一次答题的手机（同一个浏览器）才能继续答未交的卷、看已选的答案和交卷后的成绩姓名、再答一次。"
+        "能防止：别人输入他的手机号接着答他的卷、看他的答案和姓名、用掉他的答题次数、改他在排行榜上的姓名和单位。"
+        "不能防止：别人抢先用他的手机号报名。换了手机或清除了浏览器数据，就不能再用这个手机号答题。不发短信，没有费用。"
+    ),
+    Quiz.IdentityCheck.SMS: (
+        "每次开始答题都要填写发到这个手机号的验证码，证明手机号是本人的。"
+        "能防止：别人冒用他的手机号报名、答题、领奖，接着答他的卷或改他的姓名和单位；换了手机也能凭验证码继续。"
+        "每条短信有费用；每个网络地址、每个手机号和全站每天发送的条数有上限。"
+    ),
+}
+
 DATETIME = forms.DateTimeInput(attrs={**TEXT, "type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -116,9 +130,25 @@ class QuizForm(forms.Form):
     leaderboard_size = forms.IntegerField(
         label="排行榜显示人数", min_value=1, max_value=500, initial=50, widget=forms.NumberInput(attrs=TEXT)
     )
-    require_sms_code = forms.BooleanField(
-        label="参赛人需要短信验证码", required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    awards_prizes = forms.BooleanField(
+        label="设有奖品（按名次或成绩发奖）",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+    identity_check = forms.ChoiceField(
+        label="参赛人身份核验",
+        choices=Quiz.IdentityCheck.choices,
+        initial=Quiz.IdentityCheck.DEFAULT,
+        required=False,  # none chosen: the default
+        widget=forms.RadioSelect,
+    )
+
+    def clean_identity_check(self) -> str:
+        return self.cleaned_data["identity_check"] or Quiz.IdentityCheck.DEFAULT
+
+    def identity_options(self) -> list[tuple[str, str, str]]:
+        """(value, label, what it protects) of each identity check: the form says what each choice does."""
+        return [(value, label, IDENTITY_CHECK_HELP[value]) for value, label in Quiz.IdentityCheck.choices]
 
     def __init__(self, *args, banks, rules=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -118,7 +118,7 @@ class QuizSnapshot:
     max_attempts: int
     max_attempts_per_day: int
     leaderboard_size: int
-    require_sms_code: bool
+    uses_sms_code: bool  # models.uses_sms_code, decided when the copy is made
 
     @property
     def question_count(self) -> int:
@@ -151,7 +151,7 @@ def _snapshot_of(quiz: Quiz) -> QuizSnapshot:
         max_attempts=quiz.max_attempts,
         max_attempts_per_day=quiz.max_attempts_per_day,
         leaderboard_size=quiz.leaderboard_size,
-        require_sms_code=quiz.require_sms_code,
+        uses_sms_code=quiz.uses_sms_code,
     )
 
 

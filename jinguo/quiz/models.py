@@ -126,12 +126,29 @@ class Question(models.Model):
         return self.answer
 
 
+def uses_sms_code(*, audience: str, identity_check: str, awards_prizes: bool) -> bool:
+    """Whether a public participant proves their phone number with an SMS code on every start:
+    the one rule (the quiz, its snapshot in memory, the page, the code endpoint)."""
+    if audience != Quiz.Audience.PUBLIC:
+        return False  # a staff quiz: the login is the identity
+    if identity_check == Quiz.IdentityCheck.DEFAULT:
+        return awards_prizes
+    return identity_check == Quiz.IdentityCheck.SMS
+
+
 class Quiz(models.Model):
     """A quiz: a window, an audience, paper rules, points and limits."""
 
     class Audience(models.TextChoices):
         PUBLIC = "public", _("公众（手机号 + 姓名 + 单位）")
         STAFF = "staff", _("本单位及下级单位的工作人员（需登录）")
+
+    class IdentityCheck(models.TextChoices):
+        """How a public participant proves to be the person behind a phone number (uses_sms_code)."""
+
+        DEFAULT = "default", _("默认：设有奖品的用短信验证码，不设奖品的用本机验证")
+        DEVICE = "device", _("本机验证")
+        SMS = "sms", _("短信验证码")
 
     owner = models.ForeignKey("orgs.Org", verbose_name=_("主办单位"), on_delete=models.PROTECT, related_name="+")
     bank = models.ForeignKey(QuestionBank, verbose_name=_("题库"), on_delete=models.PROTECT, related_name="quizzes")
@@ -151,7 +168,10 @@ class Quiz(models.Model):
     max_attempts = models.PositiveSmallIntegerField(_("每人最多答题次数"), default=3)
     max_attempts_per_day = models.PositiveSmallIntegerField(_("每人每天最多答题次数"), default=1)
     leaderboard_size = models.PositiveSmallIntegerField(_("排行榜显示人数"), default=50)
-    require_sms_code = models.BooleanField(_("需要短信验证码"), default=False)
+    awards_prizes = models.BooleanField(_("设有奖品"), default=False)
+    identity_check = models.CharField(
+        _("参赛人身份核验"), max_length=10, choices=IdentityCheck.choices, default=IdentityCheck.DEFAULT
+    )
     # Bumped on every change, so that cached copies of the quiz are replaced.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
@@ -183,6 +203,12 @@ class Quiz(models.Model):
     def max_score(self) -> int:
         return full_marks(rule_kinds(self.paper_rules), self.points)
 
+    @property
+    def uses_sms_code(self) -> bool:
+        return uses_sms_code(
+            audience=self.audience, identity_check=self.identity_check, awards_prizes=self.awards_prizes
+        )
+
 
 class Participant(models.Model):
     """One person in one quiz. Holds the attempt counters the limits are enforced on, and the best
@@ -201,6 +227,10 @@ class Participant(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # SHA-256 of the random device key the quiz page keeps in the phone's localStorage: a later
+    # start with this phone number must come from that device (or prove the number by SMS code).
+    # Empty: not bound yet (a participant from before, or a client that sends no key).
+    device_hash = models.CharField(max_length=64, blank=True, default="")
     attempts_count = models.PositiveIntegerField(default=0)
     day = models.DateField(null=True)
     day_count = models.PositiveIntegerField(default=0)

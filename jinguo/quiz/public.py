@@ -1,11 +1,13 @@
 """The public side of a quiz: the taking page and its small JSON API, the leaderboard and the
 big screen. No login: the JSON endpoints are CSRF-exempt, accept only application/json (which a
-cross-site form cannot send) and are bound to one attempt by its signed token.
+cross-site form cannot send) and are bound to one attempt by its signed token. A phone number is
+not an identity: a start for a number already registered must carry that phone's device key (which
+quiz.js keeps in localStorage) or, on a quiz that uses them, an SMS code (``taking.start_attempt``).
 
 API (all answers JSON; errors are {"error": "<Chinese message>", "code": "<code>"}):
   GET  /quiz/p/<slug>/units?q=<text>&parent=<id>   units to pick from
-  POST /quiz/p/<slug>/code      {"phone"}                              SMS code (if the quiz asks)
-  POST /quiz/p/<slug>/start     {"phone","name","unit","code"?}        -> attempt, token, paper, deadline
+  POST /quiz/p/<slug>/code      {"phone"}                 SMS code (open quizzes that use codes; capped)
+  POST /quiz/p/<slug>/start     {"phone","name","unit","device","code"?}  -> attempt, token, paper, deadline
   POST /quiz/p/<slug>/attempts/<id>/answers  {"token","answers","tab_switches","events"}
   POST /quiz/p/<slug>/attempts/<id>/submit   {"token","answers","tab_switches","events","full"?}
        -> attempt, status, score, rank, time_used (lean); "full": true -> the result below
@@ -15,8 +17,10 @@ API (all answers JSON; errors are {"error": "<Chinese message>", "code": "<code>
 from __future__ import annotations
 
 import functools
+import hashlib
+import ipaddress
+import re
 import secrets
-import time
 
 import orjson
 from django.conf import settings
@@ -29,17 +33,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from jinguo.lib.client_ip import client_ip
 from jinguo.lib.phones import MOBILE_RE, normalize_phone
 from jinguo.lib.scoping import scopes_disabled
 from jinguo.lib.sms import send_sms
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
-from jinguo.quiz import memory, paper, ranking, taking
+from jinguo.quiz import limits, memory, paper, ranking, taking
 from jinguo.quiz.memory import QuizSnapshot
 from jinguo.quiz.models import Attempt, Participant, Quiz
 from jinguo.quiz.selectors import format_ms
 from jinguo.quiz.services import QuizError
 
 CODE_TTL = 300
+SMS_PER_PHONE_PER_DAY = 5  # codes one number may be sent a day: no one's phone is flooded
 
 
 def public(view):
@@ -61,66 +67,24 @@ def _snapshot(slug: str) -> QuizSnapshot:
     return snap
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-_redis = None
-_rate_script = None
-
-# Count one hit in each key's one-minute window: INCR, and EXPIRE only when the window opens.
-# One command for all the buckets of a request, and two Redis operations per key, not four.
-RATE_LUA = """
-local out = {}
-for i, key in ipairs(KEYS) do
-  local n = redis.call('INCR', key)
-  if n == 1 then redis.call('EXPIRE', key, ARGV[1]) end
-  out[i] = n
-end
-return out
-"""
-
-
-def _redis_client():
-    """One Redis client per process when the cache is Redis (Django's cache builds a new client
-    object, with its ~200 response callbacks, on every call), else None."""
-    global _redis, _rate_script
-    if _redis is None:
-        from django.core.cache import caches
-        from django.core.cache.backends.redis import RedisCache
-
-        backend = caches["default"]
-        _redis = backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else False
-        _rate_script = _redis.register_script(RATE_LUA) if _redis else None
-    return _redis or None
-
-
-def _over_limits(buckets: list[tuple[str, int]]) -> list[bool]:
-    """A fixed one-minute window per bucket in the Django cache; with Redis, every bucket of the
-    request in ONE round trip (a script: EVALSHA, loaded on first use)."""
-    minute = int(time.time() // 60)
-    keys = [cache.make_and_validate_key(f"quiz:rate:{bucket}:{minute}") for bucket, _ in buckets]
-    if _redis_client() is not None:
-        counts = _rate_script(keys=keys, args=[70])
-        return [count > limit for count, (_, limit) in zip(counts, buckets, strict=True)]
-    out = []
-    for bucket, limit in buckets:
-        key = f"quiz:rate:{bucket}:{minute}"
-        if cache.add(key, 1, 70):
-            out.append(limit < 1)
-            continue
+def _address(request: HttpRequest) -> str:
+    """The bucket of the client's address (``client_ip``: X-Forwarded-For only from our proxies).
+    An IPv6 client is counted by its /64, which one subscriber usually holds whole: stepping
+    through its addresses must not give a fresh count each time."""
+    ip = client_ip(request)
+    if ":" in ip:
         try:
-            out.append(cache.incr(key) > limit)
-        except ValueError:  # expired between add and incr
-            out.append(False)
-    return out
+            return f"{ipaddress.IPv6Network(f'{ip}/64', strict=False).network_address}/64"
+        except ValueError:
+            return ip
+    return ip
 
 
 def _check_rate(request: HttpRequest, phone: str = "") -> None:
-    buckets = [(f"ip:{_client_ip(request)}", settings.QUIZ_RATE_PER_IP)]
+    buckets = [(f"ip:{_address(request)}", settings.QUIZ_RATE_PER_IP)]
     if phone:
         buckets.append((f"phone:{phone}", settings.QUIZ_RATE_PER_PHONE))
-    over = _over_limits(buckets)
+    over = limits.over_limits(buckets)
     if over[0]:
         raise QuizError("请求过于频繁，请稍后再试", code="rate_limited", status=429)
     if phone and over[1]:
@@ -150,6 +114,8 @@ def api(view):
             out = view(request, body, *args, **kwargs)
         except QuizError as exc:
             return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.status)
+        except Http404:
+            return JsonResponse({"error": "没有找到", "code": "not_found"}, status=404)
         return out if isinstance(out, HttpResponse) else JsonResponse(out, json_dumps_params=_UTF8)
 
     wrapped = csrf_exempt(never_cache(public(wrapper)))
@@ -197,6 +163,9 @@ def units(request: HttpRequest, body: dict, slug: str) -> dict:
     """Units a participant may pick: children of ``parent`` (default: the organiser's unit), or a
     search by name anywhere below it. Each comes with its path under the organiser's unit."""
     snap = _snapshot(slug)
+    # Each keystroke of a search is a request (and a cache entry): limited per address like a start.
+    if limits.over_limits([(f"units:{_address(request)}", settings.QUIZ_RATE_UNITS_PER_IP)])[0]:
+        raise QuizError("请求过于频繁，请稍后再试", code="rate_limited", status=429)
     q = request.GET.get("q", "").strip()[:30]
     parent = request.GET.get("parent", "")
     key = f"quiz:units:{snap.owner_id}:{parent}:{q}"
@@ -236,13 +205,33 @@ def units(request: HttpRequest, body: dict, slug: str) -> dict:
 @api
 @require_POST
 def send_code(request: HttpRequest, body: dict, slug: str) -> dict:
+    """Send a start's SMS code: only for a quiz that uses codes and is open now, and within the
+    caps (per address and per number each day, one a minute per number, and the site's daily
+    total, counted last so that refused requests do not use it up). Each message costs money."""
     snap = _snapshot(slug)
+    if not snap.uses_sms_code:
+        raise QuizError("本竞赛不需要短信验证码", code="no_code", status=404)
+    taking.check_open(snap, timezone.now())
     phone = normalize_phone(str(body.get("phone", "")))
     if not MOBILE_RE.match(phone):
         raise QuizError("请填写正确的 11 位手机号", code="bad_phone")
+    address = _address(request)
     _check_rate(request, phone)
-    if not cache.add(f"quiz:code-sent:{snap.id}:{phone}", 1, 60):
+    if limits.over_limits([(f"sms-minute:{phone}", 1)])[0]:
         raise QuizError("验证码已发送，请一分钟后再试", code="rate_limited", status=429)
+    per_address, per_phone = limits.over_limits(
+        [
+            (f"sms-day:ip:{address}", settings.QUIZ_SMS_PER_IP_PER_DAY),
+            (f"sms-day:phone:{phone}", SMS_PER_PHONE_PER_DAY),
+        ],
+        window=limits.DAY,
+    )
+    if per_address:
+        raise QuizError("您所在的网络今天获取验证码的次数已达上限，请明天再试", code="sms_limit", status=429)
+    if per_phone:
+        raise QuizError("该手机号今天获取验证码的次数已达上限，请明天再试", code="sms_limit", status=429)
+    if limits.over_limits([("sms-day:all", settings.QUIZ_SMS_PER_DAY)], window=limits.DAY)[0]:
+        raise QuizError("今天的短信验证码已发完，请联系主办单位", code="sms_limit", status=429)
     code = f"{secrets.randbelow(1_000_000):06d}"
     cache.set(f"quiz:code:{snap.id}:{phone}", code, CODE_TTL)
     send_sms(phone, f"【巾帼】您参加“{snap.title}”的验证码是 {code}，5 分钟内有效。")
@@ -252,8 +241,19 @@ def send_code(request: HttpRequest, body: dict, slug: str) -> dict:
 def _check_code(snap: QuizSnapshot, phone: str, code) -> None:
     key = f"quiz:code:{snap.id}:{phone}"
     expected = cache.get(key)
-    if not expected or str(code or "").strip() != expected:
+    if not expected or not secrets.compare_digest(str(code or "").strip(), expected):
         raise QuizError("短信验证码不正确或已过期", code="bad_code")
+
+
+DEVICE_KEY_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def device_hash(raw) -> str:
+    """The stored form of the device key a phone's quiz page sends (random, kept in its
+    localStorage): its SHA-256. "" when none (or not one the page would make) came."""
+    if not isinstance(raw, str) or DEVICE_KEY_RE.fullmatch(raw) is None:
+        return ""
+    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _attempt_payload(snap: QuizSnapshot, started: taking.Started) -> HttpResponse:
@@ -288,28 +288,40 @@ def start(request: HttpRequest, body: dict, slug: str) -> HttpResponse:
             raise QuizError("本竞赛只限本系统工作人员参加，请先登录", code="login_required", status=403)
         phone, name, unit = user.phone, user.display_name, user.org_id
         _check_rate(request)
+        verified = True  # signed in: the login is the identity
     else:
         phone = normalize_phone(str(body.get("phone", "")))
         name, unit = str(body.get("name", "")), body.get("unit")
         _check_rate(request, phone)
-        if snap.require_sms_code:
+        verified = snap.uses_sms_code
+        if verified:
             _check_code(snap, phone, body.get("code"))
     started = taking.start_attempt(
-        snap, phone=phone, name=name, unit_id=unit, user=user, ip=_client_ip(request) or None
+        snap,
+        phone=phone,
+        name=name,
+        unit_id=unit,
+        user=user,
+        device=device_hash(body.get("device")),
+        verified=verified,
+        ip=client_ip(request) or None,
     )
     return _attempt_payload(snap, started)
 
 
-def _token(request: HttpRequest, body: dict, attempt_id: int) -> taking.AttemptToken:
+def _token(request: HttpRequest, body: dict, snap: QuizSnapshot, attempt_id: int) -> taking.AttemptToken:
     raw = body.get("token") or request.headers.get("X-Attempt-Token") or request.GET.get("token", "")
-    return taking.read_token(str(raw), attempt_id=attempt_id)
+    token = taking.read_token(str(raw), attempt_id=attempt_id)
+    if token.quiz_id != snap.id:  # an attempt of another quiz asked under this quiz's link
+        raise QuizError("没有找到这份答卷", code="not_found", status=404)
+    return token
 
 
 @api
 @require_POST
 def save(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict:
-    _snapshot(slug)
-    token = _token(request, body, attempt_id)
+    snap = _snapshot(slug)
+    token = _token(request, body, snap, attempt_id)
     saved = taking.save_answers(
         token, answers=body.get("answers"), tab_switches=body.get("tab_switches"), events=body.get("events")
     )
@@ -426,7 +438,7 @@ def submit(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict
     holds the paper it was given) the review leaves out the stems and options: a third fewer
     bytes. Without "full", a lean answer (score, rank, time)."""
     snap = _snapshot(slug)
-    token = _token(request, body, attempt_id)
+    token = _token(request, body, snap, attempt_id)
     outcome = taking.submit_attempt(
         snap, token, answers=body.get("answers"), tab_switches=body.get("tab_switches"), events=body.get("events")
     )
@@ -467,7 +479,7 @@ def submit(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict
 @require_GET
 def result(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict:
     snap = _snapshot(slug)
-    token = _token(request, body, attempt_id)
+    token = _token(request, body, snap, attempt_id)
     return _result_payload(snap, attempt_id=token.attempt_id, participant_id=token.participant_id)
 
 

@@ -35,7 +35,21 @@ def questions_of(bank: QuestionBank, *, q: str = "", topic: str = "", kind: str 
 
 
 def quizzes_visible_to(*, user) -> QuerySet[Quiz]:
-    return Quiz.objects.select_related("owner", "bank")
+    """The quizzes of the viewer's scope (its own and its subtree's, and those of the units above
+    that its units take part in), less the units above's quizzes not published (yet or any more):
+    a draft is its organisers' business. The one rule for the list and every quiz page."""
+    return Quiz.objects.select_related("owner", "bank").filter(Q(is_published=True) | user.org.subtree_q("owner"))
+
+
+def participant_search_q(q: str, *, phones: bool, via: str = "") -> Q:
+    """Participants by name or unit, and by the start of their phone number only for a viewer
+    who sees numbers in full: to one who sees them masked, a search by number would tell them
+    digit by digit (about 24 searches recover one)."""
+    prefix = f"{via}__" if via else ""
+    found = Q(**{f"{prefix}name__icontains": q}) | Q(unit__name__icontains=q)
+    if phones:
+        found |= Q(**{f"{prefix}phone__startswith": q})
+    return found
 
 
 def format_ms(ms: int | None) -> str:
@@ -104,13 +118,12 @@ def unit_table(quiz: Quiz, root: Org) -> tuple[list[UnitRow], UnitRow]:
     return rows, total
 
 
-def attempts_for(quiz: Quiz, *, q: str = "", status: str = "") -> QuerySet[Attempt]:
-    """Attempts of the quiz in the viewer's subtree (the scoped manager), newest first."""
+def attempts_for(quiz: Quiz, *, q: str = "", phones: bool = False, status: str = "") -> QuerySet[Attempt]:
+    """Attempts of the quiz in the viewer's subtree (the scoped manager), newest first; ``phones``:
+    the viewer sees phone numbers in full (participant_search_q)."""
     qs = Attempt.objects.filter(quiz=quiz).select_related("participant", "unit")
     if q:
-        qs = qs.filter(
-            Q(participant__name__icontains=q) | Q(participant__phone__startswith=q) | Q(unit__name__icontains=q)
-        )
+        qs = qs.filter(participant_search_q(q, phones=phones, via="participant"))
     if status in Attempt.Status.values:
         qs = qs.filter(status=status)
     return qs.order_by("-started_at", "-id")

@@ -30,7 +30,8 @@ QUIZ_FIELDS = (
     "max_attempts",
     "max_attempts_per_day",
     "leaderboard_size",
-    "require_sms_code",
+    "awards_prizes",
+    "identity_check",
 )
 
 

@@ -119,7 +119,7 @@ class Started:
     resumed: bool = False
 
 
-def _check_open(snap: QuizSnapshot, now: dt.datetime) -> None:
+def check_open(snap: QuizSnapshot, now: dt.datetime) -> None:
     if not snap.is_published:
         raise QuizError("该竞赛尚未发布", code="not_published", status=404)
     if now < snap.opens_at:
@@ -150,30 +150,35 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _reserve(snap: QuizSnapshot, key: str, today: dt.date, name: str, unit_id: int):
-    """Take the next attempt number on the participant row, if the limits allow: (id, number) or None."""
+def _reserve(snap: QuizSnapshot, key: str, today: dt.date, name: str, unit_id: int, device: str, verified: bool):
+    """Take the next attempt number on the participant row, if the limits allow and the start is
+    the participant's own (``verified``, or from their device, or they have none bound yet): then
+    the name and unit are theirs to change, and the device is bound. (id, number) or None."""
     qn = connection.ops.quote_name
     per_day = snap.max_attempts_per_day or 2**31 - 1
     # Only quoted identifiers are interpolated; every value is a parameter.
     sql = (
         f"UPDATE {_table(Participant)} SET {qn('attempts_count')} = {qn('attempts_count')} + 1, "  # noqa: S608
         f"{qn('day_count')} = CASE WHEN {qn('day')} = %s THEN {qn('day_count')} + 1 ELSE 1 END, "
-        f"{qn('day')} = %s, {qn('name')} = %s, {qn('unit_id')} = %s "
+        f"{qn('day')} = %s, {qn('name')} = %s, {qn('unit_id')} = %s, "
+        f"{qn('device_hash')} = COALESCE(NULLIF(%s, ''), {qn('device_hash')}) "
         f"WHERE {qn('quiz_id')} = %s AND {qn('key')} = %s AND {qn('attempts_count')} < %s "
         f"AND ({qn('day')} IS NULL OR {qn('day')} <> %s OR {qn('day_count')} < %s) "
+        f"AND (%s OR {qn('device_hash')} = '' OR {qn('device_hash')} = %s) "
         f"RETURNING {qn('id')}, {qn('attempts_count')}"
     )
     today = connection.ops.adapt_datefield_value(today)
+    params = [today, today, name, unit_id, device, snap.id, key, snap.max_attempts, today, per_day, verified, device]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [today, today, name, unit_id, snap.id, key, snap.max_attempts, today, per_day])
+        cursor.execute(sql, params)
         return cursor.fetchone()
 
 
 _PARTICIPANT_COLUMNS = ("quiz_id", "key", "phone", "name", "unit_id", "user_id", "attempts_count", "day", "day_count")
-_PARTICIPANT_COLUMNS += ("created_at",)
+_PARTICIPANT_COLUMNS += ("created_at", "device_hash")
 
 
-def _new_participant(snap: QuizSnapshot, key, today, name, phone, unit_id, user_id, now):
+def _new_participant(snap: QuizSnapshot, key, today, name, phone, unit_id, user_id, now, device):
     """Register the person with their first attempt reserved: (id, 1), or None if already there.
     A concurrent insert of the same key waits for the first one and then does nothing."""
     qn = connection.ops.quote_name
@@ -184,7 +189,7 @@ def _new_participant(snap: QuizSnapshot, key, today, name, phone, unit_id, user_
         f"ON CONFLICT ({qn('quiz_id')}, {qn('key')}) DO NOTHING RETURNING {qn('id')}"
     )
     values = [snap.id, key, phone, name, unit_id, user_id, 1, connection.ops.adapt_datefield_value(today), 1]
-    values.append(connection.ops.adapt_datetimefield_value(now))
+    values += [connection.ops.adapt_datetimefield_value(now), device]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
@@ -199,7 +204,7 @@ def _first_attempt_sql() -> str:
     # Only quoted identifiers are interpolated; every value is a parameter.
     return (
         f"WITH p AS (INSERT INTO {_table(Participant)} ({', '.join(qn(c) for c in _PARTICIPANT_COLUMNS)}) "  # noqa: S608
-        f"VALUES (%s, %s, %s, %s, %s, %s, 1, %s, 1, %s) "
+        f"VALUES (%s, %s, %s, %s, %s, %s, 1, %s, 1, %s, %s) "
         f"ON CONFLICT ({qn('quiz_id')}, {qn('key')}) DO NOTHING RETURNING {qn('id')}) "
         f"INSERT INTO {_table(Attempt)} ({', '.join(qn(c) for c in a_cols)}) "
         f"SELECT %s, p.{qn('id')}, %s, 1, %s, %s, %s, %s::jsonb, '{{}}'::jsonb, 0, '[]'::jsonb, %s::inet FROM p "
@@ -207,11 +212,13 @@ def _first_attempt_sql() -> str:
     )
 
 
-def _first_attempt_pg(snap, key, today, name, phone, unit_id, user_id, now, deadline, drawn, ip) -> Attempt | None:
+def _first_attempt_pg(
+    snap, key, today, name, phone, unit_id, user_id, now, deadline, drawn, ip, device
+) -> Attempt | None:
     """A person's first attempt on PostgreSQL in ONE statement (autocommit, so no BEGIN/COMMIT):
     register the participant with attempt 1 reserved and open the attempt, or do nothing if the
     person is registered already (then the general path below reserves the next number)."""
-    params = [snap.id, key, phone, name, unit_id, user_id, today, now]
+    params = [snap.id, key, phone, name, unit_id, user_id, today, now, device]
     params += [snap.id, unit_id, Attempt.Status.OPEN, now, deadline, orjson.dumps(drawn).decode(), ip]
     with prepared_cursor() as cursor:
         cursor.execute(_first_attempt_sql(), params)
@@ -234,16 +241,32 @@ def _first_attempt_pg(snap, key, today, name, phone, unit_id, user_id, now, dead
 
 
 def start_attempt(
-    snap: QuizSnapshot, *, phone: str, name: str, unit_id, user=None, ip: str | None = None, now=None
+    snap: QuizSnapshot,
+    *,
+    phone: str,
+    name: str,
+    unit_id,
+    user=None,
+    device: str = "",
+    verified: bool = False,
+    ip: str | None = None,
+    now=None,
 ) -> Started:
     """Open an attempt and draw its paper, or resume the participant's open one when the limit is
     reached. One statement on PostgreSQL for a person's first attempt; no question queries.
-    No audit entry (a public burst of thousands per second); the attempt row is the record."""
+    No audit entry (a public burst of thousands per second); the attempt row is the record.
+
+    A phone number is not an identity: a start for a participant already registered (which
+    spends their attempt, renames them, or resumes their open attempt with its answers) must be
+    theirs: ``verified`` (an SMS code, or the login of a staff quiz) or from the device they
+    registered from (``device``: the hash of its key, ``public.device_hash``). Else "other_device"
+    and nothing changes."""
     now = now or timezone.now()
-    _check_open(snap, now)
+    check_open(snap, now)
     if user is not None:
         key = f"user:{user.pk}"
         phone = normalize_phone(user.phone or "")
+        verified = True
     else:
         phone, name, unit_id = check_identity(snap, phone=phone, name=name, unit_id=unit_id)
         key = phone
@@ -253,15 +276,15 @@ def start_attempt(
     user_id = getattr(user, "pk", None)
     if connection.vendor == "postgresql":
         drawn = paper.draw_paper(snap.rules, bank)
-        attempt = _first_attempt_pg(snap, key, today, name, phone, unit_id, user_id, now, deadline, drawn, ip)
+        attempt = _first_attempt_pg(snap, key, today, name, phone, unit_id, user_id, now, deadline, drawn, ip, device)
         if attempt is not None:
             return Started(attempt=attempt, token=sign_token(attempt), bank=bank)
     with transaction.atomic():
         # Most starts are a person's first: one INSERT that does nothing if the person exists
         # (then the conditional UPDATE), instead of UPDATE, SAVEPOINT, INSERT, RELEASE.
-        reserved = _new_participant(snap, key, today, name, phone, unit_id, user_id, now)
+        reserved = _new_participant(snap, key, today, name, phone, unit_id, user_id, now, device)
         if reserved is None:
-            reserved = _reserve(snap, key, today, name, unit_id)
+            reserved = _reserve(snap, key, today, name, unit_id, device, verified)
         if reserved is not None:
             attempt = Attempt.objects.create(
                 quiz_id=snap.id,
@@ -274,21 +297,32 @@ def start_attempt(
                 ip=ip,
             )
     if reserved is None:
-        return _resume_or_refuse(snap, key=key, now=now)
+        return _resume_or_refuse(snap, key=key, device=device, verified=verified, now=now)
     return Started(attempt=attempt, token=sign_token(attempt), bank=bank)
 
 
-def _resume_or_refuse(snap: QuizSnapshot, *, key: str, now) -> Started:
+def _resume_or_refuse(snap: QuizSnapshot, *, key: str, device: str, verified: bool, now) -> Started:
+    """No attempt was reserved: another person's number (refused before anything is shown), the
+    participant's open attempt to resume, or a limit reached."""
+    participant = Participant.objects.filter(quiz_id=snap.id, key=key).values_list(
+        "pk", "device_hash", "attempts_count"
+    )
+    participant_id, bound, used = participant.get()
+    if not verified and bound and bound != device:
+        raise QuizError(
+            "这个手机号已在另一部手机（或另一个浏览器）上参加本竞赛，请用原来的手机继续答题",
+            code="other_device",
+            status=403,
+        )
     open_attempt = (
-        Attempt.objects.filter(quiz_id=snap.id, participant__key=key, status=Attempt.Status.OPEN, deadline__gt=now)
+        Attempt.objects.filter(participant_id=participant_id, status=Attempt.Status.OPEN, deadline__gt=now)
         .order_by("-number")
         .first()
     )
     if open_attempt is not None:
         bank = memory.bank_for(snap)
         return Started(attempt=open_attempt, token=sign_token(open_attempt), bank=bank, resumed=True)
-    participant = Participant.objects.filter(quiz_id=snap.id, key=key).first()
-    if participant is not None and participant.attempts_count >= snap.max_attempts:
+    if used >= snap.max_attempts:
         raise QuizError(f"每人最多答题 {snap.max_attempts} 次，您的次数已用完", code="limit_total", status=409)
     raise QuizError(
         f"每人每天最多答题 {snap.max_attempts_per_day} 次，今天的次数已用完，请明天再来", code="limit_day", status=409

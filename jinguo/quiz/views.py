@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -47,9 +46,9 @@ def _writable_bank(request: HttpRequest, pk: int) -> QuestionBank:
 
 
 def _quiz_for_user(request: HttpRequest, pk: int) -> Quiz:
-    """A quiz of the viewer's subtree or one that units of it take part in; else 404."""
+    """A quiz of the viewer's subtree, or a published one that units of it take part in; else 404."""
     require_viewer_org(request)
-    quiz = get_object_or_404(Quiz.objects.select_related("owner", "bank"), pk=pk)
+    quiz = get_object_or_404(selectors.quizzes_visible_to(user=request.user), pk=pk)
     if not has_perm(request.user, RESULT_READ, at=request.user.org):
         raise PermissionDenied
     return quiz
@@ -444,7 +443,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     qs = ranking.ranked_participants(quiz)
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(unit__name__icontains=q) | Q(phone__startswith=q))
+        qs = qs.filter(selectors.participant_search_q(q, phones=organiser))
     page = page_of(request, qs, PAGE_SIZE)
     ranks = ranking.global_ranks(quiz, [p.pk for p in page.object_list])
     rows = [
@@ -457,6 +456,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         for p in page.object_list
     ]
     context = {"quiz": quiz, "page": page, "rows": rows, "q": q, "root": _results_root(request, quiz)}
+    context["sees_phones"] = organiser
     return render(request, "quiz/results.html", context)
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from jinguo.quiz import memory, paper
+from jinguo.quiz import limits, memory, paper
 from jinguo.quiz.models import Kind, Question, QuestionBank, Quiz, Topic
 
 RULES = [
@@ -23,9 +23,11 @@ RULES = [
 def _fresh_caches():
     memory.clear()
     cache.clear()
+    limits.reset()
     yield
     memory.clear()
     cache.clear()
+    limits.reset()
 
 
 def make_bank(owner, *, name="妇女权益保障法题库", per_kind=10) -> QuestionBank:

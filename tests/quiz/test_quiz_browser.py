@@ -54,3 +54,51 @@ def test_take_quiz_on_a_phone_reload_keeps_answers_then_rank(tree, new_page):  #
     assert page.inner_text("#quiz-result") == after_submit
     assert Attempt.objects.count() == 1
     assert Participant.objects.get().attempts_count == 1
+
+
+def _identify(page, phone="13812345678", name="张丽"):
+    page.fill("#q-phone", phone)
+    page.fill("#q-name", name)
+    page.fill("#q-unit-search", "市西")
+    page.get_by_test_id("unit-results").get_by_text("七星关区市西街道妇联").click()
+    page.get_by_role("button", name="开始答题").click()
+
+
+def test_a_number_resumes_on_its_own_phone_and_not_on_another(tree, new_page):
+    """The page keeps a device key: the same phone, its page state lost, gets its open attempt and
+    answers back by starting again; another phone typing the same number gets a refusal."""
+    quiz = make_quiz(tree.city, make_bank(tree.city), max_attempts=1)
+    mine = new_page(PHONE)
+    mine.goto(f"/quiz/p/{quiz.slug}/")
+    assert "请始终用同一部手机" in mine.inner_text("#quiz-intro")
+    _identify(mine)
+    mine.wait_for_selector("[data-testid=question-5]")
+    mine.get_by_test_id("question-0").locator("input").first.check()
+    mine.get_by_test_id("question-1").locator("input").first.check()
+    mine.locator("#save-state", has_text="已自动保存").wait_for()
+    device = mine.evaluate("localStorage.getItem('jinguo-quiz-device')")
+    assert len(device) == 32
+
+    # The page's state is lost (a cleared entry; the page writes it again as it leaves: clear it
+    # from the leaderboard's page) but the phone, and its key, are the same.
+    mine.goto(f"/quiz/p/{quiz.slug}/board/")
+    mine.evaluate(f"localStorage.removeItem('jinguo-quiz:{quiz.slug}')")
+    mine.goto(f"/quiz/p/{quiz.slug}/")
+    _identify(mine)
+    mine.wait_for_selector("[data-testid=question-5]")
+    checked = [mine.get_by_test_id(f"question-{n}").locator("input").first.is_checked() for n in range(6)]
+    assert checked == [True, True, False, False, False, False]
+    assert mine.evaluate("localStorage.getItem('jinguo-quiz-device')") == device
+
+    theirs = new_page(PHONE)  # another browser: no key of that phone
+    theirs.goto(f"/quiz/p/{quiz.slug}/")
+    _identify(theirs, name="冒名者")
+    error = theirs.get_by_test_id("start-error")
+    error.wait_for(state="visible")
+    assert error.inner_text() == "这个手机号已在另一部手机（或另一个浏览器）上参加本竞赛，请用原来的手机继续答题"
+    assert theirs.get_by_test_id("quiz-paper").is_hidden()
+
+    participant = Participant.objects.get()
+    assert (participant.name, participant.attempts_count) == ("张丽", 1)
+    attempt = Attempt.objects.get()
+    assert (attempt.status, sorted(attempt.answers)) == ("open", ["0", "1"])

@@ -392,7 +392,7 @@ def test_sms_code_is_required_when_the_quiz_asks(client, tree, bank):
     from jinguo.lib.sms import MemoryBackend
 
     MemoryBackend.outbox.clear()
-    make_quiz(tree.city, bank, require_sms_code=True)
+    make_quiz(tree.city, bank, identity_check="sms")
     assert start(client, tree).json()["code"] == "bad_code"
     assert post_json(client, BASE + "code", {"phone": "13800138000"}).json() == {"sent": True}
     phone, text = MemoryBackend.outbox[-1]

@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from jinguo.quiz import services, taking
 from jinguo.quiz.models import Attempt
-from tests.quiz.conftest import post_json
+from tests.quiz.conftest import make_bank, make_quiz, post_json
 
 BASE = "/quiz/p/fnqy2022/"
 
@@ -72,3 +72,29 @@ def test_tokens_signed_before_a_key_rotation_are_still_accepted(client, tree, qu
         pytest.raises(services.QuizError),
     ):
         taking.read_token(data["token"], attempt_id=data["attempt"])
+
+
+@pytest.mark.parametrize("endpoint", ["result", "answers", "submit"])
+def test_an_attempt_asked_under_another_quizs_link_is_a_clean_404(client, tree, quiz, endpoint):
+    """The attempt of quiz B under quiz A's link (its paper is of B's bank): 404, never a 500."""
+    other = make_quiz(tree.city, make_bank(tree.city, name="另一个题库"), slug="other2023", title="另一个竞赛")
+    data = post_json(
+        client, f"/quiz/p/{other.slug}/start", {"phone": "13800138000", "name": "张丽", "unit": tree.qxg_town.pk}
+    ).json()
+    post_json(
+        client, f"/quiz/p/{other.slug}/attempts/{data['attempt']}/submit", {"token": data["token"], "answers": {}}
+    )
+    url = BASE + f"attempts/{data['attempt']}/{endpoint}"
+    if endpoint == "result":
+        response = client.get(url, HTTP_X_ATTEMPT_TOKEN=data["token"])
+    else:
+        response = post_json(client, url, {"token": data["token"], "answers": {"0": "A"}})
+    assert response.status_code == 404
+    assert response.json() == {"error": "没有找到这份答卷", "code": "not_found"}
+    attempt = Attempt.objects.get(pk=data["attempt"])
+    assert (attempt.status, attempt.answers) == (Attempt.Status.SUBMITTED, {})
+
+
+def test_an_unknown_quiz_link_answers_json_404(client, tree, quiz):
+    response = client.get("/quiz/p/nosuchquiz/units")
+    assert (response.status_code, response.json()) == (404, {"error": "没有找到", "code": "not_found"})

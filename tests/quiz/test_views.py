@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from jinguo.orgs.services import set_org_active
 from jinguo.quiz import memory, taking
 from jinguo.quiz.models import Question, QuestionBank, Quiz, UnitTarget
-from tests.factories import make_org
+from tests.factories import UserFactory, make_org
 from tests.quiz.conftest import RULES, make_bank, make_quiz
 
 
@@ -330,3 +330,46 @@ def test_quiz_list_shows_city_quiz_to_a_county_but_not_sibling_quizzes(client_fo
     titles = [q.title for q in client_for(users.dafang_admin).get("/quiz/").context["page"].object_list]
     assert titles == [quiz.title]
     assert timezone.now()
+
+
+def test_a_viewer_who_sees_phones_masked_cannot_search_by_phone(client_for, users, taken):
+    """Searching by the start of a number told a masked viewer the number digit by digit."""
+    url = f"/quiz/{taken.pk}/results/"
+
+    def found(user, q):
+        return sorted(p.name for _, p, _, _ in client_for(user).get(url, {"q": q}).context["rows"])
+
+    for prefix in ("1", "138", "13800138001"):
+        assert found(users.qxg_admin, prefix) == []
+    assert found(users.qxg_admin, "七星关甲") == ["七星关甲"]
+    assert found(users.qxg_admin, "市西") == ["七星关甲"]  # by unit
+    assert 'placeholder="姓名或单位"' in client_for(users.qxg_admin).get(url).content.decode()
+    assert found(users.city_admin, "13800138001") == ["七星关甲"]  # the organiser sees numbers whole
+
+
+QXG_QUIZ_URLS = [*ORGANISER_URLS[:-1], "/quiz/{pk}/units/?unit={town}"]
+
+
+@pytest.mark.parametrize("url", QXG_QUIZ_URLS)
+def test_a_township_gets_404_on_its_countys_unpublished_quiz(client_for, users, tree, url):
+    bank = make_bank(tree.qxg, name="七星关区题库")
+    draft = make_quiz(tree.qxg, bank, slug="qxgdraft", title="七星关区竞赛（草稿）", is_published=False)
+    town = client_for(UserFactory(username="qxg_town_admin", org=tree.qxg_town, is_org_admin=True))
+    target = url.format(pk=draft.pk, town=tree.qxg_town.pk)
+    assert town.get(target).status_code == 404
+    assert client_for(users.qxg_admin).get(target).status_code == 200  # its organisers see their draft
+    assert client_for(users.city_admin).get(target).status_code == 200  # and so do the units above
+    draft.is_published = True
+    draft.save()
+    assert town.get(target).status_code == 200  # published: its units take part and see their results
+
+
+def test_a_township_does_not_list_its_countys_unpublished_quiz(client_for, tree):
+    bank = make_bank(tree.qxg, name="七星关区题库")
+    make_quiz(tree.qxg, bank, slug="qxgdraft", title="七星关区竞赛（草稿）", is_published=False)
+    live = make_quiz(tree.qxg, bank, slug="qxglive", title="七星关区竞赛")
+    mine = make_quiz(tree.qxg_town, bank, slug="towndraft", title="市西街道竞赛（草稿）", is_published=False)
+    town = client_for(UserFactory(username="qxg_town_admin", org=tree.qxg_town, is_org_admin=True))
+    response = town.get("/quiz/")
+    assert sorted(q.pk for q in response.context["page"].object_list) == sorted([live.pk, mine.pk])
+    assert "七星关区竞赛（草稿）" not in response.content.decode()

@@ -10,6 +10,7 @@
   var storeKey = "jinguo-quiz:" + slug;
   var LETTERS = "ABCDE";
   var state = load();
+  var deviceKey = device();
   var timer = null;
   var saveTimer = null;
   var submitting = false;
@@ -17,6 +18,20 @@
   function $(id) { return document.getElementById(id); }
   function load() {
     try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
+  }
+  // This phone's key, random and kept for good (every quiz): a later start with the same phone
+  // number must come from this device (the server keeps only its hash), unless the quiz asks for
+  // an SMS code. Without localStorage (private mode) the key lasts as long as the page.
+  function device() {
+    var name = "jinguo-quiz-device";
+    var kept = null;
+    try { kept = localStorage.getItem(name); } catch (e) { /* private mode */ }
+    if (kept && /^[0-9a-f]{32}$/.test(kept)) return kept;
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    var made = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+    try { localStorage.setItem(name, made); } catch (e) { /* private mode: this page only */ }
+    return made;
   }
   function persist() {
     try { localStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* private mode: keep in memory */ }
@@ -129,6 +144,7 @@
       if ($("q-phone")) {
         body = { phone: $("q-phone").value.trim(), name: $("q-name").value.trim(), unit: $("q-unit").value };
         if ($("q-code")) body.code = $("q-code").value.trim();
+        body.device = deviceKey;
         if (!/^1[3-9]\d{9}$/.test(body.phone)) return showError("start-error", "请填写正确的 11 位手机号");
         if (!body.name) return showError("start-error", "请填写姓名");
         if (!body.unit) return showError("start-error", "请搜索并选择所在单位");
