@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from jinguo.accounts.rules import has_perm
 from jinguo.audit.selectors import history_of
-from jinguo.lib.excel import xlsx_response
+from jinguo.lib.excel import Caption, xlsx_response
 from jinguo.lib.importflow import ImportFlow
 from jinguo.lib.masking import mask_phone
 from jinguo.lib.views import page_of, require_viewer_org
@@ -197,7 +197,8 @@ def question_set_active(request: HttpRequest, pk: int, active: bool) -> HttpResp
 def bank_export(request: HttpRequest, pk: int) -> HttpResponse:
     bank = _bank_for_user(request, pk)
     rows = (importing.question_row(q) for q in Question.objects.filter(bank=bank, is_active=True).order_by("id"))
-    return xlsx_response(f"题库-{bank.name}.xlsx", [("试题", importing.HEADER, rows)])
+    caption = Caption.of(f"题库 · {bank.name}", user=request.user)
+    return xlsx_response(f"题库-{bank.name}.xlsx", [("试题", importing.HEADER, rows)], caption=caption)
 
 
 @login_required
@@ -478,7 +479,7 @@ def results_export(request: HttpRequest, pk: int) -> HttpResponse:
             p.unit.name,
             p.best_score,
             selectors.format_ms(p.best_time_ms),
-            timezone.localtime(p.best_submitted_at).strftime("%Y-%m-%d %H:%M:%S"),
+            p.best_submitted_at,
             p.attempts_count,
         )
         for p in participants
@@ -492,15 +493,16 @@ def results_export(request: HttpRequest, pk: int) -> HttpResponse:
             a.get_status_display(),
             a.score if a.score is not None else "",
             selectors.format_ms(a.time_used_ms) if a.time_used_ms is not None else "",
-            timezone.localtime(a.started_at).strftime("%Y-%m-%d %H:%M:%S"),
-            timezone.localtime(a.submitted_at).strftime("%Y-%m-%d %H:%M:%S") if a.submitted_at else "",
+            a.started_at,
+            a.submitted_at or "",
             a.tab_switches,
         )
         for a in selectors.attempts_for(quiz).iterator(chunk_size=2000)
     )
     return xlsx_response(
         f"{quiz.title}-成绩.xlsx",
-        [
+        caption=Caption.of(f"知识竞赛成绩 · {quiz.title}", user=request.user),
+        sheets=[
             ("成绩排名", ["名次", "姓名", "手机号", "单位", "最好成绩", "用时", "交卷时间", "答题次数"], ranked),
             (
                 "全部答卷",
@@ -582,5 +584,7 @@ def unit_table_export(request: HttpRequest, pk: int) -> HttpResponse:
 
     header = ["单位", "参与人数", "答卷数", "平均分（每人最好成绩）", "应参与人数", "参与率"]
     return xlsx_response(
-        f"{quiz.title}-{root.name}-参与情况.xlsx", [("参与情况", header, [*map(line, rows), line(total)])]
+        f"{quiz.title}-{root.name}-参与情况.xlsx",
+        [("参与情况", header, [*map(line, rows), line(total)])],
+        caption=Caption.of(f"知识竞赛参与情况 · {quiz.title} · {root.name}", user=request.user),
     )

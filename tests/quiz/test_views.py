@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -112,8 +113,19 @@ def test_city_organiser_sees_all_results_with_phones(client_for, users, taken):
 
 
 def _sheet(response, title):
+    """The sheet from its header on; the caption rows above it are asserted on their own."""
     wb = load_workbook(io.BytesIO(response.content))
-    return [list(r) for r in wb[title].iter_rows(values_only=True)]
+    rows = [list(r) for r in wb[title].iter_rows(values_only=True)]
+    return rows[next(i for i, r in enumerate(rows) if sum(v is not None for v in r) >= 2) :]
+
+
+def test_results_export_has_its_caption_and_real_times(client_for, users, taken):
+    wb = load_workbook(io.BytesIO(client_for(users.qxg_admin).get(f"/quiz/{taken.pk}/results.xlsx").content))
+    sheet = wb["成绩排名"]
+    assert sheet["A1"].value == f"知识竞赛成绩 · {taken.title}"
+    assert sheet["A2"].value.endswith("导出人：七星关管理员（七星关区妇联）")
+    rows = _sheet(client_for(users.qxg_admin).get(f"/quiz/{taken.pk}/results.xlsx"), "成绩排名")
+    assert rows[0][6] == "交卷时间" and all(isinstance(r[6], dt.datetime) for r in rows[1:])
 
 
 def test_results_export_masks_phones_for_a_county(client_for, users, taken):
