@@ -16,6 +16,7 @@ API (all answers JSON; errors are {"error": "<Chinese message>", "code": "<code>
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import ipaddress
@@ -332,7 +333,25 @@ _RESULT_FIELDS = (
     "status", "score", "correct_count", "time_used_ms", "submitted_at", "paper", "answers",
     "participant__name", "participant__best_score", "participant__best_time_ms",
     "participant__best_submitted_at", "participant__attempts_count",
+    "started_at", "participant__day", "participant__day_count",
 )  # fmt: skip
+
+
+def may_retry(snap: QuizSnapshot, *, used: int, day: dt.date | None, day_count: int) -> bool:
+    """Is another attempt left for this participant, today? (Offered as 再答一次 only then.)"""
+    if used >= snap.max_attempts:
+        return False
+    per_day = snap.max_attempts_per_day
+    return not per_day or day != timezone.localdate() or day_count < per_day
+
+
+def _day_of_submitter(snap: QuizSnapshot, token: taking.AttemptToken) -> tuple[dt.date | None, int]:
+    """The participant's attempts day and count, for ``may_retry`` after a submit. With the usual
+    one attempt a day the attempt just closed is that day's (no query); otherwise one PK lookup."""
+    if snap.max_attempts_per_day == 1:
+        return timezone.localdate(token.started_at), 1
+    day, count = Participant.objects.filter(pk=token.participant_id).values_list("day", "day_count").get()
+    return day, count
 
 
 def _result_response(snap: QuizSnapshot, head: dict, drawn, answers, *, with_paper: bool = True) -> HttpResponse:
@@ -354,6 +373,7 @@ def _result_head(
     submitted_at,
     best,
     used: int,
+    retry: bool,
     rank: int | None = None,
 ) -> dict:
     """What the result card shows; ``best`` is the participant's (score, time ms, submitted at);
@@ -380,6 +400,7 @@ def _result_head(
         "participants": max(ranking.public_totals(quiz_id=snap.id)["ranked"], rank or 0),
         "attempts_used": used,
         "attempts_allowed": snap.max_attempts,
+        "may_retry": retry,
     }
 
 
@@ -395,7 +416,8 @@ def _result_payload(snap: QuizSnapshot, *, attempt_id: int, participant_id: int)
         if closed is None:
             raise QuizError("答卷尚未提交", code="open", status=409)
         row = rows.first()
-    status, score, correct, time_ms, submitted_at, drawn, answers, name, best, best_ms, best_at, used = row
+    status, score, correct, time_ms, submitted_at, drawn, answers, name, best, best_ms, best_at, used = row[:12]
+    day, day_count = row[13], row[14]
     head = _result_head(
         snap,
         attempt_id=attempt_id,
@@ -409,6 +431,7 @@ def _result_payload(snap: QuizSnapshot, *, attempt_id: int, participant_id: int)
         submitted_at=submitted_at,
         best=None if best is None else (best, best_ms, best_at),
         used=used,
+        retry=may_retry(snap, used=used, day=day, day_count=day_count),
     )
     return _result_response(snap, head, drawn, answers)
 
@@ -446,6 +469,7 @@ def submit(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict
         if outcome.answers is None:  # a repeated submit: the result as stored by the first
             return _result_payload(snap, attempt_id=token.attempt_id, participant_id=token.participant_id)
         with_paper = body.get("paper_kept") is not True
+        day, day_count = _day_of_submitter(snap, token)
         head = _result_head(
             snap,
             attempt_id=outcome.attempt_id,
@@ -459,6 +483,7 @@ def submit(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict
             submitted_at=outcome.submitted_at,
             best=outcome.best,
             used=outcome.attempts_used,
+            retry=may_retry(snap, used=outcome.attempts_used, day=day, day_count=day_count),
             rank=outcome.rank,
         )
         return _result_response(snap, head, token.paper, outcome.answers, with_paper=with_paper)

@@ -551,3 +551,31 @@ def test_the_public_pages_show_the_whole_quiz_to_a_signed_in_viewer(client_for, 
     assert response.status_code == 200
     assert "张*" in response.content.decode()
     assert response.context["totals"] == {"participants": 1, "attempts": 1, "ranked": 1}
+
+
+@pytest.mark.parametrize(("per_day", "expected"), [(1, [False]), (2, [True, False]), (0, [True, True, False])])
+def test_retry_is_offered_only_while_an_attempt_is_left_today(client, tree, quiz, per_day, expected):
+    quiz.max_attempts, quiz.max_attempts_per_day = 3, per_day
+    quiz.save()
+    offered = []
+    for _ in expected:
+        data = start(client, tree).json()
+        url = BASE + f"attempts/{data['attempt']}/"
+        result = post_json(client, url + "submit", {"token": data["token"], "answers": {}, "full": True}).json()
+        stored = client.get(url + "result", HTTP_X_ATTEMPT_TOKEN=data["token"]).json()
+        assert stored["may_retry"] == result["may_retry"]
+        offered.append(result["may_retry"])
+    assert offered == expected
+
+
+def test_retry_is_offered_again_the_next_day(client, tree, quiz):
+    quiz.max_attempts, quiz.max_attempts_per_day = 3, 1
+    quiz.save()
+    data = start(client, tree).json()
+    url = BASE + f"attempts/{data['attempt']}/"
+    assert (
+        post_json(client, url + "submit", {"token": data["token"], "answers": {}, "full": True}).json()["may_retry"]
+        is False
+    )
+    Participant.objects.update(day=timezone.localdate() - dt.timedelta(days=1))
+    assert client.get(url + "result", HTTP_X_ATTEMPT_TOKEN=data["token"]).json()["may_retry"] is True

@@ -334,7 +334,7 @@
     var boardLink = el("a", "btn btn-outline-secondary", "排行榜");
     boardLink.href = base + "board/";
     actions.appendChild(boardLink);
-    if (data.attempts_used < data.attempts_allowed) {
+    if (data.may_retry) {  // the server knows both limits: in all and per day
       var again = el("button", "btn btn-jinguo", "再答一次");
       again.type = "button";
       again.addEventListener("click", function () {
