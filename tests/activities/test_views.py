@@ -41,7 +41,9 @@ def qxg_data(tree, users, media):
         ("activities:photo_image", "photo", "get"),
         ("activities:photo_thumbnail", "photo", "get"),
         ("activities:photo_delete", "photo", "post"),
-        ("activities:attendee_remove", "attendee", "post"),
+        ("activities:attendee_void", "attendee", "post"),
+        ("activities:void", "activity", "post"),
+        ("activities:need_void", "need", "post"),
         ("activities:need_detail", "need", "get"),
         ("activities:need_start", "need", "post"),
         ("activities:need_note", "need", "post"),
@@ -56,11 +58,16 @@ def test_sibling_county_gets_404(client_for, users, qxg_data, name, kind, method
         assert response.status_code == 404
     assert Need.objects.get(pk=need.pk).status == Need.Status.REGISTERED
     assert ActivityPhoto.objects.filter(pk=photo.pk).exists()
+    assert [r.is_voided for r in (Activity.objects.get(), Attendee.objects.get(), Need.objects.get())] == [False] * 3
 
 
-def test_record_event_of_sibling_plan_404(client_for, users, qxg_plan):
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_record_event_of_sibling_plan_404(client_for, tree, users, qxg_plan, method):
     event = PlannedEvent.objects.get(plan=qxg_plan)
-    response = client_for(users.dafang_admin).post(reverse("activities:record_event", args=[event.pk]))
+    data = {} if method == "get" else _post_data(tree.qxg, title=event.title)
+    response = getattr(client_for(users.dafang_admin), method)(
+        reverse("activities:record_event", args=[event.pk]), data
+    )
     assert response.status_code == 404
     assert Activity.objects.count() == 0
 
@@ -202,20 +209,78 @@ def test_city_can_view_but_reviewer_cannot_edit(client_for, tree, users):
 # --- one click from a filed plan
 
 
-def test_plan_detail_offers_record_then_links_entry(client_for, users, qxg_plan):
+def test_record_on_the_plan_opens_a_prefilled_form_that_saves_only_on_save(client_for, tree, users, qxg_plan):
     client = client_for(users.qxg_liaison)
-    url = reverse("campaigns:plan_detail", args=[qxg_plan.pk])
+    plan_url = reverse("campaigns:plan_detail", args=[qxg_plan.pk])
     event = PlannedEvent.objects.get(plan=qxg_plan)
     record_url = reverse("activities:record_event", args=[event.pk])
-    assert record_url in client.get(url).content.decode()
-    response = client.post(record_url)
-    a = Activity.objects.get(planned_event=event)
-    assert response["Location"] == reverse("activities:edit", args=[a.pk])
-    body = client.get(url).content.decode()
-    assert record_url not in body and reverse("activities:detail", args=[a.pk]) in body
-    again = client.post(record_url)
+    plan_page = client.get(plan_url).content.decode()
+    assert f'href="{record_url}"' in plan_page  # a link to the form, not a form that records
+
+    form_page = client.get(record_url)
+    assert Activity.objects.count() == 0  # opening the form records nothing
+    form = form_page.context["form"]
+    assert (form["title"].value(), form["date"].value(), form["place"].value(), form["venue_type"].value()) == (
+        "维权周宣讲", dt.date(2023, 3, 5), "某村委会", "village",
+    )  # fmt: skip
+    assert (form["org"].value(), form["campaign"].value()) == (tree.qxg.pk, qxg_plan.target.campaign_id)
+    assert form["participants_total"].value() is None  # the expected 50 is a hint, not the count
+    body = form_page.content.decode()
+    assert "方案中预计 50 人" in body and 'name="participants_total" value="50"' not in body
+
+    data = {
+        "title": "维权周宣讲",
+        "date": "2023-03-05",
+        "place": "某村委会",
+        "venue_type": "village",
+        "format": "lecture",
+        "participants_total": "38",
+        "participants_women": "30",
+        "participants_minors": "0",
+        "org": tree.qxg_town.pk,  # disabled fields: what the plan says wins
+        "campaign": "",
+    }
+    response = client.post(record_url, data)
+    a = Activity.objects.get()
+    assert response["Location"] == reverse("activities:detail", args=[a.pk])
+    assert (a.org, a.campaign, a.planned_event, a.participants_total) == (
+        tree.qxg, qxg_plan.target.campaign, event, 38,
+    )  # fmt: skip
+    plan_page = client.get(plan_url).content.decode()
+    assert record_url not in plan_page and reverse("activities:detail", args=[a.pk]) in plan_page
+    again = client.get(record_url)
     assert again["Location"] == reverse("activities:detail", args=[a.pk])
+    assert client.post(record_url, data)["Location"] == reverse("activities:detail", args=[a.pk])
     assert Activity.objects.count() == 1
+
+
+def test_record_event_form_keeps_input_and_says_what_is_missing(client_for, users, qxg_plan):
+    event = PlannedEvent.objects.get(plan=qxg_plan)
+    response = client_for(users.qxg_liaison).post(
+        reverse("activities:record_event", args=[event.pk]),
+        {
+            "title": "改过名字的宣讲",
+            "date": "2023-03-05",
+            "place": "某村委会",
+            "venue_type": "village",
+            "format": "lecture",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and Activity.objects.count() == 0
+    assert 'value="改过名字的宣讲"' in body
+    assert response.context["form"].errors["participants_total"] == ["这个字段是必填项。"]
+
+
+def test_plan_page_shows_a_voided_entry_as_voided(client_for, tree, users, qxg_plan):
+    event = PlannedEvent.objects.get(plan=qxg_plan)
+    entry = services.record_from_planned_event(
+        event, by=users.qxg_liaison, **services.planned_event_prefill(event), participants_total=40
+    )
+    services.void_activity(entry, by=users.qxg_liaison, reason="重复")
+    body = client_for(users.qxg_liaison).get(reverse("campaigns:plan_detail", args=[qxg_plan.pk])).content.decode()
+    assert reverse("activities:detail", args=[entry.pk]) in body and "已作废" in body
+    assert reverse("activities:record_event", args=[event.pk]) not in body
 
 
 # --- photos
