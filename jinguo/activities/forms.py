@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from jinguo.activities.models import LAW_FIELDS, Activity, Attendee, Need
-from jinguo.activities.selectors import NEED_STATES
+from jinguo.activities.selectors import NEED_STATES, likely_duplicates, roster
+from jinguo.activities.services import FUTURE_DATE_ERROR
 from jinguo.campaigns.models import ActivityLine, Campaign, VenueType
 from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import Org
@@ -77,9 +79,22 @@ class ActivityForm(forms.Form):
     account = forms.CharField(
         label="活动简述", required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 4})
     )
+    # Shown only when the entry looks like one already recorded (``likely_duplicates``).
+    confirm_duplicate = forms.BooleanField(
+        label="仍要保存（确认这是另一场活动）",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
-    def __init__(self, *args, viewer_org: Org, **kwargs):
+    DUPLICATE_ERROR = (
+        "本单位同一天已有名称或地点相同的台账，可能重复记录了。请先核对；确实是另一场活动，请勾选“仍要保存”后再保存。"
+    )
+
+    def __init__(self, *args, viewer_org: Org, entry: Activity | None = None, **kwargs):
+        """``entry``: the entry being changed (not its own duplicate)."""
         super().__init__(*args, **kwargs)
+        self.entry = entry
+        self.duplicates: list[Activity] = []
         self.fields["org"] = _unit_field(viewer_org, required=True, label="举办单位")
         campaigns = Campaign.objects.exclude(status=Campaign.Status.DRAFT).order_by("-published_at")
         self.fields["campaign"].queryset = campaigns
@@ -87,6 +102,26 @@ class ActivityForm(forms.Form):
         self.fields["line"].queryset = ActivityLine.objects.filter(campaign__in=campaigns).select_related("campaign")
         self.fields["line"].label_from_instance = lambda line: f"{line.campaign.title} · {line.title}"
         self.fields["line"].widget.attrs["class"] = "form-select"
+
+    def fix_to_plan(self, event) -> None:
+        """Record a planned event: the unit and campaign are the plan's, the line one of its lines,
+        and the expected headcount a hint beside the actual one (left for the user to type)."""
+        target = event.plan.target
+        self.fields["org"].queryset = Org.objects.filter(pk=target.org_id)
+        self.fields["campaign"].queryset = Campaign.objects.filter(pk=target.campaign_id)
+        for name in ("org", "campaign"):
+            self.fields[name].disabled = True
+        self.fields["line"].queryset = ActivityLine.objects.filter(campaign_id=target.campaign_id).select_related(
+            "campaign"
+        )
+        self.fields["participants_total"].initial = None
+        self.fields["participants_total"].help_text = f"方案中预计 {event.expected_participants} 人，请填写实际人数"
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError(FUTURE_DATE_ERROR.format(date=date))
+        return date
 
     def clean(self):
         data = super().clean()
@@ -98,11 +133,23 @@ class ActivityForm(forms.Form):
         line, campaign = data.get("line"), data.get("campaign")
         if line is not None and campaign is not None and line.campaign_id != campaign.pk:
             self.add_error("line", "所选活动类别不属于所选活动通知")
+        self._check_duplicates(data)
         return data
+
+    def _check_duplicates(self, data: dict) -> None:
+        org = data.get("org") or (self.entry.org if self.entry else None)
+        if self.errors or not all(data.get(f) for f in ("date", "title", "place")) or org is None:
+            return
+        self.duplicates = likely_duplicates(
+            org=org, date=data["date"], title=data["title"], place=data["place"], exclude=self.entry
+        )
+        if self.duplicates and not data.get("confirm_duplicate"):
+            self.add_error(None, self.DUPLICATE_ERROR)
 
     def service_fields(self) -> dict:
         d = dict(self.cleaned_data)
         d.pop("org")
+        d.pop("confirm_duplicate")
         d["online_reach"] = d.get("online_reach") or 0
         return d
 
@@ -153,6 +200,9 @@ class NeedForm(forms.Form):
     category = forms.ChoiceField(label="类别", choices=Need.Category.choices, widget=_select())
     description = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}))
     org = forms.ModelChoiceField(queryset=Org.objects.none(), label="责任单位")
+    raised_by_attendee = forms.ModelChoiceField(
+        queryset=Attendee.objects.none(), required=False, label="提出人", empty_label="（不在参会名单上）"
+    )
     raised_by_name = forms.CharField(label="提出人", max_length=50, required=False, widget=_text())
     raised_by_phone = forms.CharField(
         label="联系电话",
@@ -174,6 +224,25 @@ class NeedForm(forms.Form):
         self.fields["org"].base_depth = min((o.depth for o in units), default=0)
         self.fields["org"].widget.attrs["class"] = "form-select"
         self.fields["org"].initial = activity.org_id
+        # Report once: the raiser is picked from the symposium's roster when it has one.
+        attendees = roster(activity)
+        if attendees.exists():
+            field = self.fields["raised_by_attendee"]
+            field.queryset = attendees
+            field.label_from_instance = lambda a: f"{a.name}（{a.affiliation or a.get_category_display()}）"
+            field.widget.attrs["class"] = "form-select"
+            field.help_text = "从本次座谈会的参会名单中选择。"
+            self.fields["raised_by_name"].label = "或填写姓名"
+            self.fields["raised_by_name"].help_text = "提出人不在参会名单上时填写。"
+        else:
+            del self.fields["raised_by_attendee"]
+
+    def clean(self):
+        data = super().clean()
+        attendee, name = data.get("raised_by_attendee"), (data.get("raised_by_name") or "").strip()
+        if attendee is not None and name and name != attendee.name:
+            self.add_error("raised_by_name", "已从参会名单中选择了提出人，这里不用再填写；不在名单上的人请不要选择名单")
+        return data
 
 
 class NoteForm(forms.Form):

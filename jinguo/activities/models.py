@@ -24,7 +24,41 @@ LAW_FIELDS = {
 }
 
 
-class Activity(models.Model):
+class Validity(models.TextChoices):
+    """Whether a voidable record counts; shown with ``{% status_badge record.validity %}``."""
+
+    COUNTED = "counted", _("有效")
+    VOIDED = "voided", _("已作废")
+
+
+class Voidable(models.Model):
+    """A record that can be voided (作废) with a reason instead of deleted: it stays listed and in
+    its history, marked 已作废, and counts nowhere (every count filters ``COUNTED``). Voided and
+    restored only by the services (``void_activity``, ``restore_activity`` …), which keep the
+    rollups in step."""
+
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    void_reason = models.TextField(_("作废原因"), blank=True, editable=False)
+
+    # What every count, rollup, export and list of live records filters by: the one definition.
+    COUNTED = Q(voided_at__isnull=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+    @property
+    def validity(self) -> Validity:
+        return Validity.VOIDED if self.is_voided else Validity.COUNTED
+
+
+class Activity(Voidable):
     """One ledger entry: an event a unit held."""
 
     class Format(models.TextChoices):
@@ -150,7 +184,7 @@ class ActivityPhoto(models.Model):
         return self.original_name
 
 
-class Attendee(models.Model):
+class Attendee(Voidable):
     """A participant on a symposium's roster (参会人员)."""
 
     class Category(models.TextChoices):
@@ -178,7 +212,7 @@ class Attendee(models.Model):
         return self.name
 
 
-class Need(models.Model):
+class Need(Voidable):
     """A need (所需所盼) raised at a symposium, handled by a responsible unit until closed."""
 
     class Category(models.TextChoices):
@@ -209,6 +243,15 @@ class Need(models.Model):
     category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
     description = models.TextField(_("诉求内容"))
     raised_by_name = models.CharField(_("提出人"), max_length=50, blank=True)
+    # The person on the symposium's roster who raised it, when picked from there (the name is copied).
+    raised_by_attendee = models.ForeignKey(
+        Attendee,
+        verbose_name=_("提出人（参会人员）"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     raised_by_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     due_date = models.DateField(_("办理时限"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
@@ -244,13 +287,15 @@ class Need(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
+        return (
+            self.is_open and not self.is_voided and self.due_date is not None and self.due_date < timezone.localdate()
+        )
 
     @classmethod
     def overdue_q(cls, today=None) -> Q:
-        """Needs past their due date and not closed (derived, never stored)."""
+        """Needs past their due date, not closed and not voided (derived, never stored)."""
         today = today or timezone.localdate()
-        return Q(status__in=cls.OPEN_STATUSES, due_date__lt=today)
+        return Q(status__in=cls.OPEN_STATUSES, due_date__lt=today) & cls.COUNTED
 
 
 class NeedNote(models.Model):

@@ -1,7 +1,7 @@
 """Running totals of the activity ledger for the supervision board (台账汇总).
 
 The board must not scan a million ledger entries per view, so every ledger write also adjusts two
-small tables inside the same transaction:
+small tables inside the same transaction (voiding an entry subtracts it, restoring adds it back):
 
 - ``ActivityRollup`` per (campaign, unit, venue type, format): events, participants (total, women,
   minors) and online reach;
@@ -10,13 +10,14 @@ small tables inside the same transaction:
 ``unit`` is EVERY unit above or at the event's unit, so a unit's rows hold its whole subtree; the
 board reads the rows of the selected unit and of its children, and 本级 (the unit's own events) is
 the unit's rows minus its children's. Entries without a campaign are on no board and are not rolled
-up. Increments are ``F()`` updates of rows made sure to exist first (INSERT … ON CONFLICT DO
+up; voided entries count nowhere and are not rolled up either. Increments are ``F()`` updates of rows made sure to exist first (INSERT … ON CONFLICT DO
 NOTHING), so concurrent writers add up; if an expected row is missing the write fails rather than
 drifting. Rows whose counts fall back to zero are kept (a rebuild drops them).
 
 Who calls what:
 
     apply_activity_changes(changes)      # ledger services: [(activity, +1 | -1), ...] in their transaction
+                                         # (record, import: +1; update: -old +new; void: -1; restore: +1)
     rollup_values(activity)              # the figures of one entry, to subtract before an update
     move_rollups(org, old_ancestors=...) # on orgs' ``org_moved`` signal (move_org, after rewriting the paths)
     rebuild_activity_rollups(campaign=None) -> int   # from the ledger; `manage.py rebuildrollups`
@@ -165,6 +166,8 @@ def _rebuild(activity_model, org_model, rollup, day, campaign_id: int | None) ->
         qs = model._base_manager.all()
         (qs.filter(campaign_id=campaign_id) if campaign_id else qs).delete()
     ledger = activity_model._base_manager.filter(campaign__isnull=False)
+    if any(f.name == "voided_at" for f in activity_model._meta.fields):  # migration 0002's model predates voiding
+        ledger = ledger.filter(voided_at__isnull=True)
     if campaign_id:
         ledger = ledger.filter(campaign_id=campaign_id)
     orgs = org_model._base_manager

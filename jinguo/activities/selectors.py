@@ -2,6 +2,8 @@
 
 Every function reads through the scoped managers AND filters explicitly by the unit it is given, so
 it never widens when called with scoping switched off (commands, the dashboard's own tests).
+Voided (作废) entries, attendees and needs count nowhere: every count here filters
+``Voidable.COUNTED``; the lists show them only when asked for (the 已作废 filter).
 
 Reusable by the dashboard (``org`` is any unit; its whole subtree is counted):
 
@@ -23,8 +25,10 @@ Reusable by the dashboard (``org`` is any unit; its whole subtree is counted):
 For the ledger pages (``user`` is the viewer):
 
     ledger(*, user, filters: LedgerFilter) -> QuerySet[Activity]
+    likely_duplicates(*, org, date, title, place, exclude=None) -> list[Activity]
     needs_list(*, user, filters: NeedFilter) -> QuerySet[Need]
-    recorded_entries(events) -> dict[int, Activity]   # planned event pk → its ledger entry
+    recorded_entries(events) -> dict[int, Activity]   # planned event pk → its ledger entry (voided too)
+    roster(activity) -> QuerySet[Attendee]           # the symposium's attendees who count
     campaigns_for_filter(*, user) -> QuerySet[Campaign]
 """
 
@@ -38,7 +42,7 @@ from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from jinguo.activities.models import LAW_FIELDS, Activity, Need
+from jinguo.activities.models import LAW_FIELDS, Activity, Attendee, Need
 from jinguo.campaigns.models import Campaign, VenueType
 from jinguo.orgs.models import Org
 from jinguo.orgs.selectors import branches, totals_by_branch
@@ -47,11 +51,16 @@ from jinguo.orgs.selectors import branches, totals_by_branch
 KEY_VENUES = [VenueType.VILLAGE, VenueType.COMMUNITY, VenueType.ENTERPRISE, VenueType.SCHOOL]
 
 
-def activities_in(org: Org, campaign: Campaign | None = None) -> QuerySet[Activity]:
+def _entries_in(org: Org, campaign: Campaign | None = None) -> QuerySet[Activity]:
     qs = Activity.objects.filter(org.subtree_q("org"))
     if campaign is not None:
         qs = qs.filter(campaign=campaign)
     return qs
+
+
+def activities_in(org: Org, campaign: Campaign | None = None) -> QuerySet[Activity]:
+    """The entries that count (not voided)."""
+    return _entries_in(org, campaign).filter(Activity.COUNTED)
 
 
 def ledger_totals(org: Org, campaign: Campaign | None = None) -> dict:
@@ -79,11 +88,19 @@ class LedgerFilter:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     text: str = ""
+    voided: str = ""  # "" the entries that count, "voided" only the voided ones, "all" both
+
+
+LEDGER_VOIDED_CHOICES = [("", "有效台账"), ("voided", "已作废"), ("all", "全部（含已作废）")]
 
 
 def ledger(*, user, filters: LedgerFilter = LedgerFilter()) -> QuerySet[Activity]:
     root = filters.org if filters.org is not None and filters.org.is_within(user.org) else user.org
-    qs = activities_in(root, filters.campaign)
+    qs = _entries_in(root, filters.campaign)
+    if filters.voided == "voided":
+        qs = qs.filter(voided_at__isnull=False)
+    elif filters.voided != "all":
+        qs = qs.filter(Activity.COUNTED)
     if filters.venue_type:
         qs = qs.filter(venue_type=filters.venue_type)
     if filters.format:
@@ -102,14 +119,34 @@ def campaigns_for_filter(*, user) -> QuerySet[Campaign]:
     return Campaign.objects.visible_to(user).exclude(status=Campaign.Status.DRAFT).order_by("-published_at")
 
 
+def likely_duplicates(
+    *, org: Org, date: dt.date, title: str, place: str, exclude: Activity | None = None
+) -> list[Activity]:
+    """Entries that count, of the same unit and date, with the same title or the same place: the
+    one definition of a likely duplicate, asked before recording or changing an entry."""
+    qs = Activity.objects.filter(Activity.COUNTED, org=org, date=date).filter(
+        Q(title=title.strip()) | Q(place=place.strip())
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return list(qs.order_by("pk")[:5])
+
+
 def recorded_entries(events: Iterable) -> dict[int, Activity]:
-    """The ledger entries made from these planned events, by planned event pk (one query)."""
+    """The ledger entries made from these planned events, by planned event pk (one query). A voided
+    entry stays linked (its planned event is not recorded again): check ``is_voided``."""
     pks = [e.pk for e in events]
     if not pks:
         return {}
     return {
-        a.planned_event_id: a for a in Activity.objects.filter(planned_event_id__in=pks).only("pk", "planned_event")
+        a.planned_event_id: a
+        for a in Activity.objects.filter(planned_event_id__in=pks).only("pk", "planned_event", "voided_at")
     }
+
+
+def roster(activity: Activity) -> QuerySet[Attendee]:
+    """A symposium's attendees who count (not voided), in the order they were added."""
+    return Attendee.objects.filter(Attendee.COUNTED, activity=activity).order_by("id")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,8 +256,13 @@ def coverage(org: Org, campaign: Campaign | None = None) -> Coverage:
 # Needs
 
 
-def needs_in(org: Org) -> QuerySet[Need]:
+def _all_needs_in(org: Org) -> QuerySet[Need]:
     return Need.objects.filter(org.subtree_q("org") | org.subtree_q("activity__org"))
+
+
+def needs_in(org: Org) -> QuerySet[Need]:
+    """The needs that count (not voided)."""
+    return _all_needs_in(org).filter(Need.COUNTED)
 
 
 def need_counts(org: Org, *, today: dt.date | None = None) -> dict:
@@ -251,7 +293,7 @@ def need_board(org: Org, *, today: dt.date | None = None) -> list[NeedBoardRow]:
     """Per responsible unit (every unit in the subtree that has needs), overdue first."""
     today = today or timezone.localdate()
     grouped = (
-        Need.objects.filter(org.subtree_q("org"))
+        Need.objects.filter(org.subtree_q("org"), Need.COUNTED)
         .values("org")
         .annotate(
             open=Count("id", filter=Q(status__in=Need.OPEN_STATUSES)),
@@ -280,17 +322,18 @@ def need_board(org: Org, *, today: dt.date | None = None) -> list[NeedBoardRow]:
 @dataclass(frozen=True)
 class NeedFilter:
     org: Org | None = None  # responsible unit (and below)
-    state: str = ""  # a Need.Status value, "open" or "overdue"
+    state: str = ""  # a Need.Status value, "open", "overdue" or "voided"
     category: str = ""
     text: str = ""
 
 
-NEED_STATES = [("open", "未办结"), ("overdue", "已超期"), *Need.Status.choices]
+NEED_STATES = [("open", "未办结"), ("overdue", "已超期"), *Need.Status.choices, ("voided", "已作废")]
 
 
 def needs_list(*, user, filters: NeedFilter = NeedFilter(), today: dt.date | None = None) -> QuerySet[Need]:
     today = today or timezone.localdate()
-    qs = needs_in(user.org)
+    qs = _all_needs_in(user.org)
+    qs = qs.filter(voided_at__isnull=False) if filters.state == "voided" else qs.filter(Need.COUNTED)
     if filters.org is not None and filters.org.is_within(user.org):
         qs = qs.filter(filters.org.subtree_q("org"))
     if filters.state == "open":

@@ -7,15 +7,20 @@ first is keyword-only.
 
     record_activity(*, org, by, **fields) -> Activity                  # fields: see ActivityFields
     update_activity(activity, *, by, **fields) -> Activity
-    record_from_planned_event(event, *, by) -> Activity                # one click, from a filed plan
+    record_from_planned_event(event, *, by, **fields) -> Activity      # from a filed plan, linked to it
+    void_activity(activity, *, by, reason) -> None                     # 作废: leaves every count
+    restore_activity(activity, *, by) -> None                          # admins only: counts again
     check_photo(upload) -> str                                         # no write; the format name
     add_photo(activity, *, by, upload) -> ActivityPhoto                # JPEG/PNG/WebP, EXIF stripped
     delete_photo(photo, *, by) -> None
     add_attendee(activity, *, by, name, category, affiliation="") -> Attendee   # symposiums only
-    remove_attendee(attendee, *, by) -> None
+    void_attendee(attendee, *, by, reason) -> None
+    restore_attendee(attendee, *, by) -> None                          # admins only
     save_minutes(activity, *, by, minutes) -> None                     # symposiums only
-    raise_need(activity, *, by, org, category, description, raised_by_name="", raised_by_phone="",
-               due_date=None) -> Need                                  # symposiums only
+    raise_need(activity, *, by, org, category, description, raised_by_attendee=None, raised_by_name="",
+               raised_by_phone="", due_date=None) -> Need              # symposiums only
+    void_need(need, *, by, reason) -> None
+    restore_need(need, *, by) -> None                                  # admins only
     start_need(need, *, by) -> None                                    # 登记 → 办理中
     add_need_note(need, *, by, note) -> NeedNote
     resolve_need(need, *, by, note) -> None                            # → 已办结
@@ -23,7 +28,13 @@ first is keyword-only.
 
 ``fields`` of an activity: title, date, place, venue_type, format, speaker_type, laws (an iterable
 of ``LAW_FIELDS`` names), participants_total, participants_women, participants_minors,
-online_reach, account, minutes, campaign, line.
+online_reach, account, minutes, campaign, line. An event is recorded once held: its date may not
+be after today.
+
+A voided (作废) record stays listed, marked 已作废, with its reason in the history; it counts nowhere
+(``Voidable.COUNTED``) and cannot be changed until an administrator restores it
+(``LEDGER_RESTORE``). Voiding and restoring an entry move its figures out of and back into the
+rollups in the same transaction.
 """
 
 from __future__ import annotations
@@ -42,7 +53,7 @@ from jinguo.accounts.models import User
 from jinguo.accounts.rules import has_perm
 from jinguo.activities.models import LAW_FIELDS, Activity, ActivityPhoto, Attendee, Need, NeedNote
 from jinguo.activities.rollups import apply_activity_changes, apply_values, rollup_values
-from jinguo.activities.rules import ACTIVITY_WRITE, NEED_WRITE
+from jinguo.activities.rules import ACTIVITY_WRITE, LEDGER_RESTORE, NEED_WRITE
 from jinguo.audit.services import log_action
 from jinguo.campaigns.models import ActivityLine, Campaign, CampaignTarget, PlannedEvent, VenueType
 from jinguo.lib import images
@@ -84,6 +95,8 @@ FIELD_DEFAULTS: dict = {
     "line": None,
 }
 REQUIRED_FIELDS = ("title", "date", "place", "venue_type")
+FUTURE_DATE_ERROR = "活动日期 {date:%Y-%m-%d} 晚于今天：台账只记录已经开展的活动，活动开展后再记入"
+VOIDED_ERROR = "该台账已作废，不能再修改；如需恢复，请联系管理员"
 
 
 def _require(user: User, perm: str, at: Org) -> None:
@@ -117,6 +130,8 @@ def clean_fields(org: Org, raw: dict) -> dict:
         raise ActivityError("请填写活动名称")
     if not isinstance(data["date"], dt.date):
         raise ActivityError("请填写活动日期")
+    if data["date"] > timezone.localdate():
+        raise ActivityError(FUTURE_DATE_ERROR.format(date=data["date"]))
     if not data["place"]:
         raise ActivityError("请填写活动地点")
     if data["venue_type"] not in VenueType.values:
@@ -165,9 +180,15 @@ def record_activity(*, org: Org, by: User, **fields) -> Activity:
     return activity
 
 
+def _require_counted(activity: Activity) -> None:
+    if activity.is_voided:
+        raise ActivityError(VOIDED_ERROR)
+
+
 def update_activity(activity: Activity, *, by: User, **fields) -> Activity:
     """Change a ledger entry (all fields given). Audit: ``activities.activity.updated`` with the changed fields."""
     _require(by, ACTIVITY_WRITE, activity.org)
+    _require_counted(activity)
     data = clean_fields(activity.org, fields)
     if activity.planned_event_id and data["campaign"] is None:
         data["campaign"] = activity.campaign
@@ -175,6 +196,7 @@ def update_activity(activity: Activity, *, by: User, **fields) -> Activity:
     with transaction.atomic():
         # The stored figures (not the caller's copy) leave the rollups; the new ones join them.
         stored = Activity.objects.select_for_update().select_related("org").get(pk=activity.pk)
+        _require_counted(stored)
         before = rollup_values(stored)
         for name, value in data.items():
             old = getattr(activity, name)
@@ -191,19 +213,36 @@ def update_activity(activity: Activity, *, by: User, **fields) -> Activity:
     return activity
 
 
-def _guess_format(title: str) -> str:
+def guess_format(title: str) -> str:
+    """The likely format of an event from words in its (and its line's) title."""
     for word, fmt in FORMAT_HINTS:
         if word in title:
             return fmt
     return Activity.Format.OTHER
 
 
-def record_from_planned_event(event: PlannedEvent, *, by: User) -> Activity:
-    """Turn a planned event of a filed plan into a ledger entry in one click (report once).
+def planned_event_prefill(event: PlannedEvent) -> dict:
+    """What the ledger form starts from for a planned event: its title, date, place, venue type,
+    line and campaign, and a guessed format. Not the headcount: the expected participants are a
+    hint, the actual count is typed by the user."""
+    line = event.line if event.line_id else None
+    return {
+        "title": event.title,
+        "date": event.date,
+        "place": event.place,
+        "venue_type": event.venue_type,
+        "format": guess_format(f"{line.title if line else ''} {event.title}"),
+        "campaign": event.plan.target.campaign,
+        "line": line,
+    }
 
-    Pre-filled from the plan: title, date, place, venue type, line and campaign; the expected
-    participants are the starting total. The user then completes the entry. One entry per planned
-    event. Audit: ``activities.activity.recorded`` with ``planned_event``.
+
+def record_from_planned_event(event: PlannedEvent, *, by: User, **fields) -> Activity:
+    """Record a planned event of a filed plan as held, linked to it (report once): ``fields`` as for
+    ``record_activity``, typically the form pre-filled by ``planned_event_prefill`` and completed by
+    the user; the unit and the campaign are the plan's. One entry per planned event, voided or not
+    (a voided one is restored, not recorded again). Audit: ``activities.activity.recorded`` with
+    ``planned_event``.
     """
     plan = event.plan
     org = plan.target.org
@@ -212,26 +251,13 @@ def record_from_planned_event(event: PlannedEvent, *, by: User) -> Activity:
         raise ActivityError("方案报送后，才能把计划活动记入台账")
     if Activity.objects.filter(planned_event=event).exists():
         raise ActivityError("该计划活动已经记入台账")
-    line = event.line if event.line_id else None
-    hint = f"{line.title if line else ''} {event.title}"
+    data = clean_fields(org, {**fields, "campaign": plan.target.campaign})
     try:
         with transaction.atomic():
             PlannedEvent.objects.select_for_update().get(pk=event.pk)
             if Activity.objects.filter(planned_event=event).exists():
                 raise ActivityError("该计划活动已经记入台账")
-            activity = Activity.objects.create(
-                org=org,
-                campaign=plan.target.campaign,
-                line=line,
-                planned_event=event,
-                title=event.title,
-                date=event.date,
-                place=event.place,
-                venue_type=event.venue_type,
-                format=_guess_format(hint),
-                participants_total=event.expected_participants,
-                created_by=by,
-            )
+            activity = Activity.objects.create(org=org, planned_event=event, created_by=by, **data)
             apply_activity_changes([(activity, 1)])
             log_action(
                 activity,
@@ -240,9 +266,59 @@ def record_from_planned_event(event: PlannedEvent, *, by: User) -> Activity:
                 org=org,
                 data={"title": activity.title, "planned_event": event.pk},
             )
-    except IntegrityError as exc:  # two clicks at once: the one-to-one lets only one through
+    except IntegrityError as exc:  # two saves at once: the one-to-one lets only one through
         raise ActivityError("该计划活动已经记入台账") from exc
     return activity
+
+
+def _clean_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ActivityError("请填写作废原因")
+    return reason
+
+
+def _mark_voided(record, *, by: User, reason: str) -> None:
+    record.voided_at, record.voided_by, record.void_reason = timezone.now(), by, reason
+    record.save(update_fields=["voided_at", "voided_by", "void_reason"])
+
+
+def _mark_restored(record) -> None:
+    record.voided_at, record.voided_by, record.void_reason = None, None, ""
+    record.save(update_fields=["voided_at", "voided_by", "void_reason"])
+
+
+def void_activity(activity: Activity, *, by: User, reason: str) -> None:
+    """作废 a ledger entry: it stays listed (已作废) and leaves every count; its figures leave the
+    rollups. A symposium's needs are voided first (they are counted on their own). A planned event
+    keeps its link to a voided entry. Audit: ``activities.activity.voided`` with the reason."""
+    _require(by, ACTIVITY_WRITE, activity.org)
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        stored = Activity.objects.select_for_update().get(pk=activity.pk)
+        if stored.is_voided:
+            raise ActivityError("该台账已经作废")
+        needs = Need.objects.filter(Need.COUNTED, activity=stored).count()
+        if needs:
+            raise ActivityError(f"该座谈会登记的 {needs} 项诉求尚未作废，请先作废这些诉求，再作废座谈会")
+        _mark_voided(stored, by=by, reason=reason)
+        apply_activity_changes([(stored, -1)])
+        log_action(stored, "activities.activity.voided", by=by, org=stored.org, to_state="已作废", reason=reason)
+    activity.voided_at, activity.voided_by, activity.void_reason = stored.voided_at, by, reason
+
+
+def restore_activity(activity: Activity, *, by: User) -> None:
+    """Put a voided entry back into every count and the rollups (administrators only).
+    Audit: ``activities.activity.restored``."""
+    _require(by, LEDGER_RESTORE, activity.org)
+    with transaction.atomic():
+        stored = Activity.objects.select_for_update().get(pk=activity.pk)
+        if not stored.is_voided:
+            raise ActivityError("该台账没有作废，无需恢复")
+        _mark_restored(stored)
+        apply_activity_changes([(stored, 1)])
+        log_action(stored, "activities.activity.restored", by=by, org=stored.org, from_state="已作废", to_state="有效")
+    activity.voided_at, activity.voided_by, activity.void_reason = None, None, ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,6 +339,7 @@ def add_photo(activity: Activity, *, by: User, upload: UploadedFile) -> Activity
     400 px JPEG thumbnail, under random names outside any public URL (served by a scoped view).
     Audit: ``activities.photo.added``."""
     _require(by, ACTIVITY_WRITE, activity.org)
+    _require_counted(activity)
     name = PurePath(upload.name or "photo").name[:200]
     try:
         clean = images.read_clean_photo(upload)
@@ -293,6 +370,7 @@ def delete_photo(photo: ActivityPhoto, *, by: User) -> None:
     """Remove a photo and its files. Audit: ``activities.photo.deleted``."""
     activity = photo.activity
     _require(by, ACTIVITY_WRITE, activity.org)
+    _require_counted(activity)
     with transaction.atomic():
         photo.delete()
         log_action(activity, "activities.photo.deleted", by=by, org=activity.org, data={"name": photo.original_name})
@@ -313,6 +391,7 @@ def add_attendee(activity: Activity, *, by: User, name: str, category: str, affi
     """Add one person to a symposium's roster. Audit: ``activities.attendee.added``."""
     _require(by, ACTIVITY_WRITE, activity.org)
     _require_symposium(activity)
+    _require_counted(activity)
     name = (name or "").strip()
     if not name:
         raise ActivityError("请填写参会人员姓名")
@@ -326,19 +405,52 @@ def add_attendee(activity: Activity, *, by: User, name: str, category: str, affi
     return attendee
 
 
-def remove_attendee(attendee: Attendee, *, by: User) -> None:
-    """Take one person off the roster. Audit: ``activities.attendee.removed``."""
+def void_attendee(attendee: Attendee, *, by: User, reason: str) -> None:
+    """作废 one person on the roster (listed as 已作废, not counted, not offered as a need's raiser).
+    Audit: ``activities.attendee.voided`` on the symposium, with the name and the reason."""
     activity = attendee.activity
     _require(by, ACTIVITY_WRITE, activity.org)
+    _require_counted(activity)
+    reason = _clean_reason(reason)
     with transaction.atomic():
-        attendee.delete()
-        log_action(activity, "activities.attendee.removed", by=by, org=activity.org, data={"name": attendee.name})
+        stored = Attendee.objects.select_for_update().get(pk=attendee.pk)
+        if stored.is_voided:
+            raise ActivityError("该参会人员已经作废")
+        _mark_voided(stored, by=by, reason=reason)
+        log_action(
+            activity,
+            "activities.attendee.voided",
+            by=by,
+            org=activity.org,
+            reason=reason,
+            data={"name": stored.name, "attendee": stored.pk},
+        )
+
+
+def restore_attendee(attendee: Attendee, *, by: User) -> None:
+    """Put a voided person back on the roster (administrators only). Audit: ``activities.attendee.restored``."""
+    activity = attendee.activity
+    _require(by, LEDGER_RESTORE, activity.org)
+    _require_counted(activity)
+    with transaction.atomic():
+        stored = Attendee.objects.select_for_update().get(pk=attendee.pk)
+        if not stored.is_voided:
+            raise ActivityError("该参会人员没有作废，无需恢复")
+        _mark_restored(stored)
+        log_action(
+            activity,
+            "activities.attendee.restored",
+            by=by,
+            org=activity.org,
+            data={"name": stored.name, "attendee": stored.pk},
+        )
 
 
 def save_minutes(activity: Activity, *, by: User, minutes: str) -> None:
     """Write a symposium's minutes (纪要). Audit: ``activities.minutes.saved``."""
     _require(by, ACTIVITY_WRITE, activity.org)
     _require_symposium(activity)
+    _require_counted(activity)
     with transaction.atomic():
         activity.minutes = (minutes or "").strip()
         activity.save(update_fields=["minutes", "updated_at"])
@@ -361,16 +473,27 @@ def raise_need(
     org: Org,
     category: str,
     description: str,
+    raised_by_attendee: Attendee | None = None,
     raised_by_name: str = "",
     raised_by_phone: str = "",
     due_date: dt.date | None = None,
 ) -> Need:
-    """Register a need raised at a symposium, with the unit responsible for it.
+    """Register a need raised at a symposium, with the unit responsible for it. Its raiser is a
+    person on the symposium's roster (``raised_by_attendee``, whose name is copied) or, for someone
+    not on it, a typed ``raised_by_name``.
 
     Audit: ``activities.need.raised`` (on the need, in the responsible unit).
     """
     _require(by, NEED_WRITE, activity.org)
     _require_symposium(activity)
+    _require_counted(activity)
+    raised_by_name = (raised_by_name or "").strip()[:50]
+    if raised_by_attendee is not None:
+        if raised_by_attendee.activity_id != activity.pk or raised_by_attendee.is_voided:
+            raise ActivityError("提出人须是本次座谈会参会名单上的人员")
+        if raised_by_name and raised_by_name != raised_by_attendee.name:
+            raise ActivityError("提出人请从参会名单中选择，或填写不在名单上的姓名，不要同时填写两个人")
+        raised_by_name = raised_by_attendee.name
     if not responsible_org_allowed(org, activity=activity, by=by):
         raise ActivityError(f"不能把诉求交给“{org.name}”办理")
     if category not in Need.Category.values:
@@ -392,7 +515,8 @@ def raise_need(
             org=org,
             category=category,
             description=description,
-            raised_by_name=(raised_by_name or "").strip()[:50],
+            raised_by_attendee=raised_by_attendee,
+            raised_by_name=raised_by_name,
             raised_by_phone=phone,
             due_date=due_date,
             created_by=by,
@@ -408,10 +532,16 @@ def raise_need(
     return need
 
 
+def _require_counted_need(need: Need) -> None:
+    if need.is_voided:
+        raise ActivityError("该诉求已作废，不能再办理；如需恢复，请联系管理员")
+
+
 def _transition(need: Need, *, by: User, allowed: Iterable[str], to: str, action: str, reason: str = "") -> None:
     _require(by, NEED_WRITE, need.org)
     with transaction.atomic():
         locked = Need.objects.select_for_update().get(pk=need.pk)
+        _require_counted_need(locked)
         if locked.status not in allowed:
             raise ActivityError(f"该诉求当前状态为“{locked.get_status_display()}”，不能进行此操作")
         from_label = locked.get_status_display()
@@ -441,6 +571,7 @@ def start_need(need: Need, *, by: User) -> None:
 def add_need_note(need: Need, *, by: User, note: str) -> NeedNote:
     """Add a follow-up note to an open need. Audit: ``activities.need.noted``."""
     _require(by, NEED_WRITE, need.org)
+    _require_counted_need(need)
     note = (note or "").strip()
     if not note:
         raise ActivityError("请填写办理记录")
@@ -480,3 +611,39 @@ def close_need_unresolvable(need: Need, *, by: User, reason: str) -> None:
         action="activities.need.unresolvable",
         reason=reason,
     )
+
+
+def void_need(need: Need, *, by: User, reason: str) -> None:
+    """作废 a need registered by mistake or twice: listed as 已作废, counted nowhere, no longer
+    handled or reminded of. Those who may register needs at the symposium's unit may void them.
+    Audit: ``activities.need.voided`` with the reason."""
+    _require(by, NEED_WRITE, need.activity.org)
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        stored = Need.objects.select_for_update().get(pk=need.pk)
+        if stored.is_voided:
+            raise ActivityError("该诉求已经作废")
+        _mark_voided(stored, by=by, reason=reason)
+        log_action(
+            stored, "activities.need.voided", by=by, org=stored.org, from_state=stored.get_status_display(),
+            to_state="已作废", reason=reason,
+        )  # fmt: skip
+    need.voided_at, need.voided_by, need.void_reason = stored.voided_at, by, reason
+
+
+def restore_need(need: Need, *, by: User) -> None:
+    """Put a voided need back into the counts, in the status it had (administrators only; its
+    symposium must not be voided). Audit: ``activities.need.restored``."""
+    _require(by, LEDGER_RESTORE, need.activity.org)
+    if need.activity.is_voided:
+        raise ActivityError("该诉求所属的座谈会已作废，请先恢复座谈会")
+    with transaction.atomic():
+        stored = Need.objects.select_for_update().get(pk=need.pk)
+        if not stored.is_voided:
+            raise ActivityError("该诉求没有作废，无需恢复")
+        _mark_restored(stored)
+        log_action(
+            stored, "activities.need.restored", by=by, org=stored.org, from_state="已作废",
+            to_state=stored.get_status_display(),
+        )  # fmt: skip
+    need.voided_at, need.voided_by, need.void_reason = None, None, ""

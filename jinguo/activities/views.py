@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from django.contrib import messages
@@ -24,8 +25,8 @@ from jinguo.activities.forms import (
     units_of,
 )
 from jinguo.activities.models import LAW_FIELDS, Activity, ActivityPhoto, Attendee, Need, NeedNote
-from jinguo.activities.rules import ACTIVITY_WRITE, NEED_WRITE
-from jinguo.activities.selectors import KEY_VENUES, LedgerFilter, NeedFilter
+from jinguo.activities.rules import ACTIVITY_WRITE, LEDGER_RESTORE, NEED_WRITE
+from jinguo.activities.selectors import KEY_VENUES, LEDGER_VOIDED_CHOICES, LedgerFilter, NeedFilter
 from jinguo.activities.services import ActivityError
 from jinguo.audit.selectors import history_of
 from jinguo.campaigns.models import Campaign, PlannedEvent, VenueType
@@ -46,7 +47,9 @@ def _date(value: str | None):
 
 def _activity_for_user(request: HttpRequest, pk: int) -> Activity:
     # Scoped manager: outside the viewer's subtree the entry does not exist (404).
-    return get_object_or_404(Activity.objects.select_related("org", "campaign", "line", "created_by"), pk=pk)
+    return get_object_or_404(
+        Activity.objects.select_related("org", "campaign", "line", "created_by", "voided_by", "planned_event"), pk=pk
+    )
 
 
 def _writable_activity(request: HttpRequest, pk: int) -> Activity:
@@ -73,6 +76,7 @@ def _ledger_filters(request: HttpRequest) -> tuple[LedgerFilter, dict]:
         date_from=_date(g.get("date_from")),
         date_to=_date(g.get("date_to")),
         text=g.get("q", "").strip()[:50],
+        voided=g.get("voided", "") if g.get("voided") in ("voided", "all") else "",
     )
     values = {
         "campaign": campaign.pk if campaign else None,
@@ -82,6 +86,7 @@ def _ledger_filters(request: HttpRequest) -> tuple[LedgerFilter, dict]:
         "date_from": g.get("date_from", ""),
         "date_to": g.get("date_to", ""),
         "q": filters.text,
+        "voided": filters.voided,
     }
     return filters, values
 
@@ -100,6 +105,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "base_depth": viewer_org.depth,
         "venue_types": VenueType.choices,
         "formats": Activity.Format.choices,
+        "voided_choices": LEDGER_VOIDED_CHOICES,
         "can_write": has_perm(request.user, ACTIVITY_WRITE, at=viewer_org),
         "query": request.GET.urlencode(),
     }
@@ -113,6 +119,8 @@ EXPORT_HEADER = [*importing.HEADER[:9], "参加人数", "其中妇女", "其中�
 def export(request: HttpRequest) -> HttpResponse:
     viewer_org = require_viewer_org(request)
     filters, _ = _ledger_filters(request)
+    # The export is a count the city adds up: only entries that count, whatever the list shows.
+    filters = replace(filters, voided="")
     qs = selectors.ledger(user=request.user, filters=filters)[:EXPORT_LIMIT]
     rows = (
         [
@@ -141,6 +149,11 @@ def export(request: HttpRequest) -> HttpResponse:
 # Create, edit, detail
 
 
+def _render_form(request: HttpRequest, form: ActivityForm, *, activity=None, event=None) -> HttpResponse:
+    context = {"form": form, "activity": activity, "event": event}
+    return render(request, "activities/activity_form.html", context)
+
+
 @login_required
 def create(request: HttpRequest) -> HttpResponse:
     viewer_org = require_viewer_org(request)
@@ -155,14 +168,19 @@ def create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "已记入台账。可以继续上传照片。")
             return redirect("activities:detail", activity.pk)
-    return render(request, "activities/activity_form.html", {"form": form, "activity": None})
+    return _render_form(request, form)
 
 
 @login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _writable_activity(request, pk)
+    if activity.is_voided:
+        messages.error(request, services.VOIDED_ERROR)
+        return redirect("activities:detail", activity.pk)
     viewer_org = require_viewer_org(request)
-    form = ActivityForm(request.POST or None, viewer_org=viewer_org, initial=ActivityForm.initial_for(activity))
+    form = ActivityForm(
+        request.POST or None, viewer_org=viewer_org, entry=activity, initial=ActivityForm.initial_for(activity)
+    )
     form.fields["org"].disabled = True
     if request.method == "POST" and form.is_valid():
         try:
@@ -172,7 +190,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "台账已保存。")
             return redirect("activities:detail", activity.pk)
-    return render(request, "activities/activity_form.html", {"form": form, "activity": activity})
+    return _render_form(request, form, activity=activity)
 
 
 @login_required
@@ -180,17 +198,23 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _activity_for_user(request, pk)
     user = request.user
     can_write = has_perm(user, ACTIVITY_WRITE, at=activity.org)
+    can_change = can_write and not activity.is_voided
     needs = list(Need.objects.filter(activity=activity).select_related("org").order_by("id"))
     for need in needs:
         need.phone_display = phone_for(user, need)
+    attendees = list(Attendee.objects.filter(activity=activity).select_related("voided_by").order_by("id"))
     context = {
         "activity": activity,
         "photos": ActivityPhoto.objects.filter(activity=activity),
-        "attendees": Attendee.objects.filter(activity=activity),
+        "attendees": attendees,
+        "attendees_counted": sum(1 for a in attendees if not a.is_voided),
         "needs": needs,
+        "needs_counted": sum(1 for n in needs if not n.is_voided),
         "history": history_of(activity)[:50],
-        "can_write": can_write,
-        "can_raise": can_write and activity.is_symposium and has_perm(user, NEED_WRITE, at=activity.org),
+        "can_write": can_change,
+        "can_void": can_change,
+        "can_restore": has_perm(user, LEDGER_RESTORE, at=activity.org),
+        "can_raise": can_change and activity.is_symposium and has_perm(user, NEED_WRITE, at=activity.org),
         "photo_form": PhotoForm(),
         "attendee_form": AttendeeForm(),
         "minutes_form": MinutesForm(initial={"minutes": activity.minutes}),
@@ -199,25 +223,77 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "activities/detail.html", context)
 
 
-@require_POST
 @login_required
 def record_event(request: HttpRequest, event_pk: int) -> HttpResponse:
-    """One click on a filed plan: the planned event becomes a ledger entry to complete."""
+    """A planned event of a filed plan, recorded as held: the ledger form pre-filled from the plan
+    (unit, campaign, title, date, place, venue, line), saved only on 保存, linked to the event."""
     event = get_object_or_404(
         PlannedEvent.objects.select_related("plan__target__org", "plan__target__campaign", "line"), pk=event_pk
     )
     if not has_perm(request.user, ACTIVITY_WRITE, at=event.plan.target.org):
         raise PermissionDenied
+    existing = Activity.objects.filter(planned_event=event).first()
+    if existing is not None:
+        messages.info(request, "该计划活动已经记入台账。")
+        return redirect("activities:detail", existing.pk)
+    if not event.plan.is_filed:
+        messages.error(request, "方案报送后，才能把计划活动记入台账。")
+        return redirect("campaigns:plan_detail", event.plan_id)
+    prefill = services.planned_event_prefill(event)
+    initial = {**prefill, "org": event.plan.target.org_id, "campaign": prefill["campaign"].pk}
+    initial["line"] = prefill["line"].pk if prefill["line"] else None
+    form = ActivityForm(request.POST or None, viewer_org=require_viewer_org(request), initial=initial)
+    form.fix_to_plan(event)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity = services.record_from_planned_event(event, by=request.user, **form.service_fields())
+        except ActivityError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "已记入台账。可以继续上传照片。")
+            return redirect("activities:detail", activity.pk)
+    return _render_form(request, form, event=event)
+
+
+# ---------------------------------------------------------------------------------------------
+# Voiding (作废) and restoring
+
+
+def _void_or_restore(request: HttpRequest, subject, *, void, restore) -> None:
+    """POST ``action=void`` with a ``reason``, or ``action=restore``; the outcome as a message."""
     try:
-        activity = services.record_from_planned_event(event, by=request.user)
+        if request.POST.get("action") == "restore":
+            restore(subject, by=request.user)
+            messages.success(request, "已恢复，重新计入统计。")
+        else:
+            void(subject, by=request.user, reason=request.POST.get("reason", ""))
+            messages.success(request, "已作废，不再计入任何统计。")
     except ActivityError as exc:
         messages.error(request, str(exc))
-        existing = Activity.objects.filter(planned_event=event).first()
-        if existing is not None:
-            return redirect("activities:detail", existing.pk)
-        return redirect("campaigns:plan_detail", event.plan_id)
-    messages.success(request, "已记入台账。请补充实际参加人数、活动形式等情况。")
-    return redirect("activities:edit", activity.pk)
+
+
+@require_POST
+@login_required
+def activity_void(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _activity_for_user(request, pk)
+    _void_or_restore(request, activity, void=services.void_activity, restore=services.restore_activity)
+    return redirect("activities:detail", activity.pk)
+
+
+@require_POST
+@login_required
+def attendee_void(request: HttpRequest, pk: int) -> HttpResponse:
+    attendee = get_object_or_404(Attendee.objects.select_related("activity__org"), pk=pk)
+    _void_or_restore(request, attendee, void=services.void_attendee, restore=services.restore_attendee)
+    return redirect(reverse("activities:detail", args=[attendee.activity_id]) + "#roster")
+
+
+@require_POST
+@login_required
+def need_void(request: HttpRequest, pk: int) -> HttpResponse:
+    need = _need_for_user(request, pk)
+    _void_or_restore(request, need, void=services.void_need, restore=services.restore_need)
+    return redirect("activities:need_detail", need.pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,16 +373,6 @@ def attendee_add(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, "请填写参会人员姓名并选择类别。")
     return redirect(reverse("activities:detail", args=[activity.pk]) + "#roster")
-
-
-@require_POST
-@login_required
-def attendee_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    attendee = get_object_or_404(Attendee.objects.select_related("activity__org"), pk=pk)
-    if not has_perm(request.user, ACTIVITY_WRITE, at=attendee.activity.org):
-        raise PermissionDenied
-    services.remove_attendee(attendee, by=request.user)
-    return redirect(reverse("activities:detail", args=[attendee.activity_id]) + "#roster")
 
 
 @require_POST
@@ -471,16 +537,21 @@ def needs(request: HttpRequest) -> HttpResponse:
 
 
 def _need_for_user(request: HttpRequest, pk: int) -> Need:
-    return get_object_or_404(Need.objects.select_related("org", "activity__org", "created_by"), pk=pk)
+    return get_object_or_404(
+        Need.objects.select_related("org", "activity__org", "created_by", "voided_by", "raised_by_attendee"), pk=pk
+    )
 
 
 def _render_need(request: HttpRequest, need: Need, note_form: NoteForm | None = None) -> HttpResponse:
+    user = request.user
     context = {
         "need": need,
-        "phone": phone_for(request.user, need),
+        "phone": phone_for(user, need),
         "notes": NeedNote.objects.filter(need=need).select_related("by"),
         "history": history_of(need)[:50],
-        "can_handle": has_perm(request.user, NEED_WRITE, at=need.org),
+        "can_handle": has_perm(user, NEED_WRITE, at=need.org) and not need.is_voided,
+        "can_void": has_perm(user, NEED_WRITE, at=need.activity.org) and not need.is_voided,
+        "can_restore": need.is_voided and has_perm(user, LEDGER_RESTORE, at=need.activity.org),
         "note_form": note_form or NoteForm(),
     }
     return render(request, "activities/need_detail.html", context, status=400 if note_form else 200)

@@ -75,6 +75,7 @@ def collect_digests(*, now: dt.datetime | None = None) -> dict[int, Digest]:
 
     needs = (
         Need.objects.filter(
+            Need.COUNTED,
             status__in=[Need.Status.REGISTERED, Need.Status.IN_PROGRESS],
             due_date__lt=timezone.localdate(now),
             org__is_active=True,

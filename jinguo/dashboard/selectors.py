@@ -224,7 +224,7 @@ def board_targets(*, family: list[int], unit: Org) -> QuerySet[CampaignTarget]:
 
 
 def board_activities(*, family: list[int], unit: Org):
-    return Activity.objects.filter(unit.subtree_q("org"), campaign_id__in=family)
+    return Activity.objects.filter(unit.subtree_q("org"), Activity.COUNTED, campaign_id__in=family)
 
 
 def board_rollups(*, family: list[int], unit: Org):
@@ -258,7 +258,7 @@ def board_reports(*, family: list[int], unit: Org):
 
 def board_needs(*, family: list[int], unit: Org):
     with scopes_disabled():  # unit.subtree_q is the scope, narrower than the manager's OR (see above)
-        return Need.objects.filter(unit.subtree_q("org"), campaign_id__in=family)
+        return Need.objects.filter(unit.subtree_q("org"), Need.COUNTED, campaign_id__in=family)
 
 
 @dataclass
@@ -500,7 +500,7 @@ def landing(*, user, now=None) -> dict:
     now = now or timezone.now()
     today = timezone.localdate(now)
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)
-    my_needs = Need.objects.filter(org=user.org, status__in=Need.OPEN_STATUSES).select_related("activity")
+    my_needs = Need.objects.filter(Need.COUNTED, org=user.org, status__in=Need.OPEN_STATUSES).select_related("activity")
     summary["my_needs"] = list(my_needs.order_by(F("due_date").asc(nulls_last=True), "pk")[:5])
     summary["my_needs_count"] = my_needs.count()
     plans_soon = (

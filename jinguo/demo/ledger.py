@@ -246,12 +246,17 @@ def load_ledger(campaign: Campaign) -> None:
         if ago % 3 == 0:
             ledger.add_photo(activity, by=_user(username), upload=_photo(title))
 
-    # Planned events of filed plans become ledger entries in one click.
+    # Planned events of filed plans recorded from the plan's pre-filled form, as held today (an
+    # entry may not be dated in the future), with the actual headcount typed in.
     for event in PlannedEvent.objects.filter(
         plan__target__campaign=campaign, plan__target__org__name__in=["七星关区妇联", "赫章县妇联"]
     ).order_by("pk")[:4]:
         liaison = User.objects.filter(org=event.plan.target.org, is_liaison=True).first()
-        ledger.record_from_planned_event(event, by=liaison)
+        fields = ledger.planned_event_prefill(event) | {"date": today}
+        total = event.expected_participants * 9 // 10
+        ledger.record_from_planned_event(
+            event, by=liaison, **fields, participants_total=total, participants_women=total * 3 // 4
+        )
 
     _load_symposium(campaign, today)
 

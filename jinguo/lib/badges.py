@@ -34,6 +34,9 @@ BADGE_CLASSES = {
     "in_progress": "text-bg-primary",
     "resolved": "text-bg-success",
     "unresolvable": "text-bg-secondary",
+    # activities.Validity (a voided ledger entry, attendee or need)
+    "counted": "text-bg-light border",
+    "voided": "text-bg-dark",
     # quiz.Attempt
     "open": "text-bg-primary",
 }

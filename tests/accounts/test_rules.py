@@ -37,6 +37,7 @@ EXPECTED = {
     "reports.reports:review": {ADMIN, REVIEWER},
     "activities.activities:write": {ADMIN, LIAISON},
     "activities.needs:write": {ADMIN, LIAISON},
+    "activities.voided:restore": {ADMIN},
     "quiz.quizzes:write": {ADMIN},
     "quiz.banks:write": {ADMIN},
     "quiz.results:read": {ADMIN, REVIEWER, LIAISON},

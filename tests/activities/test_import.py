@@ -1,8 +1,10 @@
+import datetime as dt
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from jinguo.activities.importing import HEADER, import_activities
@@ -119,3 +121,13 @@ def test_import_view_shows_row_errors(client_for, users, tree):
 @pytest.mark.parametrize("user", ["city_reviewer"])
 def test_import_requires_write_permission(client_for, users, user):
     assert client_for(getattr(users, user)).get(reverse("activities:import")).status_code == 403
+
+
+def test_import_refuses_an_event_dated_after_today_with_a_row_error(users, tree):
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    rows = [_row(2), _row(3, 日期=f"{tomorrow:%Y-%m-%d}")]
+    result = import_activities(rows, by=users.qxg_liaison, dry_run=False)
+    assert result.errors == [
+        (3, f"活动日期 {tomorrow:%Y-%m-%d} 晚于今天：台账只记录已经开展的活动，活动开展后再记入"),
+    ]
+    assert (result.written, Activity.objects.count()) == (False, 0)

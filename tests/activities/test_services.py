@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from jinguo.activities import services
@@ -88,43 +89,90 @@ def test_update_activity_records_changed_fields(tree, users):
     ]
 
 
-def test_record_from_planned_event_prefills_from_plan(tree, users, campaign, qxg_plan):
+def test_planned_event_prefill_takes_the_plan_but_not_the_headcount(tree, users, campaign, qxg_plan):
     event = PlannedEvent.objects.get(plan=qxg_plan)
     line = campaign.lines.first()
     event.line = line
     event.save()
-    a = services.record_from_planned_event(event, by=users.qxg_liaison)
-    assert (a.org, a.campaign, a.line, a.planned_event, a.title, a.date, a.place, a.venue_type) == (
-        tree.qxg,
-        campaign,
-        line,
-        event,
-        "维权周宣讲",
-        dt.date(2023, 3, 5),
-        "某村委会",
-        VenueType.VILLAGE,
+    assert services.planned_event_prefill(event) == {
+        "title": "维权周宣讲",
+        "date": dt.date(2023, 3, 5),
+        "place": "某村委会",
+        "venue_type": VenueType.VILLAGE,
+        "format": Activity.Format.LECTURE,
+        "campaign": campaign,
+        "line": line,
+    }
+    assert Activity.objects.count() == 0  # a pre-fill writes nothing
+
+
+def test_record_from_planned_event_links_it_with_the_typed_figures(tree, users, campaign, qxg_plan):
+    event = PlannedEvent.objects.get(plan=qxg_plan)
+    prefill = services.planned_event_prefill(event)
+    a = services.record_from_planned_event(
+        event, by=users.qxg_liaison, **prefill, participants_total=38, participants_women=30
     )
-    assert (a.participants_total, a.format) == (50, Activity.Format.LECTURE)
+    a.refresh_from_db()
+    assert (a.org, a.campaign, a.planned_event, a.title, a.date, a.participants_total, a.participants_women) == (
+        tree.qxg, campaign, event, "维权周宣讲", dt.date(2023, 3, 5), 38, 30,
+    )  # fmt: skip
+    entry = AuditEntry.objects.get(object_id=a.pk, action="activities.activity.recorded")
+    assert entry.data == {"title": "维权周宣讲", "planned_event": event.pk}
+
+
+def test_record_from_planned_event_keeps_the_plans_campaign(tree, users, campaign, qxg_plan):
+    other = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg], title="另一个通知")
+    event = PlannedEvent.objects.get(plan=qxg_plan)
+    fields = services.planned_event_prefill(event) | {"campaign": other}
+    a = services.record_from_planned_event(event, by=users.qxg_liaison, **fields)
+    assert a.campaign == campaign
 
 
 def test_record_from_planned_event_twice_rejected(tree, users, qxg_plan):
     event = PlannedEvent.objects.get(plan=qxg_plan)
-    services.record_from_planned_event(event, by=users.qxg_liaison)
+    fields = services.planned_event_prefill(event)
+    services.record_from_planned_event(event, by=users.qxg_liaison, **fields)
     with pytest.raises(ActivityError, match="已经记入台账"):
-        services.record_from_planned_event(event, by=users.qxg_admin)
+        services.record_from_planned_event(event, by=users.qxg_admin, **fields)
     assert Activity.objects.filter(planned_event=event).count() == 1
+
+
+def test_record_from_planned_event_again_after_void_rejected(tree, users, qxg_plan):
+    event = PlannedEvent.objects.get(plan=qxg_plan)
+    fields = services.planned_event_prefill(event)
+    entry = services.record_from_planned_event(event, by=users.qxg_liaison, **fields)
+    services.void_activity(entry, by=users.qxg_liaison, reason="日期填错")
+    with pytest.raises(ActivityError, match="已经记入台账"):
+        services.record_from_planned_event(event, by=users.qxg_liaison, **fields)
+    entry.refresh_from_db()
+    assert (entry.planned_event, entry.is_voided) == (event, True)  # the link is kept
 
 
 def test_record_from_planned_event_of_draft_plan_rejected(tree, users, campaign):
     plan = make_plan(CampaignTarget.objects.get(campaign=campaign, org=tree.qxg), status=Plan.Status.DRAFT)
+    event = PlannedEvent.objects.get(plan=plan)
     with pytest.raises(ActivityError, match="方案报送后"):
-        services.record_from_planned_event(PlannedEvent.objects.get(plan=plan), by=users.qxg_liaison)
+        services.record_from_planned_event(event, by=users.qxg_liaison, **services.planned_event_prefill(event))
 
 
 def test_record_from_planned_event_of_sibling_denied(tree, users, qxg_plan):
+    event = PlannedEvent.objects.get(plan=qxg_plan)
     with pytest.raises(PermissionDenied):
-        services.record_from_planned_event(PlannedEvent.objects.get(plan=qxg_plan), by=users.dafang_admin)
+        services.record_from_planned_event(event, by=users.dafang_admin, **services.planned_event_prefill(event))
     assert Activity.objects.count() == 0
+
+
+# --- dates
+
+
+def test_an_event_dated_after_today_is_refused(tree, users, campaign):
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(ActivityError, match=f"活动日期 {tomorrow:%Y-%m-%d} 晚于今天"):
+        services.record_activity(org=tree.qxg, by=users.qxg_liaison, **(FIELDS | {"date": tomorrow}))
+    today = services.record_activity(org=tree.qxg, by=users.qxg_liaison, **(FIELDS | {"date": timezone.localdate()}))
+    with pytest.raises(ActivityError, match="晚于今天"):
+        services.update_activity(today, by=users.qxg_liaison, **(FIELDS | {"date": tomorrow}))
+    assert list(Activity.objects.values_list("date", flat=True)) == [timezone.localdate()]
 
 
 # --- photos
@@ -190,8 +238,8 @@ def test_roster_and_minutes_only_for_symposiums(tree, users):
     services.save_minutes(talk, by=users.qxg_liaison, minutes="大家谈了创业难题。")
     talk.refresh_from_db()
     assert (person.name, talk.minutes) == ("王芳", "大家谈了创业难题。")
-    services.remove_attendee(person, by=users.qxg_admin)
-    assert list(Attendee.objects.all()) == []
+    services.void_attendee(person, by=users.qxg_admin, reason="未到会")
+    assert list(Attendee.objects.filter(Attendee.COUNTED)) == []
 
 
 # --- needs

@@ -34,13 +34,16 @@ def test_planned_event_to_ledger_to_adopted_report_shows_on_dashboard_and_rankin
     )  # fmt: skip
     apply_activity_changes([(dafang_entry, 1)])  # what the ledger services do in their transaction
 
-    # 七星关区's liaison, on a phone: one click turns the planned event into a ledger entry.
+    # 七星关区's liaison, on a phone: 记入台账 opens the ledger form pre-filled from the planned event;
+    # nothing is recorded before 保存.
     liaison = new_page(PHONE)
     sign_in(liaison, "qxg_liaison", PASSWORD)
     liaison.goto(f"/campaigns/plans/{plan.pk}/")
-    liaison.get_by_role("button", name="记入台账").click()
-    liaison.get_by_text("已记入台账。请补充实际参加人数").wait_for()
+    liaison.get_by_role("link", name="记入台账").click()
+    liaison.get_by_test_id("from-plan").wait_for()
     assert liaison.input_value("#id_title") == "维权周宣讲"  # pre-filled from the plan
+    assert liaison.input_value("#id_participants_total") == ""  # the expected 50 is only a hint
+    assert Activity.objects.filter(org=tree.qxg).count() == 0
     liaison.fill("#id_participants_total", "80")
     liaison.fill("#id_participants_women", "65")
     liaison.get_by_role("button", name="保存").click()

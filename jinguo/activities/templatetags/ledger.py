@@ -26,3 +26,10 @@ def ledger_entries(context, events, plan) -> dict:
 @register.filter
 def entry_for(entries: dict, event):
     return entries.get(event.pk)
+
+
+@register.inclusion_tag("activities/_planned_event_cell.html")
+def ledger_cell(ledger: dict, event) -> dict:
+    """A planned event's ledger cell on the plan page: its entry (已作废 when voided), or 记入台账,
+    a link to the ledger form pre-filled from the event (nothing is saved before 保存)."""
+    return {"event": event, "entry": ledger["entries"].get(event.pk), "can_record": ledger["can_record"]}
