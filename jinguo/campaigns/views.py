@@ -485,7 +485,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = PlanForm(initial=_plan_initial(plan, request.user), lines=lines, returned=returned)
         formset = EventFormSet(prefix="events", initial=_event_initial(plan), form_kwargs={"lines": lines})
     context = {"form": form, "formset": formset, "target": target, "campaign": campaign, "plan": plan}
-    context.update(errors=errors, error_count=_error_count(form, formset) + len(errors) if form.is_bound else 0)
+    context |= {"returned": returned, "errors": errors, "error_count": _error_count(form, formset) + len(errors)}
     return render(request, "campaigns/plan_form.html", context)
 
 

@@ -244,9 +244,11 @@ def test_save_plan_empty_draft_rejected(qxg_target, users):
 def test_new_plan_prefills_person_and_phone_from_the_user(qxg_target, users, client_for):
     users.qxg_liaison.phone = "13985712345"
     users.qxg_liaison.save(update_fields=["phone"])
-    form = client_for(users.qxg_liaison).get(reverse("campaigns:plan_edit", args=[qxg_target.pk])).context["form"]
+    response = client_for(users.qxg_liaison).get(reverse("campaigns:plan_edit", args=[qxg_target.pk]))
+    form = response.context["form"]
     assert (form.initial["person_in_charge"], form.initial["contact_phone"]) == ("七星关联络员", "13985712345")
     assert "change_note" not in form.fields  # nothing to answer yet
+    assert "退回原因" not in response.content.decode()
 
 
 def test_existing_plan_keeps_its_own_person_not_the_user(qxg_plan, users, client_for):
