@@ -27,10 +27,10 @@ Signatures (all arguments after the first are keyword-only; ``by`` is the acting
     approve_plans(plans, *, by) -> int                                             # number approved
 
 ``lines`` of a campaign are titles or ``(title, description)`` pairs; ``lines`` of a plan are
-``ActivityLine`` objects of its campaign; ``events`` are ``EventSpec``. A plan that cannot be
-saved or filed raises ``PlanInvalid`` (a ``CampaignError``) carrying every problem at once. ``target_kinds`` are
+``ActivityLine`` objects of its campaign; ``events`` are ``EventSpec``. ``target_kinds`` are
 ``Org.Kind`` values, resolved at publication to the active units of that kind strictly below the
-issuer; ``target_units`` are units strictly below the issuer.
+issuer; ``target_units`` are units strictly below the issuer. A plan that cannot be saved or filed
+raises ``PlanInvalid`` (a ``CampaignError``) carrying every problem at once.
 """
 
 from __future__ import annotations
@@ -625,15 +625,16 @@ def plan_problems(
             problems.add("contact_phone", exc.messages[0])
     elif submitting:
         problems.add("contact_phone", "报送前请填写联系电话")
-    existing = list(PlannedEvent.objects.filter(plan=plan)) if plan is not None else []
-    known = {e.pk for e in existing}
+    known = set(PlannedEvent.objects.filter(plan=plan).values_list("pk", flat=True)) if plan is not None else set()
     seen: set[int] = set()
     for index, event in enumerate(events):
         if event.pk is not None and event.pk in seen:
             problems.add_event(index, "title", "这项计划活动重复出现，请刷新页面后重新填写")
         seen.add(event.pk)
         _check_event(problems, index, event, campaign, known)
-    for event in recorded_events(PlannedEvent.objects.filter(pk__in=known - seen)):
+    # A ledger entry points at its planned event (activities.Activity.planned_event): removing the
+    # event would orphan the entry and offer 记入台账 for its replacement, counting the event twice.
+    for event in PlannedEvent.objects.filter(pk__in=known - seen, activity__isnull=False):
         problems.removed[event.pk] = f"计划活动“{event.title}”（{event.date:%Y-%m-%d}）已记入台账，不能删除"
     if not events:
         if submitting:
@@ -641,11 +642,6 @@ def plan_problems(
         elif not lines and not summary.strip():
             problems.add("events", "方案还是空的：请至少选择承担的活动、填写方案说明或一项计划活动，再保存草稿")
     return problems
-
-
-def recorded_events(events: QuerySet[PlannedEvent]) -> QuerySet[PlannedEvent]:
-    """Those of ``events`` already recorded in the ledger: they must outlive every plan version."""
-    return events.filter(activity__isnull=False)
 
 
 def save_plan(
