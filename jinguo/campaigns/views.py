@@ -427,7 +427,7 @@ def _show_problems(form: PlanForm, formset, rows: list[tuple[int, EventSpec]], p
 
 def _error_count(form: PlanForm, formset) -> int:
     rows = sum(len(errors) for f in formset.forms for errors in f.errors.values())
-    return sum(len(errors) for errors in form.errors.values()) + rows
+    return sum(len(errors) for errors in form.errors.values()) + rows + len(formset.non_form_errors())
 
 
 @login_required

@@ -274,3 +274,15 @@ def test_plan_form_of_sibling_unit_404(qxg_target, qxg_plan, users, client_for):
     client = client_for(users.dafang_liaison)
     assert client.get(reverse("campaigns:plan_edit", args=[qxg_target.pk])).status_code == 404
     assert client.get(reverse("campaigns:plan_detail", args=[qxg_plan.pk])).status_code == 404
+
+
+def test_plan_form_with_a_broken_row_count_explains_and_saves_nothing(qxg_target, users, client_for):
+    data = {"person_in_charge": "张丽", "contact_phone": "13800138000", "summary": "说明"}
+    response = client_for(users.qxg_liaison).post(reverse("campaigns:plan_edit", args=[qxg_target.pk]), data)
+    assert response.status_code == 200
+    assert response.context["formset"].non_form_errors() == [
+        "ManagementForm 数据缺失或被篡改。缺少的字段： events-TOTAL_FORMS, events-INITIAL_FORMS。"
+        "如果问题持续存在，你可能需要提交错误报告。"
+    ]
+    assert "有 1 处需要修改" in response.content.decode()
+    assert not Plan.objects.exists()
