@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 
 from jinguo.campaigns.models import ActivityLine, VenueType
-from jinguo.lib.phones import validate_phone
 from jinguo.orgs.models import Org
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -117,6 +116,8 @@ class ReissueForm(TargetFieldsMixin, forms.Form):
 
 
 class PlanForm(forms.Form):
+    """The plan's own fields. Only parsing here: ``services.plan_problems`` says what is wrong."""
+
     lines = forms.ModelMultipleChoiceField(
         label="承担的活动",
         required=False,
@@ -133,29 +134,37 @@ class PlanForm(forms.Form):
     summary = forms.CharField(
         label="方案说明", required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 5})
     )
+    change_note = forms.CharField(
+        label="修改说明",
+        required=False,
+        help_text="回应退回原因：改了哪些地方（审核人报送后可见）",
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+    )
 
-    def __init__(self, *args, lines, **kwargs):
+    def __init__(self, *args, lines, returned: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lines"].queryset = lines
-
-    def clean_contact_phone(self) -> str:
-        value = self.cleaned_data["contact_phone"]
-        return validate_phone(value) if value.strip() else ""
+        if not returned:  # an answer to a return reason, so only offered on a returned plan
+            del self.fields["change_note"]
 
 
 class EventForm(forms.Form):
-    title = forms.CharField(label="活动名称", max_length=200, widget=_text())
-    date = forms.DateField(label="日期", widget=_date_input())
-    place = forms.CharField(label="地点", max_length=200, widget=_text())
+    """One planned event row; ``pk`` carries the event's identity from one plan version to the next."""
+
+    pk = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    title = forms.CharField(label="活动名称", max_length=200, required=False, widget=_text())
+    date = forms.DateField(label="日期", required=False, widget=_date_input())
+    place = forms.CharField(label="地点", max_length=200, required=False, widget=_text())
     venue_type = forms.ChoiceField(
         # The empty choice keeps an untouched extra row "unchanged", so the formset skips it.
         label="场所类型",
+        required=False,
         choices=[("", "请选择"), *VenueType.choices],
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     expected_participants = forms.IntegerField(
         label="预计参加人数",
-        min_value=0,
+        required=False,
         initial=0,
         widget=forms.NumberInput(attrs={"class": "form-control", "min": 0, "inputmode": "numeric"}),
     )
@@ -165,6 +174,12 @@ class EventForm(forms.Form):
         queryset=ActivityLine.objects.none(),
         empty_label="（不限）",
         widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    outside_reason = forms.CharField(
+        label="不在活动期间的原因",
+        max_length=200,
+        required=False,
+        widget=_text(placeholder="日期不在活动期间内时必填"),
     )
 
     def __init__(self, *args, lines, **kwargs):

@@ -203,6 +203,8 @@ class Plan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     return_reason = models.TextField(_("退回原因"), blank=True)
+    # The unit's answer to the return reason, written while returned; moved onto the next version.
+    change_note = models.TextField(_("修改说明"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -251,6 +253,7 @@ class PlannedEvent(models.Model):
     place = models.CharField(_("地点"), max_length=200)
     venue_type = models.CharField(_("场所类型"), max_length=20, choices=VenueType.choices)
     expected_participants = models.PositiveIntegerField(_("预计参加人数"), default=0)
+    outside_reason = models.CharField(_("不在活动期间的原因"), max_length=200, blank=True)
 
     objects = ScopedManager(org="plan__target__org")
 
@@ -275,6 +278,7 @@ class PlanVersion(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
+    change_note = models.TextField(_("修改说明"), blank=True)  # the answer to the previous version's reason
 
     objects = ScopedManager(org="plan__target__org")
 

@@ -17,7 +17,10 @@ Signatures (all arguments after the first are keyword-only; ``by`` is the acting
                      target_units=(), target_kinds=()) -> Campaign                 # a draft
     mark_read(target, *, by) -> bool
     sign_campaign(target, *, by) -> bool                                           # False if already signed
-    save_plan(target, *, by, person_in_charge="", contact_phone="", summary="", lines=(), events=()) -> Plan
+    plan_problems(target, *, plan=None, submitting=False, person_in_charge="", contact_phone="", summary="",
+                  lines=(), events=()) -> PlanProblems                         # no write
+    save_plan(target, *, by, person_in_charge="", contact_phone="", summary="", lines=(), events=(),
+              change_note="") -> Plan                                           # events kept by pk
     submit_plan(plan, *, by) -> PlanVersion
     return_plan(plan, *, by, reason) -> None
     approve_plan(plan, *, by) -> None
@@ -26,7 +29,8 @@ Signatures (all arguments after the first are keyword-only; ``by`` is the acting
 ``lines`` of a campaign are titles or ``(title, description)`` pairs; ``lines`` of a plan are
 ``ActivityLine`` objects of its campaign; ``events`` are ``EventSpec``. ``target_kinds`` are
 ``Org.Kind`` values, resolved at publication to the active units of that kind strictly below the
-issuer; ``target_units`` are units strictly below the issuer.
+issuer; ``target_units`` are units strictly below the issuer. A plan that cannot be saved or filed
+raises ``PlanInvalid`` (a ``CampaignError``) carrying every problem at once.
 """
 
 from __future__ import annotations
@@ -35,14 +39,14 @@ import datetime as dt
 import uuid
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -80,14 +84,53 @@ LineInput = str | tuple[str, str]
 
 @dataclass(frozen=True)
 class EventSpec:
-    """One planned event of a plan (a future ledger entry)."""
+    """One planned event of a plan (a future ledger entry); ``pk`` names the event it changes."""
 
     title: str
-    date: dt.date
+    date: dt.date | None
     place: str
     venue_type: str
-    expected_participants: int = 0
+    expected_participants: int | None = 0
     line: ActivityLine | None = None
+    outside_reason: str = ""  # why the date falls outside the campaign's period
+    pk: int | None = None
+
+
+EVENT_FIELDS = ["line", "title", "date", "place", "venue_type", "expected_participants", "outside_reason"]
+
+
+@dataclass
+class PlanProblems:
+    """What is wrong with a plan, all of it: by plan field (``events`` for the list as a whole),
+    by event row (the index in the specs given, then the field), and events that cannot be removed."""
+
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    events: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    removed: dict[int, str] = field(default_factory=dict)  # planned event pk → why it must stay
+
+    def add(self, name: str, message: str) -> None:
+        self.fields.setdefault(name, []).append(message)
+
+    def add_event(self, index: int, name: str, message: str) -> None:
+        self.events.setdefault(index, {}).setdefault(name, []).append(message)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.events or self.removed)
+
+    def messages(self) -> list[str]:
+        """Every problem as one line, events named by their row (第 n 项, counting from 1)."""
+        lines = [m for messages in self.fields.values() for m in messages]
+        for index in sorted(self.events):
+            lines += [f"第 {index + 1} 项计划活动：{m}" for ms in self.events[index].values() for m in ms]
+        return lines + list(self.removed.values())
+
+
+class PlanInvalid(CampaignError):
+    """A plan that cannot be saved or filed as it stands; ``problems`` says where, all at once."""
+
+    def __init__(self, problems: PlanProblems):
+        super().__init__("；".join(problems.messages()))
+        self.problems = problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -523,20 +566,82 @@ def sign_campaign(target: CampaignTarget, *, by: User) -> bool:
 # Plans
 
 
-def _check_events(campaign: Campaign, events: Sequence[EventSpec]) -> None:
-    for n, event in enumerate(events, start=1):
-        if not (event.title or "").strip():
-            raise CampaignError(f"第 {n} 项计划活动：请填写活动名称")
-        if not (event.place or "").strip():
-            raise CampaignError(f"第 {n} 项计划活动：请填写地点")
-        if event.date is None:
-            raise CampaignError(f"第 {n} 项计划活动：请填写日期")
-        if event.venue_type not in VenueType.values:
-            raise CampaignError(f"第 {n} 项计划活动：场所类型无效")
-        if event.expected_participants is None or event.expected_participants < 0:
-            raise CampaignError(f"第 {n} 项计划活动：预计参加人数不能为负数")
-        if event.line is not None and event.line.campaign_id != campaign.pk:
-            raise CampaignError(f"第 {n} 项计划活动：所属活动不属于本通知")
+def _period_label(campaign: Campaign) -> str:
+    return f"{campaign.starts_on:%Y-%m-%d} 至 {campaign.ends_on:%Y-%m-%d}"
+
+
+def _check_event(problems: PlanProblems, index: int, event: EventSpec, campaign: Campaign, known: set[int]) -> None:
+    def add(name: str, message: str) -> None:
+        problems.add_event(index, name, message)
+
+    if event.pk is not None and event.pk not in known:
+        add("title", "这项计划活动已不在方案中，请刷新页面后重新填写")
+    if not (event.title or "").strip():
+        add("title", "请填写活动名称")
+    if event.date is None:
+        add("date", "请填写日期")
+    elif not (campaign.starts_on <= event.date <= campaign.ends_on) and not (event.outside_reason or "").strip():
+        add("date", f"不在活动期间（{_period_label(campaign)}）内：请改日期，或填写不在活动期间的原因")
+    if not (event.place or "").strip():
+        add("place", "请填写地点")
+    if event.venue_type not in VenueType.values:
+        add("venue_type", "请选择场所类型")
+    if event.expected_participants is None or event.expected_participants < 0:
+        add("expected_participants", "预计参加人数不能为负数")
+    if event.line is not None and event.line.campaign_id != campaign.pk:
+        add("line", "所属活动不属于本通知")
+
+
+def plan_problems(
+    target: CampaignTarget,
+    *,
+    plan: Plan | None = None,
+    submitting: bool = False,
+    person_in_charge: str = "",
+    contact_phone: str = "",
+    summary: str = "",
+    lines: Iterable[ActivityLine] = (),
+    events: Sequence[EventSpec] = (),
+) -> PlanProblems:
+    """Everything wrong with this plan content, all at once (no write).
+
+    The one definition of what a plan may hold: a valid phone when given; events with a title,
+    date, place and venue type, dated inside the campaign's period unless a reason says why not;
+    no removal of an event already recorded in the ledger; not empty. ``submitting`` adds what
+    filing needs: a person in charge, a phone and at least one event. ``plan`` is the unit's
+    existing plan, whose events the specs with a ``pk`` change.
+    """
+    campaign = target.campaign
+    problems = PlanProblems()
+    lines, events = list(lines), list(events)
+    if any(line.campaign_id != campaign.pk for line in lines):
+        problems.add("lines", "所选活动不属于本通知")
+    if not person_in_charge.strip() and submitting:
+        problems.add("person_in_charge", "报送前请填写负责人")
+    if contact_phone.strip():
+        try:
+            validate_phone(contact_phone)
+        except ValidationError as exc:
+            problems.add("contact_phone", exc.messages[0])
+    elif submitting:
+        problems.add("contact_phone", "报送前请填写联系电话")
+    known = set(PlannedEvent.objects.filter(plan=plan).values_list("pk", flat=True)) if plan is not None else set()
+    seen: set[int] = set()
+    for index, event in enumerate(events):
+        if event.pk is not None and event.pk in seen:
+            problems.add_event(index, "title", "这项计划活动重复出现，请刷新页面后重新填写")
+        seen.add(event.pk)
+        _check_event(problems, index, event, campaign, known)
+    # A ledger entry points at its planned event (activities.Activity.planned_event): removing the
+    # event would orphan the entry and offer 记入台账 for its replacement, counting the event twice.
+    for event in PlannedEvent.objects.filter(pk__in=known - seen, activity__isnull=False):
+        problems.removed[event.pk] = f"计划活动“{event.title}”（{event.date:%Y-%m-%d}）已记入台账，不能删除"
+    if not events:
+        if submitting:
+            problems.add("events", "报送前请至少填写一项计划活动")
+        elif not lines and not summary.strip():
+            problems.add("events", "方案还是空的：请至少选择承担的活动、填写方案说明或一项计划活动，再保存草稿")
+    return problems
 
 
 def save_plan(
@@ -548,10 +653,15 @@ def save_plan(
     summary: str = "",
     lines: Iterable[ActivityLine] = (),
     events: Sequence[EventSpec] = (),
+    change_note: str = "",
 ) -> Plan:
-    """Create or change the unit's plan while it is a draft or returned; events are replaced.
+    """Create or change the unit's plan while it is a draft or returned.
 
-    The contact phone, when given, must be a mainland mobile or a landline with area code.
+    Events keep their identity across versions: a spec with a ``pk`` changes that event in place,
+    one without is added, and an event no spec names is removed — unless it is already recorded in
+    the ledger, which refuses the whole save. Everything ``plan_problems`` finds refuses it too
+    (``PlanInvalid``, nothing saved). ``change_note`` answers a return reason; ``submit_plan``
+    moves it onto the next version.
     A unit that works on its plan has evidently received the notice: if it has not signed yet,
     this signs for it too (report once). Audit: ``campaigns.plan.saved`` (and the signature's).
     """
@@ -560,54 +670,75 @@ def save_plan(
     campaign = target.campaign
     if campaign.status == Campaign.Status.DRAFT:
         raise CampaignError("该活动尚未发布")
-    lines = list(lines)
-    if any(line.campaign_id != campaign.pk for line in lines):
-        raise CampaignError("所选活动不属于本通知")
-    if contact_phone.strip():
-        try:
-            contact_phone = validate_phone(contact_phone)
-        except ValidationError as exc:
-            raise CampaignError(exc.messages[0]) from exc
-    events = list(events)
-    _check_events(campaign, events)
+    lines, events = list(lines), list(events)
+    existing = Plan.objects.filter(target=target).first()
+    if existing is not None and not existing.is_editable:
+        raise CampaignError(f"方案{existing.get_status_display()}，不能修改")
+    content = {
+        "person_in_charge": person_in_charge,
+        "contact_phone": contact_phone,
+        "summary": summary,
+        "lines": lines,
+        "events": events,
+    }
+    problems = plan_problems(target, plan=existing, **content)
+    if problems:
+        raise PlanInvalid(problems)
+    contact_phone = validate_phone(contact_phone) if contact_phone.strip() else ""
     with transaction.atomic():
         if target.signed_at is None and has_perm_here(by, RECEIPT_SIGN, at=target.org):
             sign_campaign(target, by=by)
         plan, _created = Plan.objects.select_for_update().get_or_create(target=target)
         if not plan.is_editable:
             raise CampaignError(f"方案{plan.get_status_display()}，不能修改")
+        # Under the lock on the plan's events, so that a ledger entry made meanwhile still counts.
+        current = {e.pk: e for e in PlannedEvent.objects.select_for_update().filter(plan=plan)}
+        problems = plan_problems(target, plan=plan, **content)
+        if problems:
+            raise PlanInvalid(problems)
         plan.person_in_charge = person_in_charge.strip()[:50]
-        plan.contact_phone = contact_phone.strip()
+        plan.contact_phone = contact_phone
         plan.summary = summary
+        plan.change_note = change_note.strip()
         plan.save()
         plan.lines.set(lines)
-        PlannedEvent.objects.filter(plan=plan).delete()
-        PlannedEvent.objects.bulk_create(
-            PlannedEvent(
-                plan=plan,
-                line=e.line,
-                title=e.title.strip(),
-                date=e.date,
-                place=e.place.strip(),
-                venue_type=e.venue_type,
-                expected_participants=e.expected_participants,
-            )
-            for e in events
-        )
+        kept, added = [], []
+        for e in events:
+            event = current[e.pk] if e.pk is not None else PlannedEvent(plan=plan)
+            event.line = e.line
+            event.title = e.title.strip()
+            event.date = e.date
+            event.place = e.place.strip()
+            event.venue_type = e.venue_type
+            event.expected_participants = e.expected_participants
+            event.outside_reason = (e.outside_reason or "").strip()[:200]
+            (kept if e.pk is not None else added).append(event)
+        removed = set(current) - {e.pk for e in kept}
+        PlannedEvent.objects.filter(pk__in=removed).delete()
+        PlannedEvent.objects.bulk_update(kept, EVENT_FIELDS)
+        PlannedEvent.objects.bulk_create(added)
         log_action(
             plan,
             "campaigns.plan.saved",
             by=by,
             org=target.org,
             to_state=plan.get_status_display(),
-            data={"events": len(events)},
+            data={"events": len(events), "added": len(added), "changed": len(kept), "removed": len(removed)},
         )
     target.plan = plan
     return plan
 
 
+def _plan_line_ids(plan: Plan) -> QuerySet:
+    return Plan.lines.through.objects.filter(plan=plan).values("activityline_id")
+
+
+def _spec_of(event: PlannedEvent) -> EventSpec:
+    return EventSpec(**{name: getattr(event, name) for name in EVENT_FIELDS}, pk=event.pk)
+
+
 def _snapshot(plan: Plan) -> dict:
-    plan_line_ids = Plan.lines.through.objects.filter(plan=plan).values("activityline_id")
+    plan_line_ids = _plan_line_ids(plan)
     return {
         "person_in_charge": plan.person_in_charge,
         "contact_phone": plan.contact_phone,
@@ -622,6 +753,7 @@ def _snapshot(plan: Plan) -> dict:
                 "venue_type_label": e.get_venue_type_display(),
                 "expected_participants": e.expected_participants,
                 "line": e.line.title if e.line else "",
+                "outside_reason": e.outside_reason,
             }
             for e in PlannedEvent.objects.filter(plan=plan).select_related("line")
         ],
@@ -638,21 +770,27 @@ def _liaisons_of(org: Org):
 
 def submit_plan(plan: Plan, *, by: User) -> PlanVersion:
     """File (报送) a draft or returned plan: it becomes 已报送 and a frozen copy is kept as the
-    next PlanVersion. Needs a person in charge, a valid phone and at least one planned event.
+    next PlanVersion, with the plan's 修改说明 (moved, not copied). Refused with ``PlanInvalid``
+    unless ``plan_problems(submitting=True)`` finds nothing (a person in charge, a valid phone, at
+    least one planned event, dates inside the period or explained).
     Audit: ``campaigns.plan.submitted``. Notifies the issuer's reviewers (``PLAN_SUBMITTED``)."""
     target = plan.target
     if not has_perm_here(by, PLAN_WRITE, at=target.org):
         raise PermissionDenied
     if not plan.is_editable:
         raise CampaignError(f"方案{plan.get_status_display()}，不能再次报送")
-    if not plan.person_in_charge:
-        raise CampaignError("请填写负责人后再报送")
-    try:
-        validate_phone(plan.contact_phone)
-    except ValidationError as exc:
-        raise CampaignError(exc.messages[0]) from exc
-    if not PlannedEvent.objects.filter(plan=plan).exists():
-        raise CampaignError("请至少填写一项计划活动后再报送")
+    problems = plan_problems(
+        target,
+        plan=plan,
+        submitting=True,
+        person_in_charge=plan.person_in_charge,
+        contact_phone=plan.contact_phone,
+        summary=plan.summary,
+        lines=ActivityLine.objects.filter(pk__in=_plan_line_ids(plan)),
+        events=[_spec_of(e) for e in PlannedEvent.objects.filter(plan=plan).select_related("line")],
+    )
+    if problems:
+        raise PlanInvalid(problems)
     now = timezone.now()
     with transaction.atomic():
         locked = Plan.objects.select_for_update().get(pk=plan.pk)
@@ -663,9 +801,17 @@ def submit_plan(plan: Plan, *, by: User) -> PlanVersion:
         plan.status = Plan.Status.SUBMITTED
         plan.submitted_at = now
         plan.first_submitted_at = locked.first_submitted_at or now
-        plan.save(update_fields=["version", "status", "submitted_at", "first_submitted_at", "updated_at"])
+        change_note, plan.change_note = locked.change_note, ""
+        plan.save(
+            update_fields=["version", "status", "submitted_at", "first_submitted_at", "change_note", "updated_at"]
+        )
         version = PlanVersion.objects.create(
-            plan=plan, number=plan.version, snapshot=_snapshot(plan), submitted_by=by, submitted_at=now
+            plan=plan,
+            number=plan.version,
+            snapshot=_snapshot(plan),
+            submitted_by=by,
+            submitted_at=now,
+            change_note=change_note,
         )
         log_action(
             plan,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from jinguo.campaigns import selectors, services
 from jinguo.campaigns.forms import CampaignForm, EventFormSet, PlanForm, ReissueForm, ReturnForm
 from jinguo.campaigns.models import ActivityLine, Attachment, Campaign, CampaignTarget, Plan, PlannedEvent, PlanVersion
 from jinguo.campaigns.rules import CAMPAIGN_WRITE, PLAN_WRITE, RECEIPT_SIGN
-from jinguo.campaigns.services import CampaignError, EventSpec
+from jinguo.campaigns.services import CampaignError, EventSpec, PlanInvalid
 from jinguo.lib.views import page_of
 
 PAGE_SIZE = 20
@@ -344,39 +345,89 @@ def reissue(request: HttpRequest, pk: int) -> HttpResponse:
 # Plans
 
 
+def _plan_initial(plan: Plan | None, user) -> dict:
+    if plan is None:  # report once: who files is usually who is in charge
+        return {"person_in_charge": user.full_name, "contact_phone": user.phone}
+    return {
+        "person_in_charge": plan.person_in_charge,
+        "contact_phone": plan.contact_phone,
+        "summary": plan.summary,
+        "change_note": plan.change_note,
+        "lines": list(plan.lines.values_list("pk", flat=True)),
+    }
+
+
 def _event_initial(plan: Plan | None) -> list[dict]:
     if plan is None:
         return []
     return [
         {
+            "pk": e.pk,
             "title": e.title,
             "date": e.date,
             "place": e.place,
             "venue_type": e.venue_type,
             "expected_participants": e.expected_participants,
             "line": e.line_id,
+            "outside_reason": e.outside_reason,
         }
         for e in PlannedEvent.objects.filter(plan=plan)
     ]
 
 
-def _event_specs(formset) -> list[EventSpec]:
-    specs = []
-    for form in formset.forms:
-        if not form.has_changed() or form.cleaned_data.get("DELETE"):
-            continue
+def _event_rows(formset) -> list[tuple[int, EventSpec]]:
+    """(row index, spec) of every row the user filled in and did not tick 删除, even half-parsed,
+    so that the service can judge all of them at once."""
+    rows = []
+    for index, form in enumerate(formset.forms):
+        form.is_valid()  # cleaned_data holds the fields that parsed
         d = form.cleaned_data
-        specs.append(
-            EventSpec(
-                title=d["title"],
-                date=d["date"],
-                place=d["place"],
-                venue_type=d["venue_type"],
-                expected_participants=d["expected_participants"],
-                line=d["line"],
-            )
+        if not form.has_changed() or d.get("DELETE"):
+            continue
+        spec = EventSpec(
+            pk=d.get("pk"),
+            title=d.get("title") or "",
+            date=d.get("date"),
+            place=d.get("place") or "",
+            venue_type=d.get("venue_type") or "",
+            expected_participants=d.get("expected_participants") or 0,
+            line=d.get("line"),
+            outside_reason=d.get("outside_reason") or "",
         )
-    return specs
+        rows.append((index, spec))
+    return rows
+
+
+def _show_problems(form: PlanForm, formset, rows: list[tuple[int, EventSpec]], problems) -> list[str]:
+    """Put each problem next to its field or row, unless the form already says something there.
+
+    Returns the problems that belong to no field (the events as a whole, an event that was
+    removed from the page); the template also counts every field error, so nothing is hidden."""
+    loose = []
+    for name, found in problems.fields.items():
+        if name not in form.fields:
+            loose += found
+        elif not form.errors.get(name):
+            for message in found:
+                form.add_error(name, message)
+    for spec_index, fields in problems.events.items():
+        row = formset.forms[rows[spec_index][0]]
+        for name, found in fields.items():
+            if not row.errors.get(name):
+                for message in found:
+                    row.add_error(name, message)
+    by_pk = {f.cleaned_data.get("pk"): f for f in formset.forms if f.cleaned_data.get("pk")}
+    for pk, message in problems.removed.items():
+        if pk in by_pk:
+            by_pk[pk].add_error(None, message)
+        else:
+            loose.append(message)
+    return loose
+
+
+def _error_count(form: PlanForm, formset) -> int:
+    rows = sum(len(errors) for f in formset.forms for errors in f.errors.values())
+    return sum(len(errors) for errors in form.errors.values()) + rows + len(formset.non_form_errors())
 
 
 @login_required
@@ -390,49 +441,59 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, f"方案{plan.get_status_display()}，不能修改。")
         return redirect("campaigns:plan_detail", plan.pk)
     lines = ActivityLine.objects.filter(campaign=campaign)
+    returned = plan is not None and plan.status == Plan.Status.RETURNED
+    errors: list[str] = []
     if request.method == "POST":
-        form = PlanForm(request.POST, lines=lines)
+        form = PlanForm(request.POST, lines=lines, returned=returned)
         formset = EventFormSet(request.POST, prefix="events", form_kwargs={"lines": lines})
-        if form.is_valid() and formset.is_valid():
-            data = form.cleaned_data
+        submitting = "submit" in request.POST
+        # Both validated, never short-circuited, and the service's judgement added: one pass.
+        form.is_valid()
+        formset.is_valid()
+        data = form.cleaned_data
+        rows = _event_rows(formset)
+        content = {
+            "person_in_charge": data.get("person_in_charge", ""),
+            "contact_phone": data.get("contact_phone", ""),
+            "summary": data.get("summary", ""),
+            "lines": list(data.get("lines", [])),
+            "events": [spec for _index, spec in rows],
+        }
+        problems = services.plan_problems(target, plan=plan, submitting=submitting, **content)
+        errors = _show_problems(form, formset, rows, problems)
+        if not problems and form.is_valid() and formset.is_valid():
             try:
-                plan = services.save_plan(
-                    target,
-                    by=request.user,
-                    person_in_charge=data["person_in_charge"],
-                    contact_phone=data["contact_phone"],
-                    summary=data["summary"],
-                    lines=list(data["lines"]),
-                    events=_event_specs(formset),
-                )
-                if "submit" in request.POST:
-                    services.submit_plan(plan, by=request.user)
+                with transaction.atomic():  # a plan that cannot be filed is not saved either
+                    saved = services.save_plan(
+                        target, by=request.user, change_note=data.get("change_note", ""), **content
+                    )
+                    if submitting:
+                        services.submit_plan(saved, by=request.user)
+            except PlanInvalid as exc:  # changed meanwhile (a ledger entry made from a removed event)
+                errors = exc.problems.messages()
+            except CampaignError as exc:
+                errors = [str(exc)]
+            else:
+                if submitting:
                     messages.success(
-                        request, f"方案已报送（第 {plan.version} 版），等待{campaign.issuer.display_name}审核。"
+                        request, f"方案已报送（第 {saved.version} 版），等待{campaign.issuer.display_name}审核。"
                     )
                 else:
                     messages.success(request, "方案草稿已保存。")
-            except CampaignError as exc:
-                prefix = "草稿已保存，但未能报送：" if plan is not None and "submit" in request.POST else ""
-                form.add_error(None, f"{prefix}{exc}")
-            else:
-                return redirect("campaigns:plan_detail", plan.pk)
+                return redirect("campaigns:plan_detail", saved.pk)
     else:
-        initial = {}
-        if plan is not None:
-            initial = {
-                "person_in_charge": plan.person_in_charge,
-                "contact_phone": plan.contact_phone,
-                "summary": plan.summary,
-                "lines": list(plan.lines.values_list("pk", flat=True)),
-            }
-        form = PlanForm(initial=initial, lines=lines)
+        form = PlanForm(initial=_plan_initial(plan, request.user), lines=lines, returned=returned)
         formset = EventFormSet(prefix="events", initial=_event_initial(plan), form_kwargs={"lines": lines})
-    return render(
-        request,
-        "campaigns/plan_form.html",
-        {"form": form, "formset": formset, "target": target, "campaign": campaign, "plan": plan},
-    )
+    context = {"form": form, "formset": formset, "target": target, "campaign": campaign, "plan": plan}
+    context |= {"returned": returned, "errors": errors, "error_count": _error_count(form, formset) + len(errors)}
+    return render(request, "campaigns/plan_form.html", context)
+
+
+def _answered(plan: Plan, versions: list[PlanVersion]) -> dict | None:
+    """A resubmission waiting for review: the reason it was returned for and the unit's answer."""
+    if plan.status != Plan.Status.SUBMITTED or len(versions) < 2 or not versions[1].reason:
+        return None
+    return {"latest": versions[0], "previous": versions[1]}
 
 
 @login_required
@@ -441,13 +502,15 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Plan.objects.select_related("target__org", "target__campaign__issuer", "reviewed_by"), pk=pk
     )
     user = request.user
+    versions = list(PlanVersion.objects.filter(plan=plan).select_related("submitted_by", "reviewed_by"))
     context = {
         "plan": plan,
         "target": plan.target,
         "campaign": plan.target.campaign,
         "events": PlannedEvent.objects.filter(plan=plan).select_related("line"),
         "plan_lines": plan.lines.all(),
-        "versions": PlanVersion.objects.filter(plan=plan).select_related("submitted_by", "reviewed_by"),
+        "versions": versions,
+        "answered": _answered(plan, versions),
         "history": history_of(plan)[:50],
         "can_review": plan.status == Plan.Status.SUBMITTED and selectors.can_review(user, plan),
         "can_edit": plan.is_editable and has_perm_here(user, PLAN_WRITE, at=plan.target.org),

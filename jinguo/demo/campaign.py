@@ -92,7 +92,7 @@ def _events(campaign: Campaign, county: str, today: dt.date) -> list[EventSpec]:
     ]
 
 
-def _file_plan(campaign: Campaign, unit: str, username: str, *, submit: bool = True) -> Plan:
+def _file_plan(campaign: Campaign, unit: str, username: str, *, submit: bool = True, change_note: str = "") -> Plan:
     user = _user(username)
     target = _target(campaign, unit)
     services.sign_campaign(target, by=user)
@@ -105,6 +105,7 @@ def _file_plan(campaign: Campaign, unit: str, username: str, *, submit: bool = T
         summary=f"{short}妇联按照市妇联通知要求，围绕五项主要活动制定本方案，分层分类推进，线上线下联动。",
         lines=list(ActivityLine.objects.filter(campaign=campaign)),
         events=_events(campaign, short, timezone.localdate()),
+        change_note=change_note,
     )
     if submit:
         services.submit_plan(plan, by=user)
@@ -149,7 +150,8 @@ def load_campaign() -> Campaign:
     # Returned once, fixed, approved: two versions in the history.
     plan = _file_plan(campaign, "赫章县妇联", "hz_lly")
     services.return_plan(plan, by=reviewer, reason="请补充关心关爱活动的具体对象和人数。")
-    services.submit_plan(plan, by=_user("hz_lly"))
+    note = "已补充：走访慰问困难妇女 40 户、留守儿童 20 名，由各乡镇妇联主席带队。"
+    plan = _file_plan(campaign, "赫章县妇联", "hz_lly", change_note=note)
     services.approve_plan(plan, by=reviewer)
     # A draft never submitted, and a signature without a plan: overdue once the deadline passes.
     _file_plan(campaign, "织金县妇联", "zj_lly", submit=False)

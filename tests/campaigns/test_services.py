@@ -283,15 +283,17 @@ def test_save_plan_while_submitted_rejected(qxg_submitted, qxg_target, users):
 
 
 def test_submit_plan_without_events_rejected(qxg_target, users):
-    plan = services.save_plan(qxg_target, by=users.qxg_liaison, person_in_charge="张丽", contact_phone="13800138000")
-    with pytest.raises(CampaignError, match="至少填写一项计划活动"):
+    plan = services.save_plan(
+        qxg_target, by=users.qxg_liaison, person_in_charge="张丽", contact_phone="13800138000", summary="初稿"
+    )
+    with pytest.raises(CampaignError, match="^报送前请至少填写一项计划活动$"):
         services.submit_plan(plan, by=users.qxg_liaison)
     assert Plan.objects.get(pk=plan.pk).status == Plan.Status.DRAFT
 
 
 def test_submit_plan_without_phone_rejected(qxg_target, users):
     plan = services.save_plan(qxg_target, by=users.qxg_liaison, person_in_charge="张丽", events=[event()])
-    with pytest.raises(CampaignError, match="联系电话格式不正确"):
+    with pytest.raises(CampaignError, match="^报送前请填写联系电话$"):
         services.submit_plan(plan, by=users.qxg_liaison)
 
 
@@ -396,7 +398,7 @@ def test_approve_plans_bulk_approves_all(qxg_submitted, dafang_target, users):
 
 
 def test_approve_plans_bulk_with_one_draft_changes_nothing(qxg_submitted, dafang_target, users):
-    dafang_plan = services.save_plan(dafang_target, by=users.dafang_liaison, person_in_charge="王芳")
+    dafang_plan = services.save_plan(dafang_target, by=users.dafang_liaison, person_in_charge="王芳", summary="初稿")
     with pytest.raises(CampaignError, match="大方县妇联的方案草稿"):
         services.approve_plans([qxg_submitted, dafang_plan], by=users.city_reviewer)
     assert Plan.objects.get(pk=qxg_submitted.pk).status == Plan.Status.SUBMITTED
@@ -409,7 +411,7 @@ def test_save_plan_signs_an_unsigned_receipt(tree, users):
 
     campaign = make_campaign(issuer=tree.city, by=users.city_admin, targets=[tree.qxg])
     target = CampaignTarget.objects.get(campaign=campaign, org=tree.qxg)
-    save_plan(target, by=users.qxg_liaison, person_in_charge="刘洋")
+    save_plan(target, by=users.qxg_liaison, person_in_charge="刘洋", summary="初稿")
     target.refresh_from_db()
     assert target.signed_by == users.qxg_liaison
     assert target.signed_at is not None

@@ -242,18 +242,6 @@ def test_plan_form_save_and_submit(qxg_target, users, client_for):
     assert "报送方案" in page  # audit history
 
 
-def test_plan_form_submit_without_events_saves_draft_and_explains(qxg_target, users, client_for):
-    client = client_for(users.qxg_liaison)
-    data = _plan_post(submit="1", **{"events-0-title": "", "events-0-date": "", "events-0-place": ""})
-    data["events-0-venue_type"] = ""
-    data["events-0-expected_participants"] = "0"
-    data["events-1-venue_type"] = ""
-    response = client.post(f"/campaigns/targets/{qxg_target.pk}/plan/", data)
-    assert response.status_code == 200
-    assert "草稿已保存，但未能报送：请至少填写一项计划活动后再报送" in response.content.decode()
-    assert Plan.objects.get().status == Plan.Status.DRAFT
-
-
 def test_return_view_requires_reason_and_returns(qxg_submitted, users, client_for):
     client = client_for(users.city_reviewer)
     response = client.post(f"/campaigns/plans/{qxg_submitted.pk}/return/", {"reason": ""})

@@ -78,12 +78,16 @@ def test_publish_sign_file_return_resubmit_approve_shows_in_matrix(tree, users, 
     liaison.get_by_role("link", name="修改方案").click()
     liaison.fill("#id_events-0-title", "维权周普法宣讲进农村、进学校")
     liaison.select_option("#id_events-0-venue_type", "school")
+    liaison.fill("#id_change_note", "已把宣讲扩展到学校。")
     liaison.get_by_role("button", name="保存并报送").click()
     liaison.wait_for_selector("text=已报送")
 
     # The reviewer approves; the plan keeps both versions.
     reviewer.goto("/campaigns/review/")
     reviewer.get_by_role("row").filter(has_text="七星关区妇联").get_by_role("link", name="查看").click()
+    assert reviewer.locator("#change-note").inner_text() == (
+        "第 1 版退回原因：请补充进学校的宣讲安排。\n第 2 版修改说明：已把宣讲扩展到学校。"
+    )
     reviewer.get_by_role("button", name="备案通过").click()
     reviewer.wait_for_selector("text=已备案")
     plan = Plan.objects.get(target__org=tree.qxg)

@@ -345,7 +345,9 @@ def test_export_opens_with_what_it_is_and_who_exported_it(users, client_for, tre
     response = client_for(users.qxg_liaison).get(reverse("orgs:export"))
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet["A1"].value == "组织机构 · 七星关区妇联及下级单位"
-    assert sheet["A2"].value.startswith("导出时间：") and sheet["A2"].value.endswith("导出人：七星关联络员（七星关区妇联）")
+    assert sheet["A2"].value.startswith("导出时间：") and sheet["A2"].value.endswith(
+        "导出人：七星关联络员（七星关区妇联）"
+    )
 
 
 def test_export_for_dafang_has_no_qxg_rows(users, client_for, tree):
