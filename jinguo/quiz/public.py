@@ -24,11 +24,13 @@ import re
 import secrets
 
 import orjson
+import segno
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -525,7 +527,8 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def screen(request: HttpRequest, slug: str) -> HttpResponse:
     snap = _snapshot(slug)
-    return render(request, "quiz/screen.html", _screen_context(snap))
+    url = public_url(request, slug)
+    return render(request, "quiz/screen.html", {**_screen_context(snap), "take_url": url, "qr": _qr_data_uri(url)})
 
 
 @public
@@ -535,10 +538,26 @@ def screen_rows(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "quiz/_screen_rows.html", _screen_context(snap))
 
 
+def public_url(request: HttpRequest, slug: str) -> str:
+    """The taking page's address for links and QR codes (``QUIZ_PUBLIC_BASE_URL`` when set)."""
+    path = reverse("quiz:take", kwargs={"slug": slug})
+    base = settings.QUIZ_PUBLIC_BASE_URL
+    return base.rstrip("/") + path if base else request.build_absolute_uri(path)
+
+
+# Rows on the big screen: what fits 1920x1080 beside the QR code, with the figures above.
+SCREEN_ROWS = 14
+
+
+@functools.lru_cache(maxsize=64)
+def _qr_data_uri(url: str) -> str:
+    return segno.make(url, error="m").svg_data_uri(scale=8, border=2, dark="#000", light="#fff")
+
+
 def _screen_context(snap: QuizSnapshot) -> dict:
     return {
         "snap": snap,
-        "rows": ranking.leaderboard(quiz_id=snap.id, size=min(snap.leaderboard_size, 20)),
+        "rows": ranking.leaderboard(quiz_id=snap.id, size=min(snap.leaderboard_size, SCREEN_ROWS)),
         "totals": ranking.public_totals(quiz_id=snap.id),
         "as_of": timezone.now(),
     }

@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,7 +22,7 @@ from jinguo.lib.masking import mask_phone
 from jinguo.lib.views import page_of, require_viewer_org
 from jinguo.orgs.models import Org
 from jinguo.orgs.selectors import ancestors_of
-from jinguo.quiz import importing, ranking, selectors, services
+from jinguo.quiz import importing, public, ranking, selectors, services
 from jinguo.quiz.forms import BankForm, ImportForm, QuestionForm, QuizForm, posted_rules
 from jinguo.quiz.models import Difficulty, Kind, Question, QuestionBank, Quiz, Topic
 from jinguo.quiz.rules import BANK_WRITE, QUIZ_WRITE, RESULT_READ, is_organiser
@@ -62,9 +61,7 @@ def _managed_quiz(request: HttpRequest, pk: int) -> Quiz:
 
 
 def _public_url(request: HttpRequest, quiz: Quiz) -> str:
-    path = reverse("quiz:take", kwargs={"slug": quiz.slug})
-    base = settings.QUIZ_PUBLIC_BASE_URL
-    return base.rstrip("/") + path if base else request.build_absolute_uri(path)
+    return public.public_url(request, quiz.slug)
 
 
 # ---- banks and questions --------------------------------------------------------------------
