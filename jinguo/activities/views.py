@@ -30,7 +30,7 @@ from jinguo.activities.selectors import KEY_VENUES, LEDGER_VOIDED_CHOICES, Ledge
 from jinguo.activities.services import ActivityError
 from jinguo.audit.selectors import history_of
 from jinguo.campaigns.models import Campaign, PlannedEvent, VenueType
-from jinguo.lib.excel import xlsx_response
+from jinguo.lib.excel import Caption, xlsx_response
 from jinguo.lib.importflow import ImportFlow
 from jinguo.lib.masking import mask_phone
 from jinguo.lib.views import int_or_none, page_of, require_viewer_org
@@ -127,7 +127,7 @@ def export(request: HttpRequest) -> HttpResponse:
             a.org.name,
             a.campaign.title if a.campaign else "",
             a.title,
-            a.date.isoformat(),
+            a.date,
             a.place,
             a.get_venue_type_display(),
             a.get_format_display(),
@@ -142,7 +142,13 @@ def export(request: HttpRequest) -> HttpResponse:
         ]
         for a in qs
     )
-    return xlsx_response(f"活动台账-{viewer_org.name}.xlsx", [("活动台账", EXPORT_HEADER, rows)])
+    caption = Caption.of(f"活动台账 · {viewer_org.name}及下级单位{_filter_note(filters)}", user=request.user)
+    return xlsx_response(f"活动台账-{viewer_org.name}.xlsx", [("活动台账", EXPORT_HEADER, rows)], caption=caption)
+
+
+def _filter_note(filters: LedgerFilter) -> str:
+    """Which campaign the export is about, when the list was filtered to one."""
+    return f" · {filters.campaign.title}" if filters.campaign else ""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,21 +1,19 @@
 import datetime as dt
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from jinguo.activities import services
 from jinguo.activities.models import Activity, ActivityPhoto, Attendee, Need
 from jinguo.campaigns.models import PlannedEvent, VenueType
 from tests.activities.conftest import image_upload, make_activity, make_need
+from tests.excel import export_rows
 
 
 def _rows_of(response) -> list[list]:
-    ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    return [list(r) for r in ws.iter_rows(values_only=True)]
+    return export_rows(response.content)
 
 
 # --- scope: a sibling county's objects do not exist
@@ -475,3 +473,19 @@ def test_need_form_without_a_roster_asks_for_a_name(client_for, tree, users):
     talk = make_activity(tree.qxg, users.qxg_liaison, format=Activity.Format.SYMPOSIUM)
     body = client_for(users.qxg_liaison).get(reverse("activities:need_create", args=[talk.pk])).content.decode()
     assert 'name="raised_by_attendee"' not in body and 'name="raised_by_name"' in body
+
+
+def test_ledger_export_opens_with_its_caption_and_dates_as_dates(client_for, tree, users):
+    import datetime as dt
+
+    from tests.excel import caption_of
+
+    Activity.objects.create(
+        org=tree.qxg_town, title="维权周宣讲", date=dt.date(2023, 3, 6), place="村委会", venue_type="village",
+        participants_total=20, created_by=users.qxg_liaison,
+    )  # fmt: skip
+    content = client_for(users.qxg_liaison).get(reverse("activities:export")).content
+    title, detail = caption_of(content)
+    assert title == "活动台账 · 七星关区妇联及下级单位"
+    assert detail.endswith("导出人：七星关联络员（七星关区妇联）")
+    assert export_rows(content)[1][3] == dt.datetime(2023, 3, 6)

@@ -4,12 +4,10 @@ count nowhere while voided: the rollups, the board, the coverage page, the expor
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from jinguo.activities import selectors, services
 from jinguo.activities.forms import NeedForm
@@ -18,6 +16,7 @@ from jinguo.activities.services import ActivityError
 from jinguo.audit.models import AuditEntry
 from jinguo.campaigns.models import VenueType
 from tests.activities.conftest import make_need
+from tests.excel import export_rows
 
 FIELDS = {
     "title": "妇女权益保障法宣讲",
@@ -204,8 +203,7 @@ def test_ledger_lists_voided_entries_only_under_the_voided_filter(client_for, tr
 
 
 def _export_rows(client, **params) -> list[list]:
-    ws = load_workbook(io.BytesIO(client.get(reverse("activities:export"), params).content)).worksheets[0]
-    return [list(r) for r in ws.iter_rows(values_only=True)][1:]
+    return export_rows(client.get(reverse("activities:export"), params).content)[1:]
 
 
 def test_every_count_drops_a_voided_entry_exactly(client_for, tree, users, campaign):
