@@ -201,9 +201,8 @@ def _negated(g: dict) -> dict:
 
 
 def board_reports(*, family: list[int], unit: Org):
-    sent = (Report.Status.SUBMITTED, Report.Status.ADOPTED, Report.Status.REJECTED)
     with scopes_disabled():  # unit.subtree_q is the scope, narrower than the manager's OR (see above)
-        return Report.objects.filter(unit.subtree_q("org"), campaign_id__in=family, status__in=sent)
+        return Report.objects.filter(unit.subtree_q("org"), campaign_id__in=family, status__in=Report.SENT_STATUSES)
 
 
 def board_needs(*, family: list[int], unit: Org):

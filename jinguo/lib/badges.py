@@ -29,6 +29,7 @@ BADGE_CLASSES = {
     # reports.Report
     "adopted": "text-bg-success",
     "rejected": "text-bg-secondary",
+    "voided": "text-bg-dark",
     # activities.Need
     "registered": "text-bg-warning",
     "in_progress": "text-bg-primary",

@@ -18,6 +18,11 @@ Signatures (``by`` is the acting user; everything after the first argument is ke
     edit_report_as_reviewer(report, *, by, title, body, note="") -> ReportRevision
     adopt_report(report, *, by, channels) -> list[ReportAdoption]   # the channels added
     reject_report(report, *, by, reason) -> None
+    void_report(report, *, by, reason) -> None
+    restore_report(report, *, by) -> None
+
+Voiding (作废) takes a report out of every count (``Report.SENT_STATUSES`` leaves it out) without
+deleting it; restoring puts it back in the state it was voided from.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from jinguo.notifications.models import Notification
 from jinguo.notifications.services import notify_users
 from jinguo.orgs.models import Org
 from jinguo.reports.models import Report, ReportAdoption, ReportPhoto, ReportRevision
-from jinguo.reports.rules import REPORT_REVIEW, REPORT_WRITE
+from jinguo.reports.rules import REPORT_RESTORE, REPORT_REVIEW, REPORT_VOID, REPORT_WRITE
 
 PHOTO_MAX_COUNT = 9
 
@@ -381,3 +386,88 @@ def reject_report(report: Report, *, by: User, reason: str) -> None:
         body=f"原因：{reason}",
         url=_url(report),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Voiding
+
+
+def may_void(user: User, report: Report) -> bool:
+    """The unit's writers while the report is not adopted; an administrator of the reviewing unit
+    (or above it) always. Never twice."""
+    if report.is_voided:
+        return False
+    if has_perm(user, REPORT_VOID, at=report.to_org):
+        return True
+    return report.status != Report.Status.ADOPTED and has_perm_here(user, REPORT_WRITE, at=report.org)
+
+
+def may_restore(user: User, report: Report) -> bool:
+    return report.is_voided and has_perm(user, REPORT_RESTORE, at=report.to_org)
+
+
+def void_report(report: Report, *, by: User, reason: str) -> None:
+    """Void (作废) a report with a reason: it leaves every count, ranking, the library and the
+    dashboard, and keeps its text and history. Audit: ``reports.report.voided``. No notification:
+    the report's page and history say who voided it and why."""
+    reason = (reason or "").strip()
+    if not may_void(by, report):
+        if report.is_voided:
+            raise ReportError("信息已作废")
+        if report.status == Report.Status.ADOPTED and has_perm_here(by, REPORT_WRITE, at=report.org):
+            raise ReportError("信息已采用，只有审核单位的管理员可以作废")
+        raise PermissionDenied
+    if not reason:
+        raise ReportError("请填写作废原因")
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if locked.is_voided:
+            raise ReportError("信息已作废")
+        if locked.status != report.status and not may_void(by, locked):
+            raise ReportError(f"信息{locked.get_status_display()}，不能作废")
+        from_state = locked.get_status_display()
+        report.status_before_void = locked.status
+        report.status = Report.Status.VOIDED
+        report.voided_at = timezone.now()
+        report.voided_by = by
+        report.void_reason = reason
+        report.save(
+            update_fields=["status", "status_before_void", "voided_at", "voided_by", "void_reason", "updated_at"]
+        )
+        log_action(
+            report,
+            "reports.report.voided",
+            by=by,
+            org=report.org,
+            from_state=from_state,
+            to_state=report.get_status_display(),
+            reason=reason,
+        )
+
+
+def restore_report(report: Report, *, by: User) -> None:
+    """Undo a void: the report returns to the state it was voided from, and counts again.
+    Audit: ``reports.report.restored``."""
+    if not report.is_voided:
+        raise ReportError(f"信息{report.get_status_display()}，不需要恢复")
+    if not may_restore(by, report):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if not locked.is_voided:
+            raise ReportError(f"信息{locked.get_status_display()}，不需要恢复")
+        report.status = locked.status_before_void or Report.Status.DRAFT
+        report.status_before_void = ""
+        report.voided_at, report.voided_by, report.void_reason = None, None, ""
+        report.save(
+            update_fields=["status", "status_before_void", "voided_at", "voided_by", "void_reason", "updated_at"]
+        )
+        log_action(
+            report,
+            "reports.report.restored",
+            by=by,
+            org=report.org,
+            from_state=str(Report.Status.VOIDED.label),
+            to_state=report.get_status_display(),
+            data={"void_reason": locked.void_reason},
+        )
