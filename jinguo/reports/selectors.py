@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from django.db.models import Count, Q, QuerySet
 
 from jinguo.accounts.rules import has_perm, has_perm_here, holds_perm
+from jinguo.activities.models import Activity
 from jinguo.campaigns.models import Campaign
 from jinguo.lib.ranks import shared_ranks
 from jinguo.lib.rates import rate
@@ -196,6 +197,33 @@ def practice_library(*, user, q: str = "", unit: Org | None = None, year: int | 
     if q:
         qs = _search(qs, q)
     return qs.prefetch_related("adoptions").order_by("-reviewed_at", "-pk")
+
+
+# ---------------------------------------------------------------------------------------------
+# Report once: a draft from a ledger entry
+
+
+def draft_from_activity(activity: Activity, *, campaigns: QuerySet[Campaign]) -> dict:
+    """The report form's initial values for a report on ``activity`` (a ledger entry of the
+    writer's unit): its campaign (if among ``campaigns``, those the unit may report on), its title,
+    and its facts — date, place, participants, account — as a first paragraph to edit."""
+    d = activity.date
+    facts = f"{d.year}年{d.month}月{d.day}日，{activity.org.name}在{activity.place}开展“{activity.title}”活动"
+    if activity.participants_total:
+        facts += f"，共 {activity.participants_total} 人参加"
+        if activity.participants_women:
+            facts += f"，其中妇女 {activity.participants_women} 人"
+    body = facts + "。"
+    if activity.account:
+        body += "\n\n" + activity.account.strip()
+    campaign_id = activity.campaign_id if campaigns.filter(pk=activity.campaign_id).exists() else None
+    return {
+        "kind": Report.Kind.NEWS,
+        "campaign": campaign_id,
+        "title": activity.title,
+        "body": body,
+        "activities": [activity.pk],
+    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ Signatures (``by`` is the acting user; everything after the first argument is ke
     check_photo(upload) -> str                                   # content type; no write
     add_report_photo(report, *, by, upload) -> ReportPhoto
     remove_report_photo(photo, *, by) -> None
+    copy_activity_photos(report, *, by, photos) -> list[ReportPhoto]   # from the unit's ledger
     submit_report(report, *, by) -> None
     edit_report_as_reviewer(report, *, by, title, body, note="") -> ReportRevision
     adopt_report(report, *, by, channels) -> list[ReportAdoption]   # the channels added
@@ -41,7 +42,7 @@ from django.utils import timezone
 from jinguo.accounts.models import User
 from jinguo.accounts.rules import has_perm, has_perm_here, holds_perm
 from jinguo.accounts.selectors import active_users_of
-from jinguo.activities.models import Activity
+from jinguo.activities.models import Activity, ActivityPhoto
 from jinguo.audit.services import log_action
 from jinguo.campaigns.models import Campaign, CampaignTarget
 from jinguo.lib import images
@@ -195,6 +196,46 @@ def add_report_photo(report: Report, *, by: User, upload: UploadedFile) -> Repor
         photo.save()
         log_action(report, "reports.photo.added", by=by, org=report.org, data={"photo": photo.pk, "name": original})
     return photo
+
+
+def copy_activity_photos(report: Report, *, by: User, photos: Iterable[ActivityPhoto]) -> list[ReportPhoto]:
+    """Attach copies of ledger photos of the report's unit to a draft (report once: the photos of
+    the event the report is about), up to the nine a report may hold; the rest are left out. The
+    ledger keeps its own; the copies are the report's. Already stripped of metadata when they
+    entered the ledger. Audit: ``reports.photo.added`` per photo."""
+    _require_writer(by, report)
+    if not report.is_editable:
+        raise ReportError(f"信息{report.get_status_display()}，不能再添加图片")
+    photos = list(photos)
+    if any(p.activity.org_id != report.org_id for p in photos):
+        raise ReportError("只能使用本单位活动台账的照片")
+    room = PHOTO_MAX_COUNT - ReportPhoto.objects.filter(report=report).count()
+    copied = []
+    with transaction.atomic():
+        for source in photos[: max(room, 0)]:
+            fmt = images.SUFFIX_FORMATS.get(PurePath(source.image.name).suffix.lower())
+            if fmt is None:
+                continue
+            with source.image.open("rb") as handle:
+                data = handle.read()
+            photo = ReportPhoto(
+                report=report,
+                original_name=source.original_name,
+                content_type=images.CONTENT_TYPES[fmt],
+                size=len(data),
+                uploaded_by=by,
+            )
+            photo.file.save(f"{uuid.uuid4().hex}.{images.EXTENSIONS[fmt]}", ContentFile(data), save=False)
+            photo.save()
+            log_action(
+                report,
+                "reports.photo.added",
+                by=by,
+                org=report.org,
+                data={"photo": photo.pk, "name": photo.original_name, "activity_photo": source.pk},
+            )
+            copied.append(photo)
+    return copied
 
 
 def remove_report_photo(photo: ReportPhoto, *, by: User) -> None:

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jinguo.activities.models import ActivityPhoto
 from jinguo.audit.selectors import history_of
 from jinguo.campaigns.models import Campaign
 from jinguo.lib.excel import xlsx_response
@@ -108,8 +109,11 @@ def _posted_photos(request: HttpRequest, form: ReportForm) -> list:
     return uploads
 
 
-def _save_from_form(request: HttpRequest, form: ReportForm, report: Report | None) -> Report | None:
-    """Save (and submit if asked) from a valid form; on a refused change, put the message on the form."""
+def _save_from_form(
+    request: HttpRequest, form: ReportForm, report: Report | None, *, ledger_photos=()
+) -> Report | None:
+    """Save (and submit if asked) from a valid form, with the chosen ``ledger_photos`` copied in;
+    on a refused change, put the message on the form."""
     uploads = _posted_photos(request, form)
     if not form.is_valid():
         return None
@@ -124,6 +128,8 @@ def _save_from_form(request: HttpRequest, form: ReportForm, report: Report | Non
             campaign=data["campaign"],
             activities=list(data["activities"]),
         )
+        if ledger_photos:
+            services.copy_activity_photos(report, by=request.user, photos=ledger_photos)
         for upload in uploads:
             services.add_report_photo(report, by=request.user, upload=upload)
         if "submit" in request.POST:
@@ -138,19 +144,43 @@ def _save_from_form(request: HttpRequest, form: ReportForm, report: Report | Non
     return report
 
 
+LEDGER_PICKER_SIZE = 100
+
+
 @login_required
 def report_create(request: HttpRequest) -> HttpResponse:
+    """写信息; from a ledger entry (``?activity=``, or picked on the form) the form opens filled
+    with its campaign, facts and photos, and nothing is saved until the user saves."""
     if not selectors.can_write_here(request.user):
         raise PermissionDenied
     org = request.user.org
+    activity_pk = int_or_none(request.POST.get("from_activity") or request.GET.get("activity"))
+    # Scoped and narrowed to the unit's own entries: another unit's entry is a 404.
+    activity = get_object_or_404(services.activities_for(org), pk=activity_pk) if activity_pk else None
+    ledger_photos = list(ActivityPhoto.objects.filter(activity=activity)) if activity else []
     if request.method == "POST":
         form = _report_form(request, org, data=request.POST)
-        report = _save_from_form(request, form, None)
+        chosen = set(request.POST.getlist("ledger_photos"))
+        picked = [p for p in ledger_photos if str(p.pk) in chosen]
+        report = _save_from_form(request, form, None, ledger_photos=picked)
         if report is not None:
             return redirect("reports:detail", report.pk)
     else:
-        form = _report_form(request, org, initial={"campaign": int_or_none(request.GET.get("campaign"))})
-    return render(request, "reports/report_form.html", {"form": form, "report": None, "photos": []})
+        if activity is not None:
+            initial = selectors.draft_from_activity(activity, campaigns=services.campaigns_for(org))
+        else:
+            initial = {"campaign": int_or_none(request.GET.get("campaign"))}
+        form = _report_form(request, org, initial=initial)
+        chosen = {str(p.pk) for p in ledger_photos}
+    context = {
+        "form": form,
+        "report": None,
+        "photos": [],
+        "activity": activity,
+        "ledger_photos": [(p, str(p.pk) in chosen) for p in ledger_photos],
+        "ledger": services.activities_for(org)[:LEDGER_PICKER_SIZE],
+    }
+    return render(request, "reports/report_form.html", context)
 
 
 @login_required
