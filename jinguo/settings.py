@@ -95,7 +95,7 @@ TEMPLATES = [
                 "jinguo.context_processors.menu",
             ],
             # {% load masking %}: the one phone, name and ID-number mask, as filters; {% load badges %}.
-            "libraries": {"masking": "jinguo.lib.masking", "badges": "jinguo.lib.badges"},
+            "libraries": {"masking": "jinguo.lib.masking", "badges": "jinguo.lib.badges", "rates": "jinguo.lib.rates"},
         },
     },
 ]

@@ -66,6 +66,8 @@ ACTION_LABELS = {
     "reports.report.revised": "审核修改信息",
     "reports.report.adopted": "采用信息",
     "reports.report.rejected": "信息未采用",
+    "reports.report.voided": "作废信息",
+    "reports.report.restored": "恢复信息",
     "reports.photo.added": "上传信息图片",
     "reports.photo.removed": "删除信息图片",
 }

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import ExpressionWrapper, Q, Value
+from django.db.models import Case, ExpressionWrapper, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -106,7 +106,9 @@ class CampaignTargetQuerySet(models.QuerySet):
 
     A plan is filed once submitted or approved; no plan, a draft or a returned plan is not filed.
     A target is overdue when its campaign's plan deadline has passed and its plan is not filed.
-    Overdue is derived, never stored. The matrix, the board, the landing pages, the reminders and
+    A plan is filed late (逾期报送) when it is filed and was first submitted after the deadline: a
+    plan first sent on time, returned and resent after the deadline is not late. Overdue and late
+    never hold together. Both are derived, never stored. The matrix, the board, the landing pages, the reminders and
     the exports all read these, so they cannot disagree.
 
     The ``*_q`` class methods are the same rules as filters for aggregates (``Count(filter=...)``);
@@ -125,6 +127,13 @@ class CampaignTargetQuerySet(models.QuerySet):
     def overdue_q(cls, *, now: dt.datetime, prefix: str = "") -> Q:
         return Q(**{f"{prefix}campaign__plan_deadline__lt": now}) & cls.unfiled_q(prefix=prefix)
 
+    @classmethod
+    def filed_late_q(cls, *, prefix: str = "") -> Q:
+        first_sent_after_deadline = Q(
+            **{f"{prefix}plan__first_submitted_at__gt": F(f"{prefix}campaign__plan_deadline")}
+        )
+        return cls.filed_q(prefix=prefix) & first_sent_after_deadline
+
     def filed(self) -> CampaignTargetQuerySet:
         return self.filter(self.filed_q())
 
@@ -134,11 +143,16 @@ class CampaignTargetQuerySet(models.QuerySet):
     def overdue(self, *, now: dt.datetime) -> CampaignTargetQuerySet:
         return self.filter(self.overdue_q(now=now))
 
+    def filed_late(self) -> CampaignTargetQuerySet:
+        return self.filter(self.filed_late_q())
+
     def with_plan_state(self, *, now: dt.datetime) -> CampaignTargetQuerySet:
-        """Annotate ``plan_state`` (a ``PlanState`` member) and ``is_overdue`` (a bool)."""
+        """Annotate ``plan_state`` (a ``PlanState`` member), ``is_overdue`` and ``is_filed_late`` (bools)."""
         return self.annotate(
             plan_state=Coalesce("plan__status", Value(PlanState.NONE.value), output_field=_PlanStateField()),
             is_overdue=ExpressionWrapper(self.overdue_q(now=now), output_field=models.BooleanField()),
+            # Case, not a bare comparison: a target without a plan compares to NULL, not False.
+            is_filed_late=Case(When(self.filed_late_q(), then=Value(True)), default=Value(False)),
         )
 
 

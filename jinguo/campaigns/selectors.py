@@ -1,10 +1,20 @@
 """Reads of the campaigns app. Each takes the viewer and loads through the scoped managers.
 
-Plan states ("filed", "not filed", "overdue") are defined once, on ``CampaignTargetQuerySet``;
-the reads here and the dashboard's use it.
+Plan states ("filed", "not filed", "overdue", "filed late") are defined once, on
+``CampaignTargetQuerySet``; the reads here and the dashboard's use it.
+
+The receipt figures (签收率, 报送率, 备案率 and the counts behind them) are defined once, here:
+``receipt_counts`` (the aggregates) and ``receipt_figures`` (a campaign within a unit). The issuer
+pages, the supervision matrix, the board and their exports all read them. The default figure is
+the issuer's own: the receipts of the notice itself. The figure with the re-issues below (含转发)
+adds the receipts of the notice's published re-issues (a county forwarding it to its townships);
+it is shown beside the default one, labelled, never instead of it.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils import timezone
@@ -12,6 +22,8 @@ from django.utils import timezone
 from jinguo.accounts.rules import has_perm, holds_perm
 from jinguo.campaigns.models import Campaign, CampaignTarget, CampaignTargetQuerySet, Plan
 from jinguo.campaigns.rules import PLAN_REVIEW
+from jinguo.lib.rates import rate
+from jinguo.lib.scoping import scopes_disabled
 from jinguo.notifications.models import Notification
 from jinguo.orgs.models import Org
 
@@ -19,21 +31,123 @@ PUBLISHED_STATUSES = (Campaign.Status.PUBLISHED, Campaign.Status.CLOSED)
 
 
 # ---------------------------------------------------------------------------------------------
+# Receipt figures
+
+# Re-issue chains: city → county → township → village; four levels reach every possible re-issue.
+REISSUE_LEVELS = 4
+RECEIPT_COUNTS = ("total", "signed", "filed", "approved", "overdue", "filed_late")
+
+
+def campaign_family(campaign: Campaign) -> list[int]:
+    """The campaign and its published re-issues down the tree (one query)."""
+    q = Q(pk=campaign.pk)
+    chain = "parent"
+    for _ in range(REISSUE_LEVELS):
+        q |= Q(**{chain: campaign.pk})
+        chain += "__parent"
+    published = Campaign.objects.filter(q).exclude(status=Campaign.Status.DRAFT)
+    ids = list(published.values_list("pk", flat=True))
+    return ids if campaign.pk in ids else [campaign.pk, *ids]
+
+
+def receipt_counts(*, now: dt.datetime, only: Q | None = None, prefix: str = "") -> dict[str, Count]:
+    """The counts of ``RECEIPT_COUNTS`` as aggregates over receipts (CampaignTarget rows).
+
+    报送 (filed) counts plans submitted or approved, 备案 (approved) approved ones; overdue and
+    filed late are ``CampaignTargetQuerySet``'s. ``only`` narrows every count (the issuer's own
+    notice among its family); ``prefix`` reaches the receipts from another model (``"targets__"``).
+    """
+
+    def count(condition: Q | None = None) -> Count:
+        if only is not None:
+            condition = only if condition is None else condition & only
+        return Count(f"{prefix}pk", filter=condition, distinct=bool(prefix))
+
+    rules = CampaignTargetQuerySet
+    return {
+        "total": count(),
+        "signed": count(Q(**{f"{prefix}signed_at__isnull": False})),
+        "filed": count(rules.filed_q(prefix=prefix)),
+        "approved": count(Q(**{f"{prefix}plan__status": Plan.Status.APPROVED})),
+        "overdue": count(rules.overdue_q(now=now, prefix=prefix)),
+        "filed_late": count(rules.filed_late_q(prefix=prefix)),
+    }
+
+
+@dataclass(frozen=True)
+class ReceiptFigures:
+    """Counts over a set of receipts, and their rates (``None``, shown "—", when there are none)."""
+
+    total: int = 0
+    signed: int = 0
+    filed: int = 0
+    approved: int = 0
+    overdue: int = 0
+    filed_late: int = 0
+
+    @property
+    def signed_rate(self) -> float | None:
+        return rate(self.signed, self.total)
+
+    @property
+    def filed_rate(self) -> float | None:
+        return rate(self.filed, self.total)
+
+    @property
+    def approved_rate(self) -> float | None:
+        return rate(self.approved, self.total)
+
+
+@dataclass(frozen=True)
+class CampaignFigures:
+    """A campaign's receipt figures within a unit: the issuer's own (``own``, the default) and
+    with the re-issues below (``with_reissues``, 含转发)."""
+
+    own: ReceiptFigures
+    with_reissues: ReceiptFigures
+
+    @property
+    def has_reissues(self) -> bool:
+        """Are there receipts of re-issues here, i.e. does the 含转发 figure say anything more?"""
+        return self.with_reissues.total != self.own.total
+
+
+def receipt_figures(
+    *, user, campaign: Campaign, within: Org | None = None, now: dt.datetime | None = None
+) -> CampaignFigures:
+    """``campaign``'s figures over the receipts in ``within``'s subtree (default: the viewer's unit,
+    which must hold ``within``). One query for the family, one aggregate."""
+    within = within or user.org
+    if user.org is None or within is None or not within.is_within(user.org):
+        raise ValueError("unit outside the viewer's subtree")
+    now = now or timezone.now()
+    family = campaign_family(campaign)
+    # The prefix test on a unit in the viewer's subtree is the scope, written as the matrix writes it
+    # (dashboard.selectors.matrix_rows): SQLite probes the campaign's receipts, not the whole tree.
+    with scopes_disabled():  # org__path__startswith=within.path is the scope (see above)
+        rows = CampaignTarget.objects.filter(campaign_id__in=family, org__path__startswith=within.path)
+    own = receipt_counts(now=now, only=Q(campaign_id=campaign.pk))
+    every = {f"all_{name}": agg for name, agg in receipt_counts(now=now).items()}
+    agg = rows.aggregate(**own, **every)
+    return CampaignFigures(
+        own=ReceiptFigures(**{name: agg[name] for name in RECEIPT_COUNTS}),
+        with_reissues=ReceiptFigures(**{name: agg[f"all_{name}"] for name in RECEIPT_COUNTS}),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Issuer side
 
 
 def issued_campaigns(*, user, status: str = "") -> QuerySet[Campaign]:
-    """Campaigns issued by the viewer's unit, with receipt and filing counts."""
+    """Campaigns issued by the viewer's unit, with the issuer's own receipt counts (``receipt_counts``)
+    annotated as ``total_count``, ``signed_count``, ``filed_count`` … ."""
     qs = Campaign.objects.filter(issuer=user.org)
     if status:
         qs = qs.filter(status=status)
+    counts = receipt_counts(now=timezone.now(), prefix="targets__")
     return (
-        qs.annotate(
-            target_count=Count("targets", distinct=True),
-            signed_count=Count("targets", filter=Q(targets__signed_at__isnull=False), distinct=True),
-            submitted_count=Count("targets", filter=CampaignTargetQuerySet.filed_q(prefix="targets__"), distinct=True),
-            approved_count=Count("targets", filter=Q(targets__plan__status=Plan.Status.APPROVED), distinct=True),
-        )
+        qs.annotate(**{f"{name}_count": agg for name, agg in counts.items()})
         .select_related("parent")
         .order_by(F("published_at").desc(nulls_first=True), "-created_at")
     )
@@ -49,17 +163,6 @@ def targets_of(*, campaign: Campaign) -> QuerySet[CampaignTarget]:
     qs = CampaignTarget.objects.filter(campaign=campaign).select_related("org", "signed_by", "plan")
     return qs.with_plan_state(now=timezone.now()).order_by(
         Case(When(signed_at__isnull=True, then=0), default=1), "org__path"
-    )
-
-
-def receipt_summary(*, campaign: Campaign) -> dict:
-    """Signed x/y, filed and overdue counts of a published campaign (one query)."""
-    return CampaignTarget.objects.filter(campaign=campaign).aggregate(
-        total=Count("pk"),
-        signed=Count("pk", filter=Q(signed_at__isnull=False)),
-        submitted=Count("pk", filter=CampaignTargetQuerySet.filed_q()),
-        approved=Count("pk", filter=Q(plan__status=Plan.Status.APPROVED)),
-        overdue=Count("pk", filter=CampaignTargetQuerySet.overdue_q(now=timezone.now())),
     )
 
 

@@ -176,7 +176,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reissues": Campaign.objects.filter(parent=campaign).select_related("issuer"),
     }
     if campaign.is_published:
-        context["summary"] = selectors.receipt_summary(campaign=campaign)
+        context["figures"] = selectors.receipt_figures(user=request.user, campaign=campaign, within=campaign.issuer)
         context["page"] = page_of(request, selectors.targets_of(campaign=campaign), 50)
     else:
         context["preview"] = services.resolve_targets(

@@ -20,7 +20,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from jinguo.activities.models import Activity, ActivityDayRollup, ActivityRollup, Need
-from jinguo.campaigns.models import Campaign, CampaignTarget, CampaignTargetQuerySet, Plan, PlanState, VenueType
+from jinguo.campaigns.models import Campaign, CampaignTarget, Plan, PlanState, VenueType
+from jinguo.campaigns.selectors import REISSUE_LEVELS, campaign_family, receipt_counts
+from jinguo.lib.rates import rate
 from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import Org
 from jinguo.orgs.selectors import branches, totals_by_branch
@@ -71,7 +73,7 @@ def matrix_rows(campaign: Campaign, *, user, now=None) -> QuerySet[CampaignTarge
 class MatrixFilters:
     signed: str = ""  # "yes" / "no"
     plan: str = ""  # a PlanState value
-    overdue: str = ""  # "yes" / "no"
+    overdue: str = ""  # "yes" / "no" / "late" (filed after the deadline)
     kind: str = ""  # an Org.Kind value
     q: str = ""
     errors: list[str] = field(default_factory=list)
@@ -92,7 +94,7 @@ class MatrixFilters:
         if f.plan not in ("", *PlanState.values):
             f.errors.append("方案状态筛选条件无效，已忽略")
             f.plan = ""
-        if f.overdue not in ("", "yes", "no"):
+        if f.overdue not in ("", "yes", "no", "late"):
             f.errors.append("逾期筛选条件无效，已忽略")
             f.overdue = ""
         if f.kind not in ("", *Org.Kind.values):
@@ -111,7 +113,9 @@ class MatrixFilters:
             qs = qs.filter(signed_at__isnull=True)
         if self.plan:
             qs = qs.filter(plan_state=self.plan)
-        if self.overdue:
+        if self.overdue == "late":
+            qs = qs.filter(is_filed_late=True)
+        elif self.overdue:
             qs = qs.filter(is_overdue=(self.overdue == "yes"))
         if self.kind:
             qs = qs.filter(org__kind=self.kind)
@@ -120,75 +124,21 @@ class MatrixFilters:
         return qs
 
 
-@dataclass(frozen=True)
-class MatrixStats:
-    total: int
-    signed: int
-    filed: int
-    approved: int
-    overdue: int
-
-    @staticmethod
-    def _rate(part: int, whole: int) -> float:
-        # Parts are counted over the same frozen rows as the whole, so this never exceeds 100.
-        return round(100 * min(part, whole) / whole, 1) if whole else 0.0
-
-    @property
-    def signed_rate(self) -> float:
-        return self._rate(self.signed, self.total)
-
-    @property
-    def filed_rate(self) -> float:
-        return self._rate(self.filed, self.total)
-
-    @property
-    def approved_rate(self) -> float:
-        return self._rate(self.approved, self.total)
-
-
-def matrix_stats(rows: QuerySet[CampaignTarget]) -> MatrixStats:
-    """Counts over the viewer's rows (the frozen targets), in one aggregate query.
-
-    报送 counts plans submitted or already filed; 备案 counts approved plans.
-    """
-    agg = rows.order_by().aggregate(
-        total=Count("pk"),
-        signed=Count("pk", filter=Q(signed_at__isnull=False)),
-        filed=Count("pk", filter=CampaignTargetQuerySet.filed_q()),
-        approved=Count("pk", filter=Q(plan__status=Plan.Status.APPROVED)),
-        overdue=Count("pk", filter=Q(is_overdue=True)),
-    )
-    return MatrixStats(**agg)
-
-
 # ---------------------------------------------------------------------------------------------
 # The live supervision board (/dashboard/): one campaign, one unit, a row per child unit.
 #
-# Denominators (say them on the page): 签收率 and 备案率 are counted over receipts (CampaignTarget
-# rows, frozen at publication) of the campaign AND of its published re-issues (a county forwarding
-# the notice to its townships), restricted to the row's subtree. A unit targeted by both the notice
-# and a re-issue holds two receipts and counts twice. Numerators are subsets of those same rows,
-# so no rate exceeds 100 %. Events and reports count records attached to the campaign or a re-issue;
-# needs count those raised at such events, by the responsible unit (责任单位).
+# Receipts (签收率, 备案率, 逾期方案, 逾期报送): the issuer's own figure by default — the receipts of
+# the notice itself — and the figure with its published re-issues below (含转发, the family_*
+# counters), both from campaigns.selectors.receipt_counts, the one definition the matrix and the
+# issuer page read too. Both are restricted to the row's subtree; a unit targeted by the notice and
+# by a re-issue holds two receipts and counts twice in 含转发. A row without receipts has no rate
+# ("—"): the notice was not sent there, which is not a failure. Events and reports count records
+# attached to the campaign or a re-issue; needs count those raised at such events, by the
+# responsible unit (责任单位).
 #
 # Every source is aggregated by ONE grouped query keyed on the path prefix of the child unit
 # (all children of a unit have paths of the same length); records held by the unit itself have a
 # shorter path and fall in the "本级" row. Totals are the sum of the rows, computed here.
-
-# Re-issue chains: city → county → township → village; four levels reach every possible re-issue.
-REISSUE_LEVELS = 4
-
-
-def campaign_family(campaign: Campaign) -> list[int]:
-    """The campaign and its published re-issues down the tree (one query)."""
-    q = Q(pk=campaign.pk)
-    chain = "parent"
-    for _ in range(REISSUE_LEVELS):
-        q |= Q(**{chain: campaign.pk})
-        chain += "__parent"
-    published = Campaign.objects.filter(q).exclude(status=Campaign.Status.DRAFT)
-    ids = list(published.values_list("pk", flat=True))
-    return ids if campaign.pk in ids else [campaign.pk, *ids]
 
 
 def board_campaigns(*, user) -> QuerySet[Campaign]:
@@ -251,9 +201,8 @@ def _negated(g: dict) -> dict:
 
 
 def board_reports(*, family: list[int], unit: Org):
-    sent = (Report.Status.SUBMITTED, Report.Status.ADOPTED, Report.Status.REJECTED)
     with scopes_disabled():  # unit.subtree_q is the scope, narrower than the manager's OR (see above)
-        return Report.objects.filter(unit.subtree_q("org"), campaign_id__in=family, status__in=sent)
+        return Report.objects.filter(unit.subtree_q("org"), campaign_id__in=family, status__in=Report.SENT_STATUSES)
 
 
 def board_needs(*, family: list[int], unit: Org):
@@ -266,10 +215,17 @@ class BoardRow:
     org: Org | None  # None: the totals row
     own: bool = False  # the unit's own records (本级)
     has_children: bool = False
+    # Receipts of the notice itself (the issuer's own figure) …
     targets: int = 0
     signed: int = 0
     approved: int = 0
     plans_overdue: int = 0
+    plans_late: int = 0  # filed after the deadline (逾期报送)
+    # … and with its re-issues below (含转发).
+    family_targets: int = 0
+    family_signed: int = 0
+    family_approved: int = 0
+    family_plans_overdue: int = 0
     events: int = 0
     participants: int = 0
     women: int = 0
@@ -282,7 +238,9 @@ class BoardRow:
     needs_overdue: int = 0
 
     COUNTERS = (
-        "targets", "signed", "approved", "plans_overdue", "events", "participants", "women",
+        "targets", "signed", "approved", "plans_overdue", "plans_late",
+        "family_targets", "family_signed", "family_approved", "family_plans_overdue",
+        "events", "participants", "women",
         "reports_submitted", "reports_adopted", "needs_raised", "needs_resolved", "needs_overdue",
     )  # fmt: skip
 
@@ -292,17 +250,26 @@ class BoardRow:
         for f in Activity.Format.values:
             self.formats.setdefault(f, 0)
 
-    @staticmethod
-    def _rate(part: int, whole: int) -> float:
-        return round(100 * min(part, whole) / whole, 1) if whole else 0.0
+    @property
+    def signed_rate(self) -> float | None:
+        return rate(self.signed, self.targets)
 
     @property
-    def signed_rate(self) -> float:
-        return self._rate(self.signed, self.targets)
+    def approved_rate(self) -> float | None:
+        return rate(self.approved, self.targets)
 
     @property
-    def approved_rate(self) -> float:
-        return self._rate(self.approved, self.targets)
+    def family_signed_rate(self) -> float | None:
+        return rate(self.family_signed, self.family_targets)
+
+    @property
+    def family_approved_rate(self) -> float | None:
+        return rate(self.family_approved, self.family_targets)
+
+    @property
+    def has_reissues(self) -> bool:
+        """Does the row hold receipts of re-issues (so that 含转发 says something more)?"""
+        return self.family_targets != self.targets
 
     @property
     def overdue(self) -> int:
@@ -335,6 +302,16 @@ class Board:
     daily: list[dict]  # [{"date", "events", "participants", "women"}] by activity date
 
 
+# BoardRow's receipt counters → campaigns.selectors.receipt_counts' names.
+RECEIPT_FIELDS = {
+    "targets": "total",
+    "signed": "signed",
+    "approved": "approved",
+    "plans_overdue": "overdue",
+    "plans_late": "filed_late",
+}
+
+
 def board(*, user, campaign: Campaign, unit: Org, now=None, today=None) -> Board:
     """The board for ``unit`` (within the viewer's subtree). A fixed number of queries."""
     if user.org is None or not unit.is_within(user.org):
@@ -344,13 +321,12 @@ def board(*, user, campaign: Campaign, unit: Org, now=None, today=None) -> Board
     family = campaign_family(campaign)
     zero = Value(0, output_field=IntegerField())
 
+    own, every = receipt_counts(now=now, only=Q(campaign_id=campaign.pk)), receipt_counts(now=now)
     targets = totals_by_branch(
         board_targets(family=family, unit=unit),
         root=unit,
-        targets=Count("pk"),
-        signed=Count("pk", filter=Q(signed_at__isnull=False)),
-        approved=Count("pk", filter=Q(plan__status=Plan.Status.APPROVED)),
-        plans_overdue=Count("pk", filter=CampaignTargetQuerySet.overdue_q(now=now)),
+        **{field: own[name] for field, name in RECEIPT_FIELDS.items()},
+        **{f"family_{field}": every[name] for field, name in RECEIPT_FIELDS.items() if name != "filed_late"},
     )
     # The ledger through its running totals (activities.rollups): one row per (unit, venue, format)
     # for the unit and its children, each holding that unit's whole subtree; 本级 is the unit's
@@ -430,6 +406,7 @@ RECORD_KINDS = {
     "unsigned": "未签收",
     "approved": "已备案",
     "plans_overdue": "逾期未报方案",
+    "plans_late": "逾期报送的方案",
     "events": "活动台账",
     "reports": "报送的信息",
     "reports_adopted": "采用的信息",
@@ -439,21 +416,36 @@ RECORD_KINDS = {
 }
 
 
-def board_records(*, user, campaign: Campaign, unit: Org, kind: str, own: bool = False, venue: str = "", now=None):
+RECEIPT_KINDS = ("targets", "signed", "unsigned", "approved", "plans_overdue", "plans_late")
+
+
+def board_records(
+    *,
+    user,
+    campaign: Campaign,
+    unit: Org,
+    kind: str,
+    own: bool = False,
+    venue: str = "",
+    reissues: bool = False,
+    now=None,
+):
     """The records behind one number of the board: ``unit``'s subtree, or only ``unit`` itself
-    (``own``, the 本级 row). Same querysets as ``board``, so the counts agree."""
+    (``own``, the 本级 row). Receipts are the notice's own, or with its re-issues (``reissues``,
+    the 含转发 figure). Same querysets as ``board``, so the counts agree."""
     if user.org is None or not unit.is_within(user.org) or kind not in RECORD_KINDS:
         raise ValueError("unit outside the viewer's subtree or unknown kind")
     now = now or timezone.now()
     family = campaign_family(campaign)
-    if kind in ("targets", "signed", "unsigned", "approved", "plans_overdue"):
-        qs = board_targets(family=family, unit=unit)
+    if kind in RECEIPT_KINDS:
+        qs = board_targets(family=family if reissues else [campaign.pk], unit=unit)
         qs = {
             "targets": qs,
             "signed": qs.filter(signed_at__isnull=False),
             "unsigned": qs.filter(signed_at__isnull=True),
             "approved": qs.filter(plan__status=Plan.Status.APPROVED),
             "plans_overdue": qs.overdue(now=now),
+            "plans_late": qs.filed_late(),
         }[kind]
         qs = qs.with_plan_state(now=now).select_related("org", "campaign", "plan").order_by("org__path", "pk")
     elif kind == "events":

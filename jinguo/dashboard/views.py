@@ -6,9 +6,11 @@ from django.utils import timezone
 
 from jinguo.activities.models import Activity
 from jinguo.campaigns.models import Campaign, PlanState, VenueType
+from jinguo.campaigns.selectors import receipt_figures
 from jinguo.dashboard import selectors as board_selectors
-from jinguo.dashboard.selectors import MatrixFilters, matrix_rows, matrix_stats, sees_whole_matrix
+from jinguo.dashboard.selectors import MatrixFilters, matrix_rows, sees_whole_matrix
 from jinguo.lib.excel import xlsx_response
+from jinguo.lib.rates import rate_cell
 from jinguo.lib.views import int_or_none, page_of
 from jinguo.orgs.models import Org
 
@@ -36,9 +38,12 @@ def matrix(request: HttpRequest, pk: int) -> HttpResponse:
     targets = list(page.object_list)
     for t in targets:
         t.kind_label = kind_labels[t.org.kind]
+    figures = receipt_figures(user=request.user, campaign=campaign, now=now)
     context = {
         "campaign": campaign,
-        "stats": matrix_stats(rows),
+        # The viewer's rows are the receipts in its subtree: the same figure as the board's and the issuer page's.
+        "figures": figures,
+        "stats": figures.own,
         "page": page,
         "targets": targets,
         "filters": filters,
@@ -53,6 +58,11 @@ def matrix(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 EXPORT_HEADER = ["单位", "单位类型", "上级单位", "是否签收", "签收时间", "签收人", "方案状态", "报送时间", "是否逾期"]
+
+
+def plan_timing(target) -> str:
+    """The "是否逾期" cell of a receipt annotated by ``with_plan_state``."""
+    return "逾期" if target.is_overdue else ("逾期报送" if target.is_filed_late else "")
 
 
 def _fmt(value) -> str:
@@ -75,7 +85,7 @@ def matrix_export(request: HttpRequest, pk: int) -> HttpResponse:
             t.signed_by.display_name if t.signed_by else "",
             plan_labels[t.plan_state],
             _fmt(t.plan_submitted_at),
-            "逾期" if t.is_overdue else "",
+            plan_timing(t),
         ]
         for t in rows.iterator(chunk_size=1000)
     )
@@ -112,6 +122,7 @@ def _chart_data(data: board_selectors.Board) -> dict:
     rows = [r for r in data.rows if not r.own or r.events or r.targets]
     return {
         "units": [("本级" if r.own else r.org.display_name) for r in rows],
+        # None (no receipts there: the notice was not sent) is drawn as no bar, not as a 0 % one.
         "signed_rate": [r.signed_rate for r in rows],
         "approved_rate": [r.approved_rate for r in rows],
         "events": [r.events for r in rows],
@@ -146,18 +157,23 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 BOARD_HEADER = [
-    "单位", "下发单位数", "已签收", "签收率（%）", "已备案", "备案率（%）", "活动场次", "参加人数", "其中妇女",
+    "单位", "下发单位数", "已签收", "签收率（%）", "已备案", "备案率（%）",
+    "含转发：下发单位数", "含转发：已签收", "含转发：签收率（%）", "含转发：已备案", "含转发：备案率（%）",
+    "活动场次", "参加人数", "其中妇女",
     *[str(label) for label in VenueType.labels],
-    "报送信息", "采用信息", "所需所盼", "已办结", "逾期方案", "逾期诉求", "逾期合计",
+    "报送信息", "采用信息", "所需所盼", "已办结", "逾期方案", "逾期诉求", "逾期合计", "逾期报送方案",
 ]  # fmt: skip
 
 
 def _board_line(name: str, r: board_selectors.BoardRow) -> list:
     return [
-        name, r.targets, r.signed, r.signed_rate, r.approved, r.approved_rate, r.events, r.participants, r.women,
+        name, r.targets, r.signed, rate_cell(r.signed_rate), r.approved, rate_cell(r.approved_rate),
+        r.family_targets, r.family_signed, rate_cell(r.family_signed_rate), r.family_approved,
+        rate_cell(r.family_approved_rate),
+        r.events, r.participants, r.women,
         *r.venues.values(),
         r.reports_submitted, r.reports_adopted, r.needs_raised, r.needs_resolved, r.plans_overdue,
-        r.needs_overdue, r.overdue,
+        r.needs_overdue, r.overdue, r.plans_late,
     ]  # fmt: skip
 
 
@@ -194,17 +210,22 @@ def _records(request: HttpRequest):
     own = request.GET.get("own") == "1"
     venue = request.GET.get("venue", "")
     venue = venue if venue in VenueType.values else ""
-    qs = board_selectors.board_records(user=request.user, campaign=campaign, unit=unit, kind=kind, own=own, venue=venue)
-    return campaign, unit, kind, own, venue, qs
+    reissues = request.GET.get("reissues") == "1" and kind in board_selectors.RECEIPT_KINDS
+    qs = board_selectors.board_records(
+        user=request.user, campaign=campaign, unit=unit, kind=kind, own=own, venue=venue, reissues=reissues
+    )
+    return campaign, unit, kind, own, venue, reissues, qs
 
 
 @login_required
 def board_records(request: HttpRequest) -> HttpResponse:
-    campaign, unit, kind, own, venue, qs = _records(request)
+    campaign, unit, kind, own, venue, reissues, qs = _records(request)
     page = page_of(request, qs, RECORDS_PAGE_SIZE)
     title = board_selectors.RECORD_KINDS[kind]
     if venue:
         title += f"（{VenueType(venue).label}）"
+    if reissues:
+        title += "（含转发）"
     context = {
         "campaign": campaign,
         "unit": unit,
@@ -232,7 +253,7 @@ def _record_group(kind: str) -> str:
 
 @login_required
 def board_records_export(request: HttpRequest) -> HttpResponse:
-    campaign, unit, kind, own, venue, qs = _records(request)
+    campaign, unit, kind, own, venue, reissues, qs = _records(request)
     group = _record_group(kind)
     if group == "events":
         header = ["日期", "活动名称", "举办单位", "场所类型", "活动形式", "参加人数", "其中妇女"]
@@ -258,9 +279,9 @@ def board_records_export(request: HttpRequest) -> HttpResponse:
         plan_labels = _labels(PlanState.choices)
         header = ["单位", "通知", "签收时间", "方案状态", "是否逾期"]
         data = (
-            [t.org.name, t.campaign.title, _fmt(t.signed_at), plan_labels[t.plan_state], "逾期" if t.is_overdue else ""]
+            [t.org.name, t.campaign.title, _fmt(t.signed_at), plan_labels[t.plan_state], plan_timing(t)]
             for t in qs.iterator(chunk_size=1000)
         )
-    title = board_selectors.RECORD_KINDS[kind]
+    title = board_selectors.RECORD_KINDS[kind] + ("（含转发）" if reissues else "")
     filename = f"{title}_{unit.name}{'（本级）' if own else ''}_{timezone.localtime():%Y%m%d%H%M}.xlsx"
     return xlsx_response(filename, [(title, header, data)])

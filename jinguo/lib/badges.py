@@ -29,14 +29,14 @@ BADGE_CLASSES = {
     # reports.Report
     "adopted": "text-bg-success",
     "rejected": "text-bg-secondary",
+    "voided": "text-bg-dark",
     # activities.Need
     "registered": "text-bg-warning",
     "in_progress": "text-bg-primary",
     "resolved": "text-bg-success",
     "unresolvable": "text-bg-secondary",
-    # activities.Validity (a voided ledger entry, attendee or need)
+    # activities.Validity (a voided ledger entry, attendee or need; "voided" as for reports)
     "counted": "text-bg-light border",
-    "voided": "text-bg-dark",
     # quiz.Attempt
     "open": "text-bg-primary",
 }

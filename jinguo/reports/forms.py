@@ -79,3 +79,12 @@ class RejectForm(forms.Form):
         widget=_area(3, placeholder="请写明原因，便于基层改进"),
         error_messages={"required": "请填写未采用的原因"},
     )
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        label="作废原因",
+        max_length=500,
+        widget=_area(3, placeholder="如：重复报送，与第 12 号信息相同"),
+        error_messages={"required": "请填写作废原因", "max_length": "作废原因不能超过 500 字"},
+    )

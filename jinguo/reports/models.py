@@ -13,6 +13,9 @@ class Report(models.Model):
 
     ``to_org`` is the unit that reviews it: the issuer of the campaign it reports on, else the
     submitting unit's parent. It always lies above ``org``.
+
+    A voided report (作废) keeps the state it was voided from in ``status_before_void``, so that
+    restoring it puts it back exactly there; it counts nowhere (``SENT_STATUSES`` leaves it out).
     """
 
     class Kind(models.TextChoices):
@@ -25,6 +28,10 @@ class Report(models.Model):
         SUBMITTED = "submitted", _("已报送")
         ADOPTED = "adopted", _("已采用")
         REJECTED = "rejected", _("未采用")
+        VOIDED = "voided", _("已作废")
+
+    # Reports that were sent up and count: 报送数 and every figure built on it (ranking, board).
+    SENT_STATUSES = (Status.SUBMITTED, Status.ADOPTED, Status.REJECTED)
 
     org = models.ForeignKey("orgs.Org", verbose_name=_("报送单位"), on_delete=models.PROTECT, related_name="reports")
     to_org = models.ForeignKey(
@@ -54,6 +61,12 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reject_reason = models.TextField(_("未采用原因"), blank=True)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    void_reason = models.TextField(_("作废原因"), blank=True)
+    status_before_void = models.CharField(_("作废前状态"), max_length=20, choices=Status.choices, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -79,6 +92,10 @@ class Report(models.Model):
     @property
     def is_reviewable(self) -> bool:
         return self.status in (self.Status.SUBMITTED, self.Status.ADOPTED)
+
+    @property
+    def is_voided(self) -> bool:
+        return self.status == self.Status.VOIDED
 
 
 def photo_path(instance: ReportPhoto, filename: str) -> str:

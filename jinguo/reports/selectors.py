@@ -3,12 +3,15 @@ explicit subtree filter where a selector must not widen when called with scoping
 
 Counting rules (one definition, reused by the ranking page, its export and the dashboard):
 
-- 报送数 (submitted): reports that left the draft state — pending, adopted or not adopted.
+- 报送数 (submitted): reports that left the draft state — pending, adopted or not adopted
+  (``Report.SENT_STATUSES``). A voided report (作废) counts nowhere.
 - 采用数 (adopted): reports in the adopted state (a report adopted through several channels
   counts once).
-- 采用率 (rate): adopted / submitted, in percent, one decimal; 0 when nothing was submitted.
+- 采用率 (rate): adopted / decided (adopted + not adopted), in percent, one decimal. Pending
+  reports make no rate: with nothing decided there is none (``None``, shown "—" / 待审核).
 - A unit's numbers roll up its whole subtree (a county counts its townships' reports).
-- Ranking is by quality, not volume: adopted desc, then rate desc, then tree order.
+- Ranking is by quality, not volume: adopted desc, then rate desc; units equal on both share a
+  rank (1, 2, 2, 4) and are listed in tree order.
 
 Reusable reads for other apps:
 
@@ -18,21 +21,25 @@ Reusable reads for other apps:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, Q, QuerySet
 
 from jinguo.accounts.rules import has_perm, has_perm_here, holds_perm
+from jinguo.activities.models import Activity
 from jinguo.campaigns.models import Campaign
+from jinguo.lib.ranks import shared_ranks
+from jinguo.lib.rates import rate
 from jinguo.orgs.models import Org
 from jinguo.orgs.selectors import branches, totals_by_branch
 from jinguo.reports.models import Report
 from jinguo.reports.rules import REPORT_REVIEW, REPORT_WRITE
 
-SENT_STATUSES = (Report.Status.SUBMITTED, Report.Status.ADOPTED, Report.Status.REJECTED)
+SENT_STATUSES = Report.SENT_STATUSES
 RANKING_RULE = (
-    "排名看质量、不看数量：先按采用数从多到少，采用数相同再按采用率从高到低。"
-    "报送数指已报送的信息（含待审核、已采用、未采用），采用率 = 采用数 ÷ 报送数；"
+    "排名看质量、不看数量：先按采用数从多到少，采用数相同再按采用率从高到低，两者都相同的单位名次相同。"
+    "报送数指已报送的信息（含待审核、已采用、未采用，不含已作废），采用率 = 采用数 ÷ 已审核数（已采用 + 未采用）；"
+    "待审核的信息不计入采用率，还没有审核结果的单位显示“—”。"
     "各单位的数字包含其全部下级单位报送的信息。"
 )
 
@@ -45,15 +52,26 @@ class ReportCounts:
     pending: int = 0
 
     @property
-    def rate(self) -> float:
-        """Adoption rate in percent; adopted reports are a subset of submitted ones, so ≤ 100."""
-        return round(100 * self.adopted / self.submitted, 1) if self.submitted else 0.0
+    def decided(self) -> int:
+        return self.adopted + self.rejected
+
+    @property
+    def rate(self) -> float | None:
+        """Adoption rate in percent over the decided reports; ``None`` while nothing is decided."""
+        return rate(self.adopted, self.decided)
 
 
 @dataclass(frozen=True)
 class UnitReportCounts(ReportCounts):
     org: Org | None = None
     has_children: bool = False
+    rank: int = 0  # set by ``ranking``
+
+
+def quality(counts: ReportCounts) -> tuple[int, float]:
+    """What the ranking orders by, best first when sorted in reverse: adopted, then rate. No rate
+    (nothing decided yet) ranks as 0 %: a pending report neither lifts nor sinks its unit."""
+    return (counts.adopted, counts.rate or 0.0)
 
 
 def _counts_kwargs() -> dict:
@@ -107,9 +125,13 @@ def report_counts_by_child(
 def ranking(
     *, user, parent: Org, campaign: Campaign | int | None = None, year: int | None = None
 ) -> list[UnitReportCounts]:
-    """``report_counts_by_child`` ordered by quality: adopted desc, rate desc, tree order."""
+    """``report_counts_by_child`` ordered by ``quality`` (best first, then tree order), each row
+    with its ``rank``: units of equal quality share one (1, 2, 2, 4)."""
     rows = report_counts_by_child(user=user, parent=parent, campaign=campaign, year=year)
-    return sorted(rows, key=lambda r: (-r.adopted, -r.rate, r.org.path))
+    rows.sort(key=lambda r: r.org.path)
+    rows.sort(key=quality, reverse=True)  # stable: equal quality stays in tree order
+    ranks = shared_ranks([quality(r) for r in rows])
+    return [replace(r, rank=n) for r, n in zip(rows, ranks, strict=True)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -144,12 +166,16 @@ def review_queue(
     q: str = "",
 ) -> QuerySet[Report]:
     """Reports sent to the viewer's unit (never drafts), oldest pending first. ``unit`` narrows
-    to that unit's subtree."""
-    qs = Report.objects.filter(to_org=user.org, status__in=SENT_STATUSES)
+    to that unit's subtree. Voided reports only when asked for (``status`` 已作废), and only
+    those that had been sent."""
+    if status == Report.Status.VOIDED:
+        qs = Report.objects.filter(to_org=user.org, status=status, status_before_void__in=SENT_STATUSES)
+    else:
+        qs = Report.objects.filter(to_org=user.org, status__in=SENT_STATUSES)
+        if status:
+            qs = qs.filter(status=status)
     if kind:
         qs = qs.filter(kind=kind)
-    if status:
-        qs = qs.filter(status=status)
     if unit is not None:
         qs = qs.filter(unit.subtree_q("org"))
     if campaign_id:
@@ -171,6 +197,33 @@ def practice_library(*, user, q: str = "", unit: Org | None = None, year: int | 
     if q:
         qs = _search(qs, q)
     return qs.prefetch_related("adoptions").order_by("-reviewed_at", "-pk")
+
+
+# ---------------------------------------------------------------------------------------------
+# Report once: a draft from a ledger entry
+
+
+def draft_from_activity(activity: Activity, *, campaigns: QuerySet[Campaign]) -> dict:
+    """The report form's initial values for a report on ``activity`` (a ledger entry of the
+    writer's unit): its campaign (if among ``campaigns``, those the unit may report on), its title,
+    and its facts — date, place, participants, account — as a first paragraph to edit."""
+    d = activity.date
+    facts = f"{d.year}年{d.month}月{d.day}日，{activity.org.name}在{activity.place}开展“{activity.title}”活动"
+    if activity.participants_total:
+        facts += f"，共 {activity.participants_total} 人参加"
+        if activity.participants_women:
+            facts += f"，其中妇女 {activity.participants_women} 人"
+    body = facts + "。"
+    if activity.account:
+        body += "\n\n" + activity.account.strip()
+    campaign_id = activity.campaign_id if campaigns.filter(pk=activity.campaign_id).exists() else None
+    return {
+        "kind": Report.Kind.NEWS,
+        "campaign": campaign_id,
+        "title": activity.title,
+        "body": body,
+        "activities": [activity.pk],
+    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,10 +14,16 @@ Signatures (``by`` is the acting user; everything after the first argument is ke
     check_photo(upload) -> str                                   # content type; no write
     add_report_photo(report, *, by, upload) -> ReportPhoto
     remove_report_photo(photo, *, by) -> None
+    copy_activity_photos(report, *, by, photos) -> list[ReportPhoto]   # from the unit's ledger
     submit_report(report, *, by) -> None
     edit_report_as_reviewer(report, *, by, title, body, note="") -> ReportRevision
     adopt_report(report, *, by, channels) -> list[ReportAdoption]   # the channels added
     reject_report(report, *, by, reason) -> None
+    void_report(report, *, by, reason) -> None
+    restore_report(report, *, by) -> None
+
+Voiding (作废) takes a report out of every count (``Report.SENT_STATUSES`` leaves it out) without
+deleting it; restoring puts it back in the state it was voided from.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from django.utils import timezone
 from jinguo.accounts.models import User
 from jinguo.accounts.rules import has_perm, has_perm_here, holds_perm
 from jinguo.accounts.selectors import active_users_of
-from jinguo.activities.models import Activity
+from jinguo.activities.models import Activity, ActivityPhoto
 from jinguo.audit.services import log_action
 from jinguo.campaigns.models import Campaign, CampaignTarget
 from jinguo.lib import images
@@ -44,7 +50,7 @@ from jinguo.notifications.models import Notification
 from jinguo.notifications.services import notify_users
 from jinguo.orgs.models import Org
 from jinguo.reports.models import Report, ReportAdoption, ReportPhoto, ReportRevision
-from jinguo.reports.rules import REPORT_REVIEW, REPORT_WRITE
+from jinguo.reports.rules import REPORT_RESTORE, REPORT_REVIEW, REPORT_VOID, REPORT_WRITE
 
 PHOTO_MAX_COUNT = 9
 
@@ -84,8 +90,8 @@ def campaigns_for(org: Org):
 
 
 def activities_for(org: Org):
-    """Ledger entries a unit may link to its reports: its own."""
-    return Activity.objects.filter(org=org).order_by("-date", "-pk")
+    """Ledger entries a unit may link to its reports: its own, those that count (not voided)."""
+    return Activity.objects.filter(Activity.COUNTED, org=org).order_by("-date", "-pk")
 
 
 def _clean_text(kind: str, title: str, body: str) -> tuple[str, str]:
@@ -190,6 +196,46 @@ def add_report_photo(report: Report, *, by: User, upload: UploadedFile) -> Repor
         photo.save()
         log_action(report, "reports.photo.added", by=by, org=report.org, data={"photo": photo.pk, "name": original})
     return photo
+
+
+def copy_activity_photos(report: Report, *, by: User, photos: Iterable[ActivityPhoto]) -> list[ReportPhoto]:
+    """Attach copies of ledger photos of the report's unit to a draft (report once: the photos of
+    the event the report is about), up to the nine a report may hold; the rest are left out. The
+    ledger keeps its own; the copies are the report's. Already stripped of metadata when they
+    entered the ledger. Audit: ``reports.photo.added`` per photo."""
+    _require_writer(by, report)
+    if not report.is_editable:
+        raise ReportError(f"信息{report.get_status_display()}，不能再添加图片")
+    photos = list(photos)
+    if any(p.activity.org_id != report.org_id for p in photos):
+        raise ReportError("只能使用本单位活动台账的照片")
+    room = PHOTO_MAX_COUNT - ReportPhoto.objects.filter(report=report).count()
+    copied = []
+    with transaction.atomic():
+        for source in photos[: max(room, 0)]:
+            fmt = images.SUFFIX_FORMATS.get(PurePath(source.image.name).suffix.lower())
+            if fmt is None:
+                continue
+            with source.image.open("rb") as handle:
+                data = handle.read()
+            photo = ReportPhoto(
+                report=report,
+                original_name=source.original_name,
+                content_type=images.CONTENT_TYPES[fmt],
+                size=len(data),
+                uploaded_by=by,
+            )
+            photo.file.save(f"{uuid.uuid4().hex}.{images.EXTENSIONS[fmt]}", ContentFile(data), save=False)
+            photo.save()
+            log_action(
+                report,
+                "reports.photo.added",
+                by=by,
+                org=report.org,
+                data={"photo": photo.pk, "name": photo.original_name, "activity_photo": source.pk},
+            )
+            copied.append(photo)
+    return copied
 
 
 def remove_report_photo(photo: ReportPhoto, *, by: User) -> None:
@@ -381,3 +427,88 @@ def reject_report(report: Report, *, by: User, reason: str) -> None:
         body=f"原因：{reason}",
         url=_url(report),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Voiding
+
+
+def may_void(user: User, report: Report) -> bool:
+    """The unit's writers while the report is not adopted; an administrator of the reviewing unit
+    (or above it) always. Never twice."""
+    if report.is_voided:
+        return False
+    if has_perm(user, REPORT_VOID, at=report.to_org):
+        return True
+    return report.status != Report.Status.ADOPTED and has_perm_here(user, REPORT_WRITE, at=report.org)
+
+
+def may_restore(user: User, report: Report) -> bool:
+    return report.is_voided and has_perm(user, REPORT_RESTORE, at=report.to_org)
+
+
+def void_report(report: Report, *, by: User, reason: str) -> None:
+    """Void (作废) a report with a reason: it leaves every count, ranking, the library and the
+    dashboard, and keeps its text and history. Audit: ``reports.report.voided``. No notification:
+    the report's page and history say who voided it and why."""
+    reason = (reason or "").strip()
+    if not may_void(by, report):
+        if report.is_voided:
+            raise ReportError("信息已作废")
+        if report.status == Report.Status.ADOPTED and has_perm_here(by, REPORT_WRITE, at=report.org):
+            raise ReportError("信息已采用，只有审核单位的管理员可以作废")
+        raise PermissionDenied
+    if not reason:
+        raise ReportError("请填写作废原因")
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if locked.is_voided:
+            raise ReportError("信息已作废")
+        if locked.status != report.status and not may_void(by, locked):
+            raise ReportError(f"信息{locked.get_status_display()}，不能作废")
+        from_state = locked.get_status_display()
+        report.status_before_void = locked.status
+        report.status = Report.Status.VOIDED
+        report.voided_at = timezone.now()
+        report.voided_by = by
+        report.void_reason = reason
+        report.save(
+            update_fields=["status", "status_before_void", "voided_at", "voided_by", "void_reason", "updated_at"]
+        )
+        log_action(
+            report,
+            "reports.report.voided",
+            by=by,
+            org=report.org,
+            from_state=from_state,
+            to_state=report.get_status_display(),
+            reason=reason,
+        )
+
+
+def restore_report(report: Report, *, by: User) -> None:
+    """Undo a void: the report returns to the state it was voided from, and counts again.
+    Audit: ``reports.report.restored``."""
+    if not report.is_voided:
+        raise ReportError(f"信息{report.get_status_display()}，不需要恢复")
+    if not may_restore(by, report):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if not locked.is_voided:
+            raise ReportError(f"信息{locked.get_status_display()}，不需要恢复")
+        report.status = locked.status_before_void or Report.Status.DRAFT
+        report.status_before_void = ""
+        report.voided_at, report.voided_by, report.void_reason = None, None, ""
+        report.save(
+            update_fields=["status", "status_before_void", "voided_at", "voided_by", "void_reason", "updated_at"]
+        )
+        log_action(
+            report,
+            "reports.report.restored",
+            by=by,
+            org=report.org,
+            from_state=str(Report.Status.VOIDED.label),
+            to_state=report.get_status_display(),
+            data={"void_reason": locked.void_reason},
+        )

@@ -18,6 +18,9 @@ urlpatterns = [
     path("<int:pk>/adopt/", views.report_adopt, name="adopt"),
     path("<int:pk>/reject/", views.report_reject, name="reject"),
     path("<int:pk>/revise/", views.report_revise, name="revise"),
+    # Voiding (作废) and restoring
+    path("<int:pk>/void/", views.report_void, name="void"),
+    path("<int:pk>/restore/", views.report_restore, name="restore"),
     # Ranking and library
     path("ranking/", views.ranking, name="ranking"),
     path("ranking/export/", views.ranking_export, name="ranking_export"),

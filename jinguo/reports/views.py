@@ -10,13 +10,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jinguo.activities.models import ActivityPhoto
 from jinguo.audit.selectors import history_of
 from jinguo.campaigns.models import Campaign
 from jinguo.lib.excel import xlsx_response
+from jinguo.lib.rates import rate_cell
 from jinguo.lib.views import int_or_none, page_of, require_viewer_org
 from jinguo.orgs.models import Org
 from jinguo.reports import selectors, services
-from jinguo.reports.forms import AdoptForm, RejectForm, ReportForm, ReviseForm
+from jinguo.reports.forms import AdoptForm, RejectForm, ReportForm, ReviseForm, VoidForm
 from jinguo.reports.models import Report, ReportAdoption, ReportPhoto, ReportRevision
 from jinguo.reports.services import ReportError
 
@@ -65,7 +67,7 @@ class Filters:
 def _get_report(pk: int) -> Report:
     # Scoped: outside the viewer's subtree (and not sent to it) → 404.
     return get_object_or_404(
-        Report.objects.select_related("org", "to_org", "campaign", "submitted_by", "reviewed_by"), pk=pk
+        Report.objects.select_related("org", "to_org", "campaign", "submitted_by", "reviewed_by", "voided_by"), pk=pk
     )
 
 
@@ -107,8 +109,11 @@ def _posted_photos(request: HttpRequest, form: ReportForm) -> list:
     return uploads
 
 
-def _save_from_form(request: HttpRequest, form: ReportForm, report: Report | None) -> Report | None:
-    """Save (and submit if asked) from a valid form; on a refused change, put the message on the form."""
+def _save_from_form(
+    request: HttpRequest, form: ReportForm, report: Report | None, *, ledger_photos=()
+) -> Report | None:
+    """Save (and submit if asked) from a valid form, with the chosen ``ledger_photos`` copied in;
+    on a refused change, put the message on the form."""
     uploads = _posted_photos(request, form)
     if not form.is_valid():
         return None
@@ -123,6 +128,8 @@ def _save_from_form(request: HttpRequest, form: ReportForm, report: Report | Non
             campaign=data["campaign"],
             activities=list(data["activities"]),
         )
+        if ledger_photos:
+            services.copy_activity_photos(report, by=request.user, photos=ledger_photos)
         for upload in uploads:
             services.add_report_photo(report, by=request.user, upload=upload)
         if "submit" in request.POST:
@@ -137,19 +144,43 @@ def _save_from_form(request: HttpRequest, form: ReportForm, report: Report | Non
     return report
 
 
+LEDGER_PICKER_SIZE = 100
+
+
 @login_required
 def report_create(request: HttpRequest) -> HttpResponse:
+    """写信息; from a ledger entry (``?activity=``, or picked on the form) the form opens filled
+    with its campaign, facts and photos, and nothing is saved until the user saves."""
     if not selectors.can_write_here(request.user):
         raise PermissionDenied
     org = request.user.org
+    activity_pk = int_or_none(request.POST.get("from_activity") or request.GET.get("activity"))
+    # Scoped and narrowed to the unit's own entries: another unit's entry is a 404.
+    activity = get_object_or_404(services.activities_for(org), pk=activity_pk) if activity_pk else None
+    ledger_photos = list(ActivityPhoto.objects.filter(activity=activity)) if activity else []
     if request.method == "POST":
         form = _report_form(request, org, data=request.POST)
-        report = _save_from_form(request, form, None)
+        chosen = set(request.POST.getlist("ledger_photos"))
+        picked = [p for p in ledger_photos if str(p.pk) in chosen]
+        report = _save_from_form(request, form, None, ledger_photos=picked)
         if report is not None:
             return redirect("reports:detail", report.pk)
     else:
-        form = _report_form(request, org, initial={"campaign": int_or_none(request.GET.get("campaign"))})
-    return render(request, "reports/report_form.html", {"form": form, "report": None, "photos": []})
+        if activity is not None:
+            initial = selectors.draft_from_activity(activity, campaigns=services.campaigns_for(org))
+        else:
+            initial = {"campaign": int_or_none(request.GET.get("campaign"))}
+        form = _report_form(request, org, initial=initial)
+        chosen = {str(p.pk) for p in ledger_photos}
+    context = {
+        "form": form,
+        "report": None,
+        "photos": [],
+        "activity": activity,
+        "ledger_photos": [(p, str(p.pk) in chosen) for p in ledger_photos],
+        "ledger": services.activities_for(org)[:LEDGER_PICKER_SIZE],
+    }
+    return render(request, "reports/report_form.html", context)
 
 
 @login_required
@@ -206,6 +237,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": selectors.can_edit(user, report),
         "can_review": can_review,
         "can_reject": can_review and report.status == Report.Status.SUBMITTED,
+        "can_void": services.may_void(user, report),
+        "can_restore": services.may_restore(user, report),
     }
     return render(request, "reports/report_detail.html", context)
 
@@ -352,6 +385,43 @@ def report_revise(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # ---------------------------------------------------------------------------------------------
+# Voiding
+
+
+@login_required
+def report_void(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _get_report(pk)
+    if not services.may_void(request.user, report):
+        if report.is_voided:
+            messages.info(request, "信息已作废。")
+            return redirect("reports:detail", report.pk)
+        raise PermissionDenied
+    form = VoidForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.void_report(report, by=request.user, reason=form.cleaned_data["reason"])
+        except ReportError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "信息已作废，不再计入报送、采用和排行。")
+            return redirect("reports:detail", report.pk)
+    return render(request, "reports/void.html", {"report": report, "form": form})
+
+
+@require_POST
+@login_required
+def report_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _get_report(pk)
+    try:
+        services.restore_report(report, by=request.user)
+    except ReportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"信息已恢复为“{report.get_status_display()}”。")
+    return redirect("reports:detail", report.pk)
+
+
+# ---------------------------------------------------------------------------------------------
 # Ranking and library
 
 
@@ -395,12 +465,19 @@ def ranking(request: HttpRequest) -> HttpResponse:
 RANKING_HEADER = ["名次", "单位", "报送数", "采用数", "采用率（%）", "未采用", "待审核"]
 
 
+def _rate_label(r: selectors.UnitReportCounts) -> str | float:
+    """The 采用率 cell: the rate, or why there is none yet (待审核 / —)."""
+    if r.rate is None and r.pending:
+        return "待审核"
+    return rate_cell(r.rate)
+
+
 @login_required
 def ranking_export(request: HttpRequest) -> HttpResponse:
     parent = _ranking_parent(request)
     f = Filters.parse(request)
     rows = selectors.ranking(user=request.user, parent=parent, campaign=f.campaign_id, year=f.year)
-    data = [[i, r.org.name, r.submitted, r.adopted, r.rate, r.rejected, r.pending] for i, r in enumerate(rows, start=1)]
+    data = [[r.rank, r.org.name, r.submitted, r.adopted, _rate_label(r), r.rejected, r.pending] for r in rows]
     filename = f"信息采用排行_{parent.display_name}_{timezone.localdate():%Y%m%d}.xlsx"
     return xlsx_response(filename, [("采用排行", RANKING_HEADER, data)])
 

@@ -35,6 +35,8 @@ EXPECTED = {
     "campaigns.receipts:sign": {ADMIN, LIAISON},
     "reports.reports:write": {ADMIN, LIAISON},
     "reports.reports:review": {ADMIN, REVIEWER},
+    "reports.reports:void": {ADMIN},
+    "reports.reports:restore": {ADMIN},
     "activities.activities:write": {ADMIN, LIAISON},
     "activities.needs:write": {ADMIN, LIAISON},
     "activities.voided:restore": {ADMIN},

@@ -75,7 +75,7 @@ def _surfaces(campaign: Campaign, *, users, client) -> dict:
         client.get(reverse("dashboard:records_export") + f"?campaign={campaign.pk}&kind=plans_overdue")
     )
     landing = board_selectors.landing(user=users.city_admin, now=now)
-    summary = campaign_selectors.receipt_summary(campaign=campaign)
+    summary = campaign_selectors.receipt_figures(user=users.city_admin, campaign=campaign, now=now).own
     digests = collect_digests(now=now)
     issuer_page = client.get(reverse("campaigns:detail", args=[campaign.pk]))
     assert issuer_page.status_code == 200
@@ -88,7 +88,7 @@ def _surfaces(campaign: Campaign, *, users, client) -> dict:
             t.org.name: (t.plan_state, t.is_overdue) for t in campaign_selectors.targets_of(campaign=campaign)
         },
         "matrix_stats": matrix.context["stats"],
-        "receipt_summary": (summary["submitted"], summary["approved"], summary["overdue"]),
+        "receipt_summary": (summary.filed, summary.approved, summary.overdue),
         "board_overdue": sorted(
             (r.org.name for r in board.rows if r.org.name in STATES and r.plans_overdue == 1), key=UNITS.index
         ),

@@ -43,16 +43,14 @@ def test_overdue_q_with_prefix_from_campaign(tree, users):
     assert list(Campaign.objects.filter(overdue).distinct()) == [campaign]
 
 
-def test_receipt_summary_counts(qxg_submitted, dafang_target, users):
+def test_receipt_figures_counts(qxg_submitted, dafang_target, users):
     services.sign_campaign(dafang_target, by=users.dafang_liaison)
     # 七星关区 signed by filing its plan, 大方县 by signing.
-    assert selectors.receipt_summary(campaign=dafang_target.campaign) == {
-        "total": 2,
-        "signed": 2,
-        "submitted": 1,
-        "approved": 0,
-        "overdue": 0,
-    }
+    figures = selectors.receipt_figures(user=users.city_admin, campaign=dafang_target.campaign)
+    assert figures.own == selectors.ReceiptFigures(total=2, signed=2, filed=1, approved=0, overdue=0, filed_late=0)
+    assert figures.with_reissues == figures.own
+    assert not figures.has_reissues
+    assert (figures.own.signed_rate, figures.own.filed_rate, figures.own.approved_rate) == (100.0, 50.0, 0.0)
 
 
 def test_inbox_targets_unsigned_first_and_drafts_hidden(tree, users):
@@ -71,7 +69,7 @@ def test_issued_campaigns_counts_signed_and_filed(qxg_submitted, users, tree):
     services.sign_campaign(qxg_submitted.target, by=users.qxg_liaison)
     with scope(org=tree.city):
         (campaign,) = selectors.issued_campaigns(user=users.city_admin)
-    assert (campaign.target_count, campaign.signed_count, campaign.submitted_count, campaign.approved_count) == (
+    assert (campaign.total_count, campaign.signed_count, campaign.filed_count, campaign.approved_count) == (
         2,
         1,
         1,

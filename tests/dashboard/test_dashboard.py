@@ -143,9 +143,11 @@ def test_board_city_rows_count_each_child_subtree_and_the_unit_itself(tree, user
     rows = rows_by_key(response)
     assert list(rows) == ["own", str(tree.qxg.pk), str(tree.dafang.pk), str(tree.office.pk)]
     qxg = rows[str(tree.qxg.pk)]
-    # Receipts: city's to qxg and qxg_town, the re-issue's to qxg_town; the township filed its plan
-    # on the re-issue only, so its receipt of the city's notice is overdue.
-    assert (qxg.targets, qxg.signed, qxg.approved, qxg.plans_overdue) == (3, 3, 2, 1)
+    # Receipts of the city's notice: qxg and qxg_town; with the re-issue's (含转发) also qxg_town's
+    # second one. The township filed its plan on the re-issue only, so its receipt of the city's
+    # notice is overdue.
+    assert (qxg.targets, qxg.signed, qxg.approved, qxg.plans_overdue) == (2, 2, 1, 1)
+    assert (qxg.family_targets, qxg.family_signed, qxg.family_approved, qxg.family_plans_overdue) == (3, 3, 2, 1)
     assert (qxg.events, qxg.participants, qxg.women) == (3, 280, 215)
     assert qxg.venues == {"village": 1, "community": 0, "enterprise": 0, "school": 1, "agency": 0, "online": 1}
     assert (qxg.reports_submitted, qxg.reports_adopted) == (2, 1)
@@ -169,19 +171,25 @@ def test_board_totals_equal_the_sum_of_the_rows(tree, users, client_for, data):
             expected.add(r)
         assert values(board.total) == values(expected)
     city = client_for(users.city_admin).get(BOARD, {"campaign": data.campaign.pk}).context["board"].total
-    assert (city.targets, city.signed, city.approved, city.events, city.participants) == (5, 4, 2, 5, 440)
+    assert (city.targets, city.signed, city.approved, city.events, city.participants) == (4, 3, 1, 5, 440)
+    assert (city.family_targets, city.family_signed, city.family_approved) == (5, 4, 2)
     assert (city.reports_submitted, city.reports_adopted, city.needs_raised, city.overdue) == (4, 2, 3, 4)
 
 
 def test_board_rates_use_frozen_receipts_and_stay_within_100(tree, users, client_for, data):
     response = client_for(users.city_admin).get(BOARD, {"campaign": data.campaign.pk})
     rows = rows_by_key(response)
-    assert (rows[str(tree.qxg.pk)].signed_rate, rows[str(tree.qxg.pk)].approved_rate) == (100.0, 66.7)
+    qxg = rows[str(tree.qxg.pk)]
+    assert (qxg.signed_rate, qxg.approved_rate, qxg.family_signed_rate, qxg.family_approved_rate) == (
+        100.0, 50.0, 100.0, 66.7,
+    )  # fmt: skip
     assert (rows[str(tree.dafang.pk)].signed_rate, rows[str(tree.dafang.pk)].approved_rate) == (100.0, 0.0)
-    assert rows["own"].signed_rate == 0.0  # no receipts: no division by zero
+    assert (rows["own"].signed_rate, rows["own"].approved_rate) == (None, None)  # no receipts: no rate
     total = response.context["board"].total
-    assert (total.signed_rate, total.approved_rate) == (80.0, 40.0)
-    assert all(0 <= r.signed_rate <= 100 and 0 <= r.approved_rate <= 100 for r in response.context["board"].rows)
+    assert (total.signed_rate, total.approved_rate) == (75.0, 25.0)
+    assert (total.family_signed_rate, total.family_approved_rate) == (80.0, 40.0)
+    rates = [rate for r in response.context["board"].rows for rate in (r.signed_rate, r.approved_rate)]
+    assert all(0 <= rate <= 100 for rate in rates if rate is not None)
     assert "同一单位收到两份通知计两次" in response.content.decode()
 
 
@@ -190,7 +198,8 @@ def test_board_drill_down_to_a_township_shows_its_village(tree, users, client_fo
 
     rows = rows_by_key(response)
     assert list(rows) == ["own", str(data.village.pk)]
-    assert (rows["own"].targets, rows["own"].signed, rows["own"].needs_raised) == (2, 2, 1)
+    assert (rows["own"].targets, rows["own"].signed, rows["own"].needs_raised) == (1, 1, 1)
+    assert (rows["own"].family_targets, rows["own"].family_signed) == (2, 2)
     assert (rows[str(data.village.pk)].events, rows[str(data.village.pk)].reports_adopted) == (2, 1)
     assert [o.pk for o in response.context["breadcrumbs"]] == [tree.qxg.pk, tree.qxg_town.pk]
 
@@ -247,6 +256,7 @@ def test_board_records_page_lists_exactly_the_counted_records(tree, users, clien
     rows = rows_by_key(board)
     counters = {
         "targets": "targets", "signed": "signed", "approved": "approved", "plans_overdue": "plans_overdue",
+        "plans_late": "plans_late",
         "events": "events", "reports": "reports_submitted", "reports_adopted": "reports_adopted",
         "needs": "needs_raised", "needs_resolved": "needs_resolved", "needs_overdue": "needs_overdue",
     }  # fmt: skip
@@ -291,7 +301,7 @@ def test_board_export_rows_and_totals_match_the_page(tree, users, client_for, da
         if "率" in rows[0][column]:
             continue
         assert total[column] == sum(r[column] for r in body), rows[0][column]
-    assert total[6] == 5  # events
+    assert total[rows[0].index("活动场次")] == 5
 
 
 # --- scope --------------------------------------------------------------------------------------
@@ -314,7 +324,7 @@ def test_board_dafang_never_sees_qxg_data_in_rows_totals_or_exports(tree, users,
     assert "七星关" not in html
     exported = export_rows(client.get(EXPORT, {"campaign": data.campaign.pk}))
     assert "七星关" not in str(exported)
-    assert exported[-1][0] == "合计" and exported[-1][6] == 1
+    assert exported[-1][0] == "合计" and exported[-1][exported[0].index("活动场次")] == 1
     for kind in RECORD_KINDS:
         listed = client.get(RECORDS, {"campaign": data.campaign.pk, "unit": tree.dafang.pk, "kind": kind})
         assert "七星关" not in listed.content.decode()

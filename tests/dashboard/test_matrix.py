@@ -162,11 +162,15 @@ def test_matrix_rates_stop_at_100_percent(tree, users, client_for, campaign):
     assert 'data-testid="stat-signed-rate">100.0%<' in response.content.decode()
 
 
-def test_matrix_rates_are_zero_without_targets(tree, users, client_for):
+def test_matrix_rates_are_a_dash_without_targets(tree, users, client_for):
     empty = make_campaign(issuer=tree.city, by=users.city_admin, targets=[])
     response = client_for(users.city_admin).get(matrix_url(empty))
-    assert response.context["stats"].signed_rate == 0.0
-    assert "该活动没有下发到您可查看的单位" in response.content.decode()
+    stats = response.context["stats"]
+    assert (stats.signed_rate, stats.filed_rate, stats.approved_rate) == (None, None, None)
+    html = response.content.decode()
+    assert 'data-testid="stat-signed-rate">—<' in html
+    assert "0.0%" not in html
+    assert "该活动没有下发到您可查看的单位" in html
 
 
 def test_matrix_overdue_after_deadline_for_missing_draft_and_returned_plans(tree, users, client_for, campaign):
@@ -362,8 +366,9 @@ def _campaign_with_targets(tree, users, count: int) -> Campaign:
 def test_matrix_page_runs_constant_queries(tree, users, client_for, django_assert_max_num_queries, count):
     campaign = _campaign_with_targets(tree, users, count)
     client = client_for(users.city_admin)
-    # session, user, user's unit, campaign, page count, page rows, stats, unread badge, session save (3)
-    with django_assert_max_num_queries(11):
+    # session, user, user's unit, campaign, page count, page rows, the campaign's family, stats, unread badge,
+    # session save (3)
+    with django_assert_max_num_queries(12):
         response = client.get(matrix_url(campaign))
     assert len(response.context["targets"]) == min(count, 100)
 

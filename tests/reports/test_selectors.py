@@ -13,6 +13,10 @@ def _rows(rows) -> list[tuple]:
     return [(r.org.name, r.submitted, r.adopted, r.rejected, r.pending, r.rate) for r in rows]
 
 
+def _ranked(rows) -> list[tuple]:
+    return [(r.rank, r.org.name, r.adopted, r.rate) for r in rows]
+
+
 def _set_submitted_year(report: Report, year: int) -> None:
     Report.objects.filter(pk=report.pk).update(submitted_at=timezone.make_aware(dt.datetime(year, 3, 8, 10)))
 
@@ -35,21 +39,37 @@ def test_ranking_rolls_up_subtrees_and_sorts_by_adopted_then_rate(tree, users, t
     _scenario(tree, users, town_users)
     with scope(org=tree.city):
         rows = selectors.ranking(user=users.city_admin, parent=tree.city)
-    # Same adopted count and rate: tree order decides.
+    # Both have 2 adopted; 大方县's pending report makes no rate (2 of 2 decided), 七星关区 2 of 3.
     assert _rows(rows) == [
+        ("大方县妇联", 3, 2, 0, 1, 100.0),
         ("七星关区妇联", 3, 2, 1, 0, 66.7),
-        ("大方县妇联", 3, 2, 0, 1, 66.7),
-        ("办公室", 0, 0, 0, 0, 0.0),
+        ("办公室", 0, 0, 0, 0, None),
     ]
+    assert [r.rank for r in rows] == [1, 2, 3]
 
 
-def test_ranking_prefers_rate_when_adopted_counts_tie(tree, users, town_users):
+def test_ranking_tied_units_share_a_rank(tree, users, town_users):
     _scenario(tree, users, town_users)
-    # One more rejection for 大方县: both have 2 adopted, 七星关区 now has the better rate.
+    # One more rejection for 大方县: both have 2 adopted of 3 decided — the same place, in tree order.
     rejected(town_users["dafang_town"], users.dafang_admin)
     with scope(org=tree.city):
         rows = selectors.ranking(user=users.city_admin, parent=tree.city)
-    assert _rows(rows)[:2] == [("七星关区妇联", 3, 2, 1, 0, 66.7), ("大方县妇联", 4, 2, 1, 1, 50.0)]
+    assert _ranked(rows) == [(1, "七星关区妇联", 2, 66.7), (1, "大方县妇联", 2, 66.7), (3, "办公室", 0, None)]
+
+
+def test_ranking_a_unit_with_only_a_pending_report_ties_with_units_that_sent_nothing(tree, users, town_users):
+    extra = make_org("百里杜鹃管理区妇联", parent=tree.city)
+    submitted(users.dafang_liaison)  # pending: no rate yet
+    rejected(users.qxg_liaison, users.city_reviewer)  # decided: 0 of 1
+    with scope(org=tree.city):
+        rows = selectors.ranking(user=users.city_admin, parent=tree.city)
+    # Nobody has anything adopted: one shared place; the pending unit is not shown as 0.0 %.
+    assert [(r.rank, r.org.name, r.pending, r.rate) for r in rows] == [
+        (1, "七星关区妇联", 0, 0.0),
+        (1, "大方县妇联", 1, None),
+        (1, "办公室", 0, None),
+        (1, extra.name, 0, None),
+    ]
 
 
 def test_ranking_puts_more_adopted_before_a_better_rate(tree, users, town_users):
@@ -59,7 +79,7 @@ def test_ranking_puts_more_adopted_before_a_better_rate(tree, users, town_users)
         rejected(town_users["dafang_town"], users.dafang_admin)
     with scope(org=tree.city):
         rows = selectors.ranking(user=users.city_admin, parent=tree.city)
-    assert _rows(rows)[:2] == [("大方县妇联", 7, 3, 3, 1, 42.9), ("七星关区妇联", 3, 2, 1, 0, 66.7)]
+    assert _rows(rows)[:2] == [("大方县妇联", 7, 3, 3, 1, 50.0), ("七星关区妇联", 3, 2, 1, 0, 66.7)]
 
 
 def test_ranking_drills_down_to_a_county(tree, users, town_users):
@@ -76,7 +96,7 @@ def test_ranking_of_a_unit_outside_the_viewer_is_empty(tree, users, town_users):
         assert selectors.ranking(user=users.dafang_admin, parent=tree.city) == []
         assert selectors.ranking(user=users.dafang_admin, parent=tree.qxg) == []
         assert _rows(selectors.ranking(user=users.dafang_admin, parent=tree.dafang)) == [
-            ("大方县大方镇妇联", 2, 1, 0, 1, 50.0)
+            ("大方县大方镇妇联", 2, 1, 0, 1, 100.0)
         ]
 
 

@@ -71,7 +71,7 @@ def test_lists_ranking_library_and_exports_never_show_a_sibling(tree, users, tow
     ranking = _xlsx_rows(client.get("/reports/ranking/export/"))
     assert ranking == [
         ("名次", "单位", "报送数", "采用数", "采用率（%）", "未采用", "待审核"),
-        (1, "大方县大方镇妇联", 2, 1, 50, 0, 1),
+        (1, "大方县大方镇妇联", 2, 1, 100, 0, 1),
     ]
 
 
@@ -88,8 +88,8 @@ def test_city_ranking_and_export_show_every_county_rolled_up(tree, users, town_u
     assert f'href="?unit={tree.qxg.pk}"' in html  # drill-down into a county
     assert _xlsx_rows(client.get("/reports/ranking/export/"))[1:] == [
         (1, "七星关区妇联", 2, 2, 100, 0, 0),
-        (2, "大方县妇联", 2, 1, 50, 0, 1),
-        (3, "办公室", 0, 0, 0, 0, 0),
+        (2, "大方县妇联", 2, 1, 100, 0, 1),  # the pending report makes no rate
+        (3, "办公室", 0, 0, "—", 0, 0),
     ]
     drill = client.get(f"/reports/ranking/?unit={tree.qxg.pk}")
     assert [(r.org.name, r.adopted) for r in drill.context["page"]] == [("七星关区市西街道妇联", 1)]
