@@ -9,7 +9,7 @@ from jinguo.campaigns.models import Campaign, PlanState, VenueType
 from jinguo.campaigns.selectors import receipt_figures
 from jinguo.dashboard import selectors as board_selectors
 from jinguo.dashboard.selectors import MatrixFilters, matrix_rows, sees_whole_matrix
-from jinguo.lib.excel import xlsx_response
+from jinguo.lib.excel import Caption, xlsx_response
 from jinguo.lib.rates import rate_cell
 from jinguo.lib.views import int_or_none, page_of
 from jinguo.orgs.models import Org
@@ -65,8 +65,9 @@ def plan_timing(target) -> str:
     return "逾期" if target.is_overdue else ("逾期报送" if target.is_filed_late else "")
 
 
-def _fmt(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+def _fmt(value):
+    """A time for an export cell: the time itself (written as an Excel time), or empty."""
+    return value or ""
 
 
 @login_required
@@ -90,7 +91,8 @@ def matrix_export(request: HttpRequest, pk: int) -> HttpResponse:
         for t in rows.iterator(chunk_size=1000)
     )
     filename = f"督导矩阵_{campaign.title}_{timezone.localtime():%Y%m%d%H%M}.xlsx"
-    return xlsx_response(filename, [("督导矩阵", EXPORT_HEADER, data)])
+    caption = Caption.of(f"督导矩阵 · {campaign.title}", user=request.user)
+    return xlsx_response(filename, [("督导矩阵", EXPORT_HEADER, data)], caption=caption)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,13 +187,14 @@ def board_export(request: HttpRequest) -> HttpResponse:
     data = board_selectors.board(user=request.user, campaign=campaign, unit=unit)
     lines = [_board_line(f"{unit.name}（本级）" if r.own else r.org.name, r) for r in data.rows]
     lines.append(_board_line("合计", data.total))
-    daily = [[d["date"].isoformat(), d["events"], d["participants"], d["women"]] for d in data.daily]
+    daily = [[d["date"], d["events"], d["participants"], d["women"]] for d in data.daily]
     format_labels = _labels(Activity.Format.choices)
     formats = [[format_labels[f], n] for f, n in data.total.formats.items()]
     filename = f"督导看板_{campaign.title}_{unit.name}_{timezone.localtime():%Y%m%d%H%M}.xlsx"
     return xlsx_response(
         filename,
-        [
+        caption=Caption.of(f"督导看板 · {campaign.title} · {unit.name}", user=request.user),
+        sheets=[
             ("各单位指标", BOARD_HEADER, lines),
             ("按日活动", ["日期", "活动场次", "参加人数", "其中妇女"], daily),
             ("活动形式", ["活动形式", "活动场次"], formats),
@@ -258,7 +261,7 @@ def board_records_export(request: HttpRequest) -> HttpResponse:
     if group == "events":
         header = ["日期", "活动名称", "举办单位", "场所类型", "活动形式", "参加人数", "其中妇女"]
         data = (
-            [a.date.isoformat(), a.title, a.org.name, a.get_venue_type_display(), a.get_format_display(),
+            [a.date, a.title, a.org.name, a.get_venue_type_display(), a.get_format_display(),
              a.participants_total, a.participants_women]
             for a in qs.iterator(chunk_size=1000)
         )  # fmt: skip
@@ -272,7 +275,7 @@ def board_records_export(request: HttpRequest) -> HttpResponse:
         header = ["诉求内容", "类别", "责任单位", "状态", "办理时限"]
         data = (
             [n.description, n.get_category_display(), n.org.name, n.get_status_display(),
-             n.due_date.isoformat() if n.due_date else ""]
+             n.due_date or ""]
             for n in qs.iterator(chunk_size=1000)
         )  # fmt: skip
     else:
@@ -284,4 +287,5 @@ def board_records_export(request: HttpRequest) -> HttpResponse:
         )
     title = board_selectors.RECORD_KINDS[kind] + ("（含转发）" if reissues else "")
     filename = f"{title}_{unit.name}{'（本级）' if own else ''}_{timezone.localtime():%Y%m%d%H%M}.xlsx"
-    return xlsx_response(filename, [(title, header, data)])
+    caption = Caption.of(f"{title} · {campaign.title} · {unit.name}{'（本级）' if own else ''}", user=request.user)
+    return xlsx_response(filename, [(title, header, data)], caption=caption)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from jinguo.activities.models import ActivityPhoto
 from jinguo.audit.selectors import history_of
 from jinguo.campaigns.models import Campaign
-from jinguo.lib.excel import xlsx_response
+from jinguo.lib.excel import Caption, xlsx_response
 from jinguo.lib.rates import rate_cell
 from jinguo.lib.views import int_or_none, page_of, require_viewer_org
 from jinguo.orgs.models import Org
@@ -31,8 +31,9 @@ def _years() -> list[int]:
     return list(range(this_year, this_year - YEARS_BACK, -1))
 
 
-def _fmt(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+def _fmt(value):
+    """A time for an export cell: the time itself (written as an Excel time), or empty."""
+    return value or ""
 
 
 @dataclass
@@ -328,7 +329,8 @@ def review_export(request: HttpRequest) -> HttpResponse:
         for r in qs.iterator(chunk_size=1000)
     )
     filename = f"信息审核_{request.user.org.display_name}_{timezone.localdate():%Y%m%d}.xlsx"
-    return xlsx_response(filename, [("信息审核", REVIEW_HEADER, rows)])
+    caption = Caption.of(f"信息审核 · 报送给{request.user.org.name}的信息", user=request.user)
+    return xlsx_response(filename, [("信息审核", REVIEW_HEADER, rows)], caption=caption)
 
 
 @login_required
@@ -479,7 +481,8 @@ def ranking_export(request: HttpRequest) -> HttpResponse:
     rows = selectors.ranking(user=request.user, parent=parent, campaign=f.campaign_id, year=f.year)
     data = [[r.rank, r.org.name, r.submitted, r.adopted, _rate_label(r), r.rejected, r.pending] for r in rows]
     filename = f"信息采用排行_{parent.display_name}_{timezone.localdate():%Y%m%d}.xlsx"
-    return xlsx_response(filename, [("采用排行", RANKING_HEADER, data)])
+    caption = Caption.of(f"信息采用排行 · {parent.name}的下级单位", user=request.user)
+    return xlsx_response(filename, [("采用排行", RANKING_HEADER, data)], caption=caption)
 
 
 @login_required

@@ -6,12 +6,10 @@ or "overdue" must name exactly the same units.
 """
 
 import datetime as dt
-import io
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from jinguo.campaigns import selectors as campaign_selectors
 from jinguo.campaigns.models import Campaign, CampaignTarget, Plan, PlanState
@@ -19,6 +17,7 @@ from jinguo.dashboard import selectors as board_selectors
 from jinguo.dashboard.reminders import collect_digests
 from jinguo.lib.badges import BADGE_CLASSES
 from jinguo.orgs.models import Org
+from tests.excel import export_rows
 from tests.factories import make_campaign, make_org, make_plan
 
 STATES = {
@@ -53,8 +52,7 @@ def campaign(tree, users):
 
 def _xlsx(response) -> list[tuple]:
     assert response.status_code == 200
-    ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    return [tuple("" if v is None else v for v in row) for row in ws.iter_rows(values_only=True)]
+    return [tuple("" if v is None else v for v in row) for row in export_rows(response.content)]
 
 
 def _surfaces(campaign: Campaign, *, users, client) -> dict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from types import SimpleNamespace
 
 import pytest
@@ -11,7 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from jinguo.activities.models import Activity, Need
 from jinguo.activities.rollups import apply_activity_changes
@@ -19,6 +17,7 @@ from jinguo.campaigns.models import Campaign, CampaignTarget, Plan, VenueType
 from jinguo.dashboard.selectors import RECORD_KINDS, BoardRow
 from jinguo.orgs.models import Org
 from jinguo.reports.models import Report
+from tests.excel import export_rows as sheet_rows
 from tests.factories import make_campaign, make_org, make_plan
 
 BOARD = reverse("dashboard:board")
@@ -129,8 +128,7 @@ def values(r: BoardRow) -> dict:
 
 def export_rows(response) -> list[tuple]:
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    return [tuple(row) for row in ws.iter_rows(values_only=True)]
+    return [tuple(row) for row in sheet_rows(response.content)]
 
 
 # --- numbers ------------------------------------------------------------------------------------

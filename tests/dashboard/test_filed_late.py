@@ -4,21 +4,20 @@ and their exports — one rule, ``CampaignTargetQuerySet.filed_late_q``."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from jinguo.campaigns.models import Campaign, CampaignTarget, Plan
+from tests.excel import export_rows
 from tests.factories import make_campaign, make_plan
 
 
 def xlsx(response) -> list[tuple]:
     assert response.status_code == 200
-    return [tuple(r) for r in load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True)]
+    return [tuple(r) for r in export_rows(response.content)]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from jinguo.campaigns.models import Campaign, CampaignTarget, Plan
 from jinguo.orgs.models import Org
+from tests.excel import export_rows as sheet_rows
 from tests.factories import make_campaign, make_org, make_plan
 
 
@@ -39,8 +40,7 @@ def row_ids(response) -> list[int]:
 
 def export_rows(response) -> list[tuple]:
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    return [tuple("" if v is None else v for v in row) for row in ws.iter_rows(values_only=True)]
+    return [tuple("" if v is None else v for v in row) for row in sheet_rows(response.content)]
 
 
 @pytest.fixture
@@ -335,7 +335,7 @@ def test_matrix_export_neutralises_formula_unit_names(tree, users, client_for, c
 
     response = client_for(users.city_admin).get(export_url(campaign))
     ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    cells = [row[0] for row in ws.iter_rows(min_row=2)]
+    cells = [row[0] for row in ws.iter_rows(min_row=5)]  # below the caption (2 rows, a blank) and the header
     evil_cell = next(c for c in cells if "HYPERLINK" in str(c.value))
     assert evil_cell.value == "'" + evil_name
     assert evil_cell.data_type == "s"
@@ -406,3 +406,16 @@ def test_matrix_parent_link_only_for_viewers_of_the_whole(tree, users, client_fo
     town_page = client_for(town_user).get(matrix_url(child))
     assert row_ids(town_page) == [tree.qxg_town.pk]
     assert matrix_url(campaign) not in town_page.content.decode()
+
+
+def test_matrix_export_says_which_campaign_when_and_by_whom_and_writes_times_as_times(tree, users, client_for, mixed):
+    import datetime as dt
+
+    from tests.excel import caption_of
+
+    response = client_for(users.city_admin).get(export_url(mixed))
+    title, detail = caption_of(response.content)
+    assert title == f"督导矩阵 · {mixed.title}"
+    assert detail.startswith("导出时间：") and detail.endswith("导出人：市妇联管理员（毕节市妇联）")
+    signed = [row[4] for row in export_rows(response)[1:] if row[3] == "已签收"]
+    assert signed and all(isinstance(v, dt.datetime) for v in signed)

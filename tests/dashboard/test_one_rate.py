@@ -4,17 +4,16 @@ and a unit the notice was not sent to has no rate ("—", 未下发), never "0.0
 
 from __future__ import annotations
 
-import io
 from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from jinguo.campaigns.models import Campaign, CampaignTarget
 from jinguo.lib.rates import format_rate, rate, rate_cell
 from jinguo.orgs.models import Org
+from tests.excel import export_rows
 from tests.factories import make_campaign, make_org
 
 OWN = (3, 2, 66.7)  # the city's notice: 3 receipts, 2 signed
@@ -23,7 +22,7 @@ WITH_REISSUE = (5, 2, 40.0)  # plus 七星关区's re-issue to two townships, ne
 
 def xlsx(response) -> list[tuple]:
     assert response.status_code == 200
-    return [tuple(r) for r in load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True)]
+    return [tuple(r) for r in export_rows(response.content)]
 
 
 def sign(campaign: Campaign, org: Org, user) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 from django.urls import reverse
-from openpyxl import load_workbook
 
+from tests.excel import export_rows
 from tests.reports.conftest import adopted, rejected, submitted
 
 
@@ -30,12 +28,7 @@ def test_ranking_page_shares_ranks_and_shows_pending_as_pending(tree, users, tow
     ]
     assert ranks == ["1", "2", "3"]
     assert rates == ["66.7%", "100.0%", "—"]
-    exported = [
-        tuple(r)
-        for r in load_workbook(io.BytesIO(client.get(reverse("reports:ranking_export")).content)).active.iter_rows(
-            values_only=True
-        )
-    ]
+    exported = [tuple(r) for r in export_rows(client.get(reverse("reports:ranking_export")).content)]
     assert exported[1:] == [
         (1, "七星关区妇联", 3, 2, 66.7, 1, 0),
         (2, "大方县妇联", 2, 1, 100, 0, 1),
@@ -59,10 +52,5 @@ def test_ranking_page_a_unit_with_only_pending_reports_shares_the_last_rank(tree
     qxg_row = html.split("七星关区妇联")[1].split("</tr>")[0]
     assert "待审核" in qxg_row
     assert 'data-testid="rate">0.0%' not in html
-    exported = [
-        tuple(r)
-        for r in load_workbook(io.BytesIO(client.get(reverse("reports:ranking_export")).content)).active.iter_rows(
-            values_only=True
-        )
-    ]
+    exported = [tuple(r) for r in export_rows(client.get(reverse("reports:ranking_export")).content)]
     assert exported[2] == (2, "七星关区妇联", 1, 0, "待审核", 0, 1)

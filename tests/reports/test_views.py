@@ -1,19 +1,16 @@
-import io
-
 import pytest
-from openpyxl import load_workbook
 
 from jinguo.notifications.models import Notification
 from jinguo.reports import services
 from jinguo.reports.models import Report, ReportAdoption, ReportPhoto, ReportRevision
+from tests.excel import export_rows
 from tests.factories import UserFactory
 from tests.reports.conftest import PNG, adopted, draft, jpeg, make_activity, png, submitted
 
 
 def _xlsx_rows(response) -> list[tuple]:
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    ws = load_workbook(io.BytesIO(response.content)).active
-    return [tuple(row) for row in ws.iter_rows(values_only=True)]
+    return [tuple(row) for row in export_rows(response.content)]
 
 
 @pytest.fixture
