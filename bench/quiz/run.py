@@ -229,8 +229,11 @@ def step_rank(args) -> dict:
     t0 = time.perf_counter()
     base = dt.datetime(2023, 3, 8, 8, 38, tzinfo=dt.UTC)
     table = Participant._meta.db_table
-    cols = "quiz_id, key, phone, name, unit_id, attempts_count, day_count, best_score, best_time_ms, best_submitted_at, created_at"
-    sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * 11)})"  # noqa: S608
+    cols = (
+        "quiz_id, key, phone, name, unit_id, attempts_count, day_count, best_score, best_time_ms, best_submitted_at,"
+        " created_at, device_hash"
+    )
+    sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * 12)})"  # noqa: S608
 
     def rows():
         for i in range(n):
@@ -238,7 +241,7 @@ def step_rank(args) -> dict:
             score = 5 * sum(rng.random() < 0.7 for _ in range(20))
             time_ms = rng.randint(60, 1200) * 1000 + (0 if i % 3 else rng.randint(0, 999))
             at = base + dt.timedelta(seconds=i // 20)
-            yield (quiz.pk, f"k{i}", f"139{i:08d}", "参赛者", unit.pk, 1, 1, score, time_ms, at, at)
+            yield (quiz.pk, f"k{i}", f"139{i:08d}", "参赛者", unit.pk, 1, 1, score, time_ms, at, at, "")
 
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # COPY: a million rows in seconds, not minutes

@@ -347,13 +347,17 @@ def may_retry(snap: QuizSnapshot, *, used: int, day: dt.date | None, day_count: 
     return not per_day or day != timezone.localdate() or day_count < per_day
 
 
-def _day_of_submitter(snap: QuizSnapshot, token: taking.AttemptToken) -> tuple[dt.date | None, int]:
-    """The participant's attempts day and count, for ``may_retry`` after a submit. With the usual
-    one attempt a day the attempt just closed is that day's (no query); otherwise one PK lookup."""
-    if snap.max_attempts_per_day == 1:
-        return timezone.localdate(token.started_at), 1
+def _may_retry_after_submit(snap: QuizSnapshot, token: taking.AttemptToken, *, used: int) -> bool:
+    """``may_retry`` on the submit's hot path, without a query in the common cases: fewer attempts
+    in all than a day allows leaves one today; with one a day, the attempt just closed was the
+    day's if it started today. Only past those, one PK lookup of the participant's day count."""
+    per_day = snap.max_attempts_per_day
+    if used >= snap.max_attempts or not per_day or used < per_day:
+        return may_retry(snap, used=used, day=None, day_count=0)
+    if per_day == 1:
+        return may_retry(snap, used=used, day=timezone.localdate(token.started_at), day_count=1)
     day, count = Participant.objects.filter(pk=token.participant_id).values_list("day", "day_count").get()
-    return day, count
+    return may_retry(snap, used=used, day=day, day_count=count)
 
 
 def _result_response(snap: QuizSnapshot, head: dict, drawn, answers, *, with_paper: bool = True) -> HttpResponse:
@@ -471,7 +475,6 @@ def submit(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict
         if outcome.answers is None:  # a repeated submit: the result as stored by the first
             return _result_payload(snap, attempt_id=token.attempt_id, participant_id=token.participant_id)
         with_paper = body.get("paper_kept") is not True
-        day, day_count = _day_of_submitter(snap, token)
         head = _result_head(
             snap,
             attempt_id=outcome.attempt_id,
@@ -485,7 +488,7 @@ def submit(request: HttpRequest, body: dict, slug: str, attempt_id: int) -> dict
             submitted_at=outcome.submitted_at,
             best=outcome.best,
             used=outcome.attempts_used,
-            retry=may_retry(snap, used=outcome.attempts_used, day=day, day_count=day_count),
+            retry=_may_retry_after_submit(snap, token, used=outcome.attempts_used),
             rank=outcome.rank,
         )
         return _result_response(snap, head, token.paper, outcome.answers, with_paper=with_paper)
