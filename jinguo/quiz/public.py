@@ -48,6 +48,9 @@ from jinguo.quiz.selectors import format_ms
 from jinguo.quiz.services import QuizError
 
 CODE_TTL = 300
+# Wrong codes a number may try before its code is void (a new one must be sent): with the start's
+# per-number rate limit alone, a 6-digit code could be guessed ~100 times in its 5 minutes.
+CODE_MAX_TRIES = 5
 SMS_PER_PHONE_PER_DAY = 5  # codes one number may be sent a day: no one's phone is flooded
 
 
@@ -237,15 +240,22 @@ def send_code(request: HttpRequest, body: dict, slug: str) -> dict:
         raise QuizError("今天的短信验证码已发完，请联系主办单位", code="sms_limit", status=429)
     code = f"{secrets.randbelow(1_000_000):06d}"
     cache.set(f"quiz:code:{snap.id}:{phone}", code, CODE_TTL)
+    cache.delete(f"quiz:code-tries:{snap.id}:{phone}")
     send_sms(phone, f"【巾帼】您参加“{snap.title}”的验证码是 {code}，5 分钟内有效。")
     return {"sent": True}
 
 
 def _check_code(snap: QuizSnapshot, phone: str, code) -> None:
-    key = f"quiz:code:{snap.id}:{phone}"
+    key, tries_key = f"quiz:code:{snap.id}:{phone}", f"quiz:code-tries:{snap.id}:{phone}"
     expected = cache.get(key)
-    if not expected or not secrets.compare_digest(str(code or "").strip(), expected):
-        raise QuizError("短信验证码不正确或已过期", code="bad_code")
+    if expected and secrets.compare_digest(str(code or "").strip(), expected):
+        return
+    if expected and code:
+        cache.add(tries_key, 0, CODE_TTL)
+        if cache.incr(tries_key) >= CODE_MAX_TRIES:
+            cache.delete_many([key, tries_key])
+            raise QuizError("验证码错误次数过多，已失效，请重新获取", code="bad_code")
+    raise QuizError("短信验证码不正确或已过期", code="bad_code")
 
 
 DEVICE_KEY_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")

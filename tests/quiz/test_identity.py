@@ -201,3 +201,15 @@ def test_the_quiz_form_says_what_each_check_protects_and_prizes_mean_codes(clien
     assert (quiz.identity_check, quiz.uses_sms_code) == ("device", False)
     assert 'value="device" checked' in client.get(f"/quiz/{quiz.pk}/edit/").content.decode()
     assert "身份核验：本机验证 · 设有奖品" in client.get(f"/quiz/{quiz.pk}/").content.decode()
+
+
+@override_settings(SMS_BACKEND="jinguo.lib.sms.MemoryBackend")
+@pytest.mark.parametrize(("wrong_tries", "then_right_works"), [(4, True), (5, False)])
+def test_an_sms_code_is_void_after_five_wrong_tries(client, tree, bank, wrong_tries, then_right_works):
+    MemoryBackend.outbox.clear()
+    make_quiz(tree.city, bank, max_attempts=1, identity_check=Quiz.IdentityCheck.SMS)
+    code = _code(client)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    answers = [start(client, tree, device=THEIRS, code=wrong).json()["error"] for _ in range(wrong_tries)]
+    assert answers[-1] == ("验证码错误次数过多，已失效，请重新获取" if wrong_tries == 5 else "短信验证码不正确或已过期")
+    assert ("attempt" in start(client, tree, device=THEIRS, code=code).json()) is then_right_works
