@@ -137,7 +137,9 @@ class ScopedManager(models.Manager):
     def scope_q(self, path: str) -> Q:
         """The rows of this model that the subtree rooted at ``path`` may see."""
         model = self.model
-        if not self.is_declared:  # TEMPORARY during the move to declared scopes (issue 11)
+        if not self.is_declared:
+            # A related manager (``bank.questions``): Django builds it as a subclass of this one
+            # with no arguments, so it asks the model, whose scope_q the declared manager set.
             return model.scope_q(path)
         if self.via:
             parent = model._meta.get_field(self.via).related_model
