@@ -22,10 +22,12 @@ Why these numbers (measured by bench/quiz/run.py, figures in docs/benchmarks.md)
   pays off with many threads per process). Kept for the worker's life (DB_CONN_MAX_AGE=none):
   with a limit, the threads a quiet evening left idle would all reconnect in the first second of
   the morning's synchronised start; workers are recycled (max_requests) anyway.
-- Warm before serving (post_worker_init): each thread opens its connection and plans the quiz's
-  hot statements; live quizzes' banks and unit trees are loaded. A cold worker's first requests
-  do all that at once: in the first half-second of a 3,000-participant burst, p99 ~300 ms cold
-  against ~35 ms warm.
+- Warm before serving (jinguo/warmup.py): the master imports every view and compiles the routes
+  and the public quiz's templates before it forks (preload_app); each worker then loads the live
+  quizzes, serves their page and unit list once to itself, and each thread opens its PostgreSQL
+  and Redis connections and plans the quiz's hot statements (post_worker_init). A worker nobody
+  has visited used to import the whole URLconf at its first request while a synchronised start
+  queued behind it.
 - backlog 2048: a synchronised start puts thousands of connections in the accept queue at once.
 - timeout 30 s kills a stuck worker; graceful_timeout lets a submit in flight finish on reload.
 - max_requests with jitter recycles workers now and then (bounded memory), not all at once.
@@ -72,19 +74,19 @@ def post_fork(server, worker):
 
 
 def post_worker_init(worker):
-    # Before the worker takes its first request (see the top of this file).
+    # Before the worker takes its first request (see the top of this file and jinguo/warmup.py).
     import threading
     from concurrent import futures
 
     from django.db import connections
 
-    from jinguo.quiz import memory, taking
+    from jinguo import warmup
 
     try:
-        slugs = memory.warm()
-        worker.log.info("quiz warm-up: %s", ", ".join(slugs) or "no live quiz")
+        slugs = warmup.warm_worker()
+        worker.log.info("warm-up: %s", ", ".join(slugs) or "no live quiz")
     except Exception:  # a warm-up must never keep a worker from serving
-        worker.log.exception("quiz warm-up failed; the first requests will load what they need")
+        worker.log.exception("warm-up failed; the first requests will load what they need")
     finally:
         for conn in connections.all(initialized_only=True):
             conn.close()
@@ -92,12 +94,12 @@ def post_worker_init(worker):
     if tpool is None:
         return
     # One task per thread: the barrier holds each until all have started, so each runs on its own
-    # thread and opens that thread's connection (kept, see DB_CONN_MAX_AGE).
+    # thread and opens that thread's connections (kept, see DB_CONN_MAX_AGE).
     barrier = threading.Barrier(worker.cfg.threads)
 
     def warm_thread():
         barrier.wait(timeout=10)
-        taking.warm_connection()
+        warmup.warm_thread()
 
     tasks = [tpool.submit(warm_thread) for _ in range(worker.cfg.threads)]
     done, _ = futures.wait(tasks, timeout=20)

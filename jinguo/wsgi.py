@@ -11,3 +11,8 @@ from jinguo.accounts.checks import check_secret_key  # noqa: E402 - needs the ap
 
 if errors := check_secret_key():
     raise ImproperlyConfigured(" ".join(f"{e.msg} {e.hint}" for e in errors))
+
+# Import and compile what requests need before the first one comes (see jinguo/warmup.py).
+from jinguo.warmup import load_code  # noqa: E402
+
+load_code()

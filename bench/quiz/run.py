@@ -548,6 +548,7 @@ def _locust(
         if series:  # the first second of a burst (cold connections, caches) apart from the rest
             t0 = min(t for t, _ in series)
             result[endpoint]["p99_first_s"] = _pct([ms for t, ms in series if t - t0 < 1.0], 99)
+            result[endpoint]["p99_first_2s"] = _pct([ms for t, ms in series if t - t0 < 2.0], 99)
             result[endpoint]["p99_after"] = _pct([ms for t, ms in series if t - t0 >= 1.0], 99)
     return result
 
@@ -589,6 +590,69 @@ def _cpu_delta(before: dict, after: dict) -> dict:
     return {k: round(after[k] - before[k], 2) for k in before}
 
 
+def _serve(url: str, args, visits: int):
+    """Gunicorn with the deploy config on a free loopback port, answering; the quiz page (and its
+    unit list) opened ``visits`` times first, as people open the link before the start."""
+    config = json.loads((WORK / "config.json").read_text())
+    port = _free_port()
+    host = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=url,
+        REDIS_URL=REDIS_URL,
+        SECRET_KEY=SECRET,
+        DJANGO_SETTINGS_MODULE=SETTINGS,  # the site with the insert view
+        JINGUO_VAR_DIR=str(WORK / "var"),
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        # Every virtual participant comes from 127.0.0.1: the per-address limit would refuse
+        # them all after 600 a minute. The per-phone limit stays on (one phone each).
+        QUIZ_RATE_PER_IP="100000000",
+    )
+    if args.workers:
+        env["WEB_CONCURRENCY"] = str(args.workers)
+    log = (WORK / "gunicorn.log").open("w")
+    server = subprocess.Popen(  # noqa: S603 our own server, bounded by timeout
+        ["timeout", "900", str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "jinguo.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(host + "/healthz", timeout=2).read()  # noqa: S310 loopback
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        raise RuntimeError("gunicorn did not answer: " + (WORK / "gunicorn.log").read_text()[-2000:])
+    for _ in range(visits):  # people open the link before the start (the page and its unit list)
+        urllib.request.urlopen(host + f"/quiz/p/{config['slug']}/", timeout=5).read()  # noqa: S310
+        urllib.request.urlopen(host + f"/quiz/p/{config['slug']}/units", timeout=5).read()  # noqa: S310
+    worker_pids = [int(p) for p in subprocess.check_output(["pgrep", "-g", str(server.pid)]).split()]
+    return server, host, worker_pids
+
+
+def _stop(server) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def _phase(
+    worker_pids: list[int], name: str, user_class: str, host: str, users: int, rate: float, run_time: str, **kw
+) -> dict:
+    """One locust run, with the CPU each part of the machine spent during it."""
+    cpu0 = _cpu_split(worker_pids)
+    out = _locust(user_class, host, users, rate, run_time, name, **kw)
+    out["cpu"] = _cpu_delta(cpu0, _cpu_split(worker_pids))
+    print(f"[load] {name} {out}", flush=True)
+    return out
+
+
 def bench_load(args) -> dict:
     name = "jinguo_h_load"
     url = fresh_db("postgres", name)
@@ -604,57 +668,27 @@ def bench_load(args) -> dict:
             "tokens": str(WORK / "tokens.json"),
         }
         (WORK / "config.json").write_text(json.dumps(config))
-        port = _free_port()
-        host = f"http://127.0.0.1:{port}"
-        env = dict(os.environ)
-        env.update(
-            DATABASE_URL=url,
-            REDIS_URL=REDIS_URL,
-            SECRET_KEY=SECRET,
-            DJANGO_SETTINGS_MODULE=SETTINGS,  # the site with the insert view
-            JINGUO_VAR_DIR=str(WORK / "var"),
-            GUNICORN_BIND=f"127.0.0.1:{port}",
-            # Every virtual participant comes from 127.0.0.1: the per-address limit would refuse
-            # them all after 600 a minute. The per-phone limit stays on (one phone each).
-            QUIZ_RATE_PER_IP="100000000",
-        )
-        if args.workers:
-            env["WEB_CONCURRENCY"] = str(args.workers)
-        log = (WORK / "gunicorn.log").open("w")
-        server = subprocess.Popen(  # noqa: S603 our own server, bounded by timeout
-            ["timeout", "900", str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "jinguo.wsgi"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(host + "/healthz", timeout=2).read()  # noqa: S310 loopback
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not answer: " + (WORK / "gunicorn.log").read_text()[-2000:])
-        for _ in range(20):  # people open the link before the start (the page and its unit list)
-            urllib.request.urlopen(host + f"/quiz/p/{config['slug']}/", timeout=5).read()  # noqa: S310
-            urllib.request.urlopen(host + f"/quiz/p/{config['slug']}/units", timeout=5).read()  # noqa: S310
         figures: dict = {}
-        worker_pids = [int(p) for p in subprocess.check_output(["pgrep", "-g", str(server.pid)]).split()]
+        phases = args.phases.split(",")
+        if "cold" in phases:
+            # A server nobody has visited (a restart or deploy just before the start): the same burst
+            # with other phone numbers, straight after the workers came up, then that server is gone.
+            server, host, worker_pids = _serve(url, args, visits=0)
+            try:
+                figures["load_before_cold"] = tree_bench.wait_quiet()
+                print(f"[load] cold burst: {args.users} participants within 10 s, page never opened", flush=True)
+                figures["cold"] = _phase(worker_pids, "cold", "Burst", host, args.users, args.users, "90s",
+                                         total=args.users, offset=8_000_000)  # fmt: skip
+            finally:
+                _stop(server)
+        server, host, worker_pids = _serve(url, args, visits=20)
 
         figures["load_before"] = tree_bench.wait_quiet()  # other engineers' tests share the machine
         print(f"[load] burst: {args.users} participants within 10 s (load {figures['load_before']})", flush=True)
 
         def phase(name: str, user_class: str, users: int, rate: float, run_time: str, **kw) -> dict:
-            """One locust run, with the CPU each part of the machine spent during it."""
-            cpu0 = _cpu_split(worker_pids)
-            out = _locust(user_class, host, users, rate, run_time, name, **kw)
-            out["cpu"] = _cpu_delta(cpu0, _cpu_split(worker_pids))
-            print(f"[load] {name} {out}", flush=True)
-            return out
+            return _phase(worker_pids, name, user_class, host, users, rate, run_time, **kw)
 
-        phases = args.phases.split(",")
         if "burst" in phases:
             n = args.users
             figures["burst"] = phase("burst", "Burst", n, n, "90s", total=n)
@@ -704,11 +738,7 @@ def bench_load(args) -> dict:
         return figures
     finally:
         if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+            _stop(server)
         drop_db("postgres", name)
 
 
@@ -783,10 +813,12 @@ def render(results: dict, args, command: str) -> str:
         cap = load.get("capacity") or b
         ratio = s["per_s"] / i["per_s"] if i["per_s"] else 0.0
         p99 = max(b.get(e, {}).get("p99", 1e9) for e in ("start", "submit"))
-        started = b["started"] + (cap["started"] if cap is not b else 0)
-        completed = b["completed"] + (cap["completed"] if cap is not b else 0)
+        cold = load.get("cold")
+        bursts = [x for x in (b, cap if cap is not b else None, cold) if x]
+        started = sum(x["started"] for x in bursts)
+        completed = sum(x["completed"] for x in bursts)
         lost = started - c["db_attempts"], completed - c["db_submitted"]
-        errors = b["error_count"] + (cap["error_count"] if cap is not b else 0)
+        errors = sum(x["error_count"] for x in bursts)
         lines += [
             f"**Load test** — gunicorn `deploy/gunicorn.conf.py` ({load['workers']} {load.get('worker_class', 'sync')} "
             f"workers × {load.get('threads', 1)} threads, keep-alive) on 127.0.0.1, "
@@ -834,13 +866,24 @@ def render(results: dict, args, command: str) -> str:
             f"| p99（两个端点中较大者） | {p99} ms {_mark(p99 < TARGETS['p99_ms'])} | < 300 ms |",
             f"| 　其中第一秒 / 之后 p99（start） | {b.get('start', {}).get('p99_first_s', '—')} ms / "
             f"{b.get('start', {}).get('p99_after', '—')} ms | |",
-            f"| 错误 / errors（两次突发） | {errors} {_mark(errors == 0)} {b['errors'] or ''} | 0 |",
+        ]
+        if cold:
+            cs, ws = cold.get("start", {}), b.get("start", {})
+            lines += [
+                f"| 冷启动：服务器刚启动、无人打开过答题页（重启或部署后即开考），同样 {args.users:,} 人 | "
+                f"{cold['completed']:,} 份完成；start p99 第一秒 {cs.get('p99_first_s', '—')} ms、前两秒 "
+                f"{cs.get('p99_first_2s', '—')} ms、之后 {cs.get('p99_after', '—')} ms（页面先被打开 20 次的服务器："
+                f"{ws.get('p99_first_s', '—')} / {ws.get('p99_first_2s', '—')} / {ws.get('p99_after', '—')} ms）；"
+                f"submit p99 {cold.get('submit', {}).get('p99', '—')} ms | 与预热过的相同 |",
+            ]
+        lines += [
+            f"| 错误 / errors（{len(bursts)} 次突发） | {errors} {_mark(errors == 0)} {b['errors'] or ''} | 0 |",
             f"| 服务器进程 CPU（{args.users:,} 人突发期间） | {b['server_cpu_s']} s of {b['span_s']} s × 2 cores"
             f"（{b['server_cpu_s'] * 1000 / max(1, b['completed']):.1f} ms per attempt） | |",
             f"| 负载生成器（locust）自身 CPU | {b.get('locust_cpu_s', '—')} s (burst), "
             f"{cap.get('locust_cpu_s', '—') if cap is not b else '—'} s (capacity), "
             f"{s.get('locust_cpu_s', '—')} s (submit only), {i.get('locust_cpu_s', '—')} s (insert) | |",
-            f"| 数据库核对：答卷 = 开始，已交卷 = 完成，无重复（两次突发） | 答卷 {c['db_attempts']:,} / 开始 {started:,}；"
+            f"| 数据库核对：答卷 = 开始，已交卷 = 完成，无重复（各次突发合计） | 答卷 {c['db_attempts']:,} / 开始 {started:,}；"
             f"已交卷 {c['db_submitted']:,} / 完成 {completed:,}；参赛人 {c['db_participants']:,}；"
             f"一人多卷 {c['db_duplicates']}；直方图 {c['db_in_buckets']:,} = 按分钟合计 "
             f"{c.get('db_in_minutes', c['db_in_buckets']):,} = 已排名 {c['db_ranked']:,} "
@@ -945,7 +988,7 @@ def main() -> None:
     parser.add_argument("--rank-rows", type=int, default=1_000_000)
     parser.add_argument("--unit-rows", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--phases", default="burst,capacity,submit,insert", help="load test phases to run")
+    parser.add_argument("--phases", default="cold,burst,capacity,submit,insert", help="load test phases to run")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--doc", default=str(DOC), help="the Markdown file to write the section into")
     parser.add_argument("--merge", help="results.json of an earlier run: figures for the parts not run now")
