@@ -55,9 +55,21 @@ class Table:
 
 
 @dataclass
+class Annex:
+    """Starts an attachment (附件) on a new page, after the signature: its label, then its title.
+
+    The blocks after it, up to the next Annex, are the attachment's body. The main text, the
+    附件说明, the signature and the date all come before the first Annex.
+    """
+
+    title: str
+    label: str = "附件"
+
+
+@dataclass
 class Document:
     title: str
-    body: list[Heading | Para | Table]
+    body: list[Heading | Para | Table | Annex]
     issuer: str = ""  # 发文机关 (红头), e.g. 毕节市妇女联合会
     number: str = ""  # 发文字号, e.g. 毕妇发〔2023〕5号
     addressees: list[str] = field(default_factory=list)  # 主送机关
@@ -71,6 +83,9 @@ class Document:
 
 PAGE_MM = (210, 297)
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+# A landscape table is the portrait sheet turned with its head toward the binding edge (§10.3):
+# the 28 mm binding margin is on top, the 37 mm 天头 on the right.
+LANDSCAPE_MARGINS_MM = {"top": 28, "bottom": 26, "left": 35, "right": 37}
 LINES_PER_PAGE = 22
 CHARS_PER_LINE = 28
 TITLE_PT = 22  # 2号
@@ -110,6 +125,121 @@ def header_cells(row: list[str], width: int) -> list[tuple[str, int]]:
         else:
             cells.append((text, 1))
     return cells
+
+
+# A paragraph that opens with its own heading sentence, as notices write them: "（一）切实加强领导。…"
+# — the heading sentence takes the heading font, the rest stays 仿宋.
+_RUN_IN = [
+    (re.compile(r"^([一二三四五六七八九十]+、[^。！？\n]{1,30}。)"), 1),
+    (re.compile(r"^(（[一二三四五六七八九十]+）[^。！？\n]{1,30}。)"), 2),
+]
+
+
+def run_in_heading(text: str) -> tuple[str, int]:
+    """The heading sentence a paragraph opens with and its level, or ("", 0)."""
+    for pattern, level in _RUN_IN:
+        match = pattern.match(text)
+        if match and len(match.group(1)) < len(text):
+            return match.group(1), level
+    return "", 0
+
+
+def sections(doc: Document) -> tuple[list, list[tuple[Annex, list]]]:
+    """The main text's blocks, and each attachment with its blocks."""
+    main: list = []
+    annexes: list[tuple[Annex, list]] = []
+    for block in doc.body:
+        if isinstance(block, Annex):
+            annexes.append((block, []))
+        elif annexes:
+            annexes[-1][1].append(block)
+        else:
+            main.append(block)
+    return main, annexes
+
+
+def display_width(text: str) -> float:
+    """Width in Chinese characters: Latin letters and digits take half."""
+    return sum(0.5 if ord(ch) < 0x2E80 else 1 for ch in text)
+
+
+TITLE_CHARS = 20  # 2号 characters on a 156 mm line
+_BREAK_AFTER = "”》）、， "
+_BREAK_BEFORE = "“《（"
+_BREAK_BEFORE_WORDS = ("关于", "的通知", "的意见", "的报告", "的决定", "的方案", "的函")
+_MID_WORD_COST = 12  # a break inside a word costs as much as two lines 3 characters uneven
+_LINE_COST = 8  # a line more than needed, to avoid a break inside a word
+
+
+def title_lines(title: str, per_line: float = TITLE_CHARS) -> list[str]:
+    """A long title broken where its meaning allows (around quotes and book titles, before "关于"
+    or "的通知"), into lines of even length, as 公文 titles are set (梯形或菱形)."""
+    title = title.strip()
+    if display_width(title) <= per_line:
+        return [title]
+    fewest = math.ceil(display_width(title) / per_line)
+    options = [_title_split(title, count, per_line) for count in (fewest, fewest + 1)]
+    options = [o for o in options if o is not None]
+    if not options:
+        return [title]
+    return [title[a:b].strip() for a, b in min(options)[1]]
+
+
+def _title_split(title: str, count: int, per_line: float) -> tuple[float, list[tuple[int, int]]] | None:
+    """The cheapest way to cut ``title`` into ``count`` lines, by dynamic programming."""
+    n = len(title)
+    ideal = display_width(title) / count
+
+    def break_cost(i: int) -> float:
+        if title[i - 1] in _BREAK_AFTER or title[i] in _BREAK_BEFORE or title.startswith(_BREAK_BEFORE_WORDS, i):
+            return 0
+        return _MID_WORD_COST
+
+    inf = float("inf")
+    best = [[inf] * (n + 1) for _ in range(count + 1)]
+    back = [[0] * (n + 1) for _ in range(count + 1)]
+    best[0][0] = 0
+    for k in range(1, count + 1):
+        for i in range(1, n + 1):
+            for j in range(i):
+                if best[k - 1][j] == inf:
+                    continue
+                width = display_width(title[j:i].strip())
+                if width > per_line:
+                    continue
+                cost = best[k - 1][j] + 2 * abs(width - ideal) + (break_cost(i) if i < n else 0)
+                if cost < best[k][i]:
+                    best[k][i], back[k][i] = cost, j
+    if best[count][n] == inf:
+        return None
+    cuts, i = [], n
+    for k in range(count, 0, -1):
+        cuts.append((back[k][i], i))
+        i = back[k][i]
+    return best[count][n] + _LINE_COST * count, list(reversed(cuts))
+
+
+SHORT_CELL = 8  # a cell this wide or narrower stays on one line (a label, a date and time, a status)
+
+
+def column_widths(table: Table, total: float) -> list[float]:
+    """Column widths (in characters, adding up to ``total``): short cells never wrap, the rest of
+    the line goes to the columns with the most text."""
+    width = _width(table)
+    natural, minimum = [2.0] * width, [2.0] * width
+    rows = [[text if span == 1 else "" for text, span in header_cells(r, width)] for r in table.header]
+    for row in [*rows, *table.rows]:
+        for i, text in enumerate(list(row)[:width]):
+            w = display_width(str(text)) + 1  # and the cell's padding
+            natural[i] = max(natural[i], w)
+            if w <= SHORT_CELL + 1:
+                minimum[i] = max(minimum[i], w)
+    if sum(natural) <= total:
+        return [total * w / sum(natural) for w in natural]
+    if sum(minimum) >= total:
+        return [total * w / sum(minimum) for w in minimum]
+    spare, stretch = total - sum(minimum), [n - m for n, m in zip(natural, minimum, strict=True)]
+    return [m + spare * s / sum(stretch) for m, s in zip(minimum, stretch, strict=True)]
 
 
 def _width(table: Table) -> int:
@@ -201,13 +331,14 @@ def _setup_docx(doc, landscape: bool) -> None:
         section.orientation = WD_ORIENT.LANDSCAPE
         width, height = height, width
     section.page_width, section.page_height = width, height
-    section.top_margin = Mm(MARGINS_MM["top"])
-    section.bottom_margin = Mm(MARGINS_MM["bottom"])
-    section.left_margin = Mm(MARGINS_MM["left"])
-    section.right_margin = Mm(MARGINS_MM["right"])
+    margins = LANDSCAPE_MARGINS_MM if landscape else MARGINS_MM
+    section.top_margin = Mm(margins["top"])
+    section.bottom_margin = Mm(margins["bottom"])
+    section.left_margin = Mm(margins["left"])
+    section.right_margin = Mm(margins["right"])
     section.header_distance = Mm(15)
     # The page number's top stands 7 mm below the text area (GB/T 9704 §7.5).
-    section.footer_distance = Mm(MARGINS_MM["bottom"] - 7 - 6)
+    section.footer_distance = Mm(margins["bottom"] - 7 - 6)
 
     normal = doc.styles["Normal"]
     normal.font.size = Pt(BODY_PT)
@@ -243,6 +374,12 @@ def _docx_table(doc, table: Table) -> None:
     grid = doc.add_table(rows=0, cols=width)
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    section = doc.sections[-1]
+    text_width = section.page_width - section.left_margin - section.right_margin
+    total_chars = table_chars(section.orientation == WD_ORIENT.LANDSCAPE)
+    for column, chars in zip(grid.columns, column_widths(table, total_chars), strict=True):
+        column.width = int(text_width * chars / total_chars)  # new rows' cells take these widths
 
     def fill(cell, text: str, *, bold: bool) -> None:
         p = cell.paragraphs[0]
@@ -265,10 +402,11 @@ def _docx_table(doc, table: Table) -> None:
             el.set(qn("w:val"), "true")
             tr_pr.append(el)
         col = 0
+        cells = row.cells
         for text, span in header_cells(header, width):
-            cell = row.cells[col]
+            cell = cells[col]
             if span > 1:
-                cell = cell.merge(row.cells[col + span - 1])
+                cell = cell.merge(cells[col + span - 1])
             fill(cell, text, bold=True)
             col += span
     for values in table.rows:
@@ -277,8 +415,38 @@ def _docx_table(doc, table: Table) -> None:
         el = OxmlElement("w:cantSplit")
         el.set(qn("w:val"), "true")
         tr_pr.append(el)
-        for col, text in enumerate(list(values) + [""] * (width - len(values))):
-            fill(row.cells[col], str(text), bold=False)
+        for cell, text in zip(row.cells, list(values) + [""] * (width - len(values)), strict=False):
+            fill(cell, str(text), bold=False)
+
+
+def _docx_title(out, title: str) -> None:
+    """标题: 小标宋 2号, centred, broken into even lines, one blank line below."""
+    p = _paragraph(out, align=WD_ALIGN_PARAGRAPH.CENTER)
+    for n, line in enumerate(title_lines(title)):
+        run = _run(p, "" if n else line, font=FONT_TITLE, size=TITLE_PT)
+        if n:
+            run.add_break()
+            run.add_text(line)
+    out.add_paragraph()
+
+
+def _docx_blocks(out, blocks) -> None:
+    for block in blocks:
+        if isinstance(block, Heading):
+            p = _paragraph(out, first_line_chars=2)
+            p.paragraph_format.keep_with_next = True
+            p.paragraph_format.outline_level = 0 if block.level <= 1 else 1
+            _run(p, block.text, font=FONT_H1 if block.level <= 1 else FONT_H2, size=BODY_PT)
+        elif isinstance(block, Para):
+            p = _paragraph(out, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_line_chars=2)
+            heading, level = run_in_heading(block.text)
+            if heading:
+                _run(p, heading, font=FONT_H1 if level == 1 else FONT_H2, size=BODY_PT)
+            _run(p, block.text[len(heading) :], font=FONT_BODY, size=BODY_PT)
+        elif isinstance(block, Table):
+            _docx_table(out, block)
+        else:  # a caller's mistake, said plainly
+            raise TypeError(f"not a document block: {block!r}")
 
 
 def render_docx(doc: Document) -> bytes:
@@ -312,27 +480,14 @@ def render_docx(doc: Document) -> bytes:
         out.add_paragraph()
 
     # 标题: 小标宋 2号, centred, with one blank line below.
-    title = _paragraph(out, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _run(title, doc.title, font=FONT_TITLE, size=TITLE_PT)
-    out.add_paragraph()
+    _docx_title(out, doc.title)
 
     if doc.addressees:
         p = _paragraph(out)
         _run(p, "，".join(doc.addressees) + "：", font=FONT_BODY, size=BODY_PT)
 
-    for block in doc.body:
-        if isinstance(block, Heading):
-            p = _paragraph(out, first_line_chars=2)
-            p.paragraph_format.keep_with_next = True
-            p.paragraph_format.outline_level = 0 if block.level <= 1 else 1
-            _run(p, block.text, font=FONT_H1 if block.level <= 1 else FONT_H2, size=BODY_PT)
-        elif isinstance(block, Para):
-            p = _paragraph(out, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_line_chars=2)
-            _run(p, block.text, font=FONT_BODY, size=BODY_PT)
-        elif isinstance(block, Table):
-            _docx_table(out, block)
-        else:  # pragma: no cover - a caller's mistake, said plainly
-            raise TypeError(f"not a document block: {block!r}")
+    main, annexes = sections(doc)
+    _docx_blocks(out, main)
 
     if doc.attachments:
         out.add_paragraph()
@@ -359,6 +514,14 @@ def render_docx(doc: Document) -> bytes:
             p = _paragraph(out, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
             _run(p, date_text, font=FONT_BODY, size=BODY_PT)
 
+    for annex, blocks in annexes:
+        p = _paragraph(out)
+        p.paragraph_format.page_break_before = True
+        _run(p, annex.label, font=FONT_H1, size=BODY_PT)
+        out.add_paragraph()
+        _docx_title(out, annex.title)
+        _docx_blocks(out, blocks)
+
     buffer = io.BytesIO()
     out.save(buffer)
     return buffer.getvalue()
@@ -369,39 +532,66 @@ def render_docx(doc: Document) -> bytes:
 _CSS = Path(__file__).with_name("gongwen.css")
 
 
-def _html(doc: Document) -> str:
-    from django.template.loader import render_to_string
+def _html_cell(text: str) -> tuple[str, str]:
+    classes = []
+    if _NUMERIC.match(text):
+        classes.append("num")
+    if display_width(text) <= SHORT_CELL:
+        classes.append("short")
+    return text, " ".join(classes)
 
-    blocks = []
-    for block in doc.body:
+
+def table_chars(landscape: bool) -> float:
+    """How many table characters (小四) fit across the text area."""
+    margins, (width, height) = (LANDSCAPE_MARGINS_MM, PAGE_MM[::-1]) if landscape else (MARGINS_MM, PAGE_MM)
+    return (width - margins["left"] - margins["right"]) * 72 / 25.4 / TABLE_PT
+
+
+def _html_blocks(blocks, *, landscape: bool) -> list[dict]:
+    chars = table_chars(landscape)
+    out = []
+    for block in blocks:
         if isinstance(block, Table):
             width = _width(block)
-            blocks.append(
+            out.append(
                 {
                     "kind": "table",
                     "title": block.title,
+                    "widths": [f"{100 * w / chars:.2f}%" for w in column_widths(block, chars)],
                     "header": [header_cells(row, width) for row in block.header],
-                    "rows": [
-                        [(str(v), bool(_NUMERIC.match(str(v)))) for v in list(r) + [""] * (width - len(r))]
-                        for r in block.rows
-                    ],
+                    "rows": [[_html_cell(str(v)) for v in list(r) + [""] * (width - len(r))] for r in block.rows],
                 }
             )
         elif isinstance(block, Heading):
-            blocks.append({"kind": "heading", "level": 1 if block.level <= 1 else 2, "text": block.text})
-        else:
-            blocks.append({"kind": "para", "text": block.text})
+            out.append({"kind": "heading", "level": 1 if block.level <= 1 else 2, "text": block.text})
+        elif isinstance(block, Para):
+            heading, level = run_in_heading(block.text)
+            out.append({"kind": "para", "lead": heading, "level": level, "text": block.text[len(heading) :]})
+        else:  # a caller's mistake, said plainly
+            raise TypeError(f"not a document block: {block!r}")
+    return out
+
+
+def _html(doc: Document) -> str:
+    from django.template.loader import render_to_string
+
+    main, annexes = sections(doc)
     date_text = document_date(doc.date) if doc.date else ""
     return render_to_string(
         "gongwen/document.html",
         {
             "doc": doc,
             "issuer_mark": _issuer_mark(doc.issuer) if doc.issuer else "",
+            "title_lines": title_lines(doc.title),
             "addressees": "，".join(doc.addressees),
             "attachments": [
                 (f"{i + 1}．" if len(doc.attachments) > 1 else "") + name for i, name in enumerate(doc.attachments)
             ],
-            "blocks": blocks,
+            "blocks": _html_blocks(main, landscape=doc.landscape),
+            "annexes": [
+                (annex, title_lines(annex.title), _html_blocks(blocks, landscape=doc.landscape))
+                for annex, blocks in annexes
+            ],
             "date_text": date_text,
         },
     )
@@ -420,5 +610,13 @@ def render_pdf(doc: Document) -> bytes:
     fonts = FontConfiguration()  # the stylesheet's @font-face rules register here
     stylesheets = [CSS(filename=str(_CSS), font_config=fonts)]
     if doc.landscape:
-        stylesheets.append(CSS(string="@page { size: A4 landscape; }", font_config=fonts))
-    return HTML(string=_html(doc), base_url=str(_CSS.parent)).write_pdf(stylesheets=stylesheets, font_config=fonts)
+        m = LANDSCAPE_MARGINS_MM
+        landscape = (
+            f"@page {{ size: A4 landscape; margin: {m['top']}mm {m['right']}mm {m['bottom']}mm {m['left']}mm; }}"
+        )
+        stylesheets.append(CSS(string=landscape, font_config=fonts))
+    return HTML(string=_html(doc), base_url=str(_CSS.parent)).write_pdf(
+        stylesheets=stylesheets,
+        font_config=fonts,
+        presentational_hints=True,  # <col width> carries the column widths
+    )

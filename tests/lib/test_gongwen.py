@@ -14,7 +14,7 @@ from docx.shared import Pt
 from PIL import Image
 
 from jinguo.lib import gongwen
-from jinguo.lib.gongwen import Document, Heading, Para, Table, render_docx, render_pdf
+from jinguo.lib.gongwen import Annex, Document, Heading, Para, Table, render_docx, render_pdf
 
 TITLE = "关于开展2023年“巾帼心向党 奋进新征程”系列活动的通知"
 LONG = "为深入学习宣传贯彻党的二十大精神，团结引领全市广大妇女听党话、感党恩、跟党走，经研究决定开展系列活动。" * 3
@@ -79,8 +79,8 @@ def test_docx_page_is_a4_with_the_standard_margins_and_grid():
 def test_docx_title_body_and_headings_name_the_standard_fonts():
     docx = open_docx(io.BytesIO(render_docx(_notice())))
     by_text = {p.text: p for p in docx.paragraphs}
-    title = by_text[TITLE]
-    assert [(_east_asian(r), r.font.size) for r in title.runs] == [("方正小标宋简体", Pt(22))]
+    title = by_text["关于开展2023年“巾帼心向党\n奋进新征程”系列活动的通知"]  # broken into two even lines
+    assert [(_east_asian(r), r.font.size) for r in title.runs] == [("方正小标宋简体", Pt(22))] * 2
     assert title.alignment == gongwen.WD_ALIGN_PARAGRAPH.CENTER
     body = by_text[LONG]
     assert [(_east_asian(r), r.font.size) for r in body.runs] == [("仿宋_GB2312", Pt(16))]
@@ -92,7 +92,12 @@ def test_docx_title_body_and_headings_name_the_standard_fonts():
 
 def test_docx_head_addressees_attachments_and_closing_in_order():
     texts = [t for t in _texts(open_docx(io.BytesIO(render_docx(_notice())))) if t]
-    assert texts[:4] == ["毕节市妇女联合会文件", "毕妇发〔2023〕5号", TITLE, "各县（市、区）妇联，市直各单位妇联："]
+    assert texts[:4] == [
+        "毕节市妇女联合会文件",
+        "毕妇发〔2023〕5号",
+        "关于开展2023年“巾帼心向党\n奋进新征程”系列活动的通知",
+        "各县（市、区）妇联，市直各单位妇联：",
+    ]
     assert texts[-4:] == ["附件：1．活动安排表", "　　　2．联系人回执", "毕节市妇女联合会", "2023年2月20日"]
 
 
@@ -127,8 +132,57 @@ def test_docx_landscape_turns_the_page():
 
 
 def test_docx_without_issuer_has_no_red_head():
-    texts = [t for t in _texts(open_docx(io.BytesIO(render_docx(_notice(issuer="", number=""))))) if t]
-    assert texts[0] == TITLE
+    texts = [t for t in _texts(open_docx(io.BytesIO(render_docx(_notice(issuer="", number="", title="通知"))))) if t]
+    assert texts[0] == "通知"
+
+
+def test_long_titles_break_where_the_meaning_allows_into_even_lines():
+    assert gongwen.title_lines("关于开展2023年“巾帼心向党 奋进新征程”“三八”国际妇女节系列活动方案的通知") == [
+        "关于开展2023年“巾帼心向党 奋进新征程”",
+        "“三八”国际妇女节系列活动方案的通知",
+    ]
+    assert gongwen.title_lines("大方县妇联举办“三八”文艺展演活动暨巾帼志愿服务启动仪式") == [
+        "大方县妇联举办“三八”",
+        "文艺展演活动暨巾帼志愿服务启动仪式",
+    ]
+    assert gongwen.title_lines("七星关区妇联活动方案备案表") == ["七星关区妇联活动方案备案表"]
+
+
+def test_run_in_headings_take_the_heading_font_and_the_rest_stays_body():
+    doc = _notice(
+        body=[
+            Para("（一）切实加强领导。各县（市、区）妇联要高度重视。"),
+            Para("一、指导思想。以习近平新时代思想为指导。"),
+        ]
+    )
+    docx = open_docx(io.BytesIO(render_docx(doc)))
+    by_text = {p.text: p for p in docx.paragraphs}
+    runs = by_text["（一）切实加强领导。各县（市、区）妇联要高度重视。"].runs
+    assert [(r.text, _east_asian(r)) for r in runs] == [
+        ("（一）切实加强领导。", "楷体_GB2312"),
+        ("各县（市、区）妇联要高度重视。", "仿宋_GB2312"),
+    ]
+    runs = by_text["一、指导思想。以习近平新时代思想为指导。"].runs
+    assert [_east_asian(r) for r in runs] == ["黑体", "仿宋_GB2312"]
+
+
+def test_annex_starts_a_new_page_after_the_signature():
+    doc = _notice(body=[Para("现将方案印发给你们。"), Annex(title="活动方案"), Heading("一、指导思想"), Para("正文。")])
+    docx = open_docx(io.BytesIO(render_docx(doc)))
+    texts = [p.text for p in docx.paragraphs if p.text]
+    assert texts[texts.index("2023年2月20日") :] == ["2023年2月20日", "附件", "活动方案", "一、指导思想", "正文。"]
+    label = next(p for p in docx.paragraphs if p.text == "附件")
+    assert label.paragraph_format.page_break_before is True
+    assert [_east_asian(r) for r in label.runs] == ["黑体"]
+
+
+def test_docx_table_columns_fit_the_text_width_and_labels_stay_whole():
+    doc = _notice(body=[Table(header=[], rows=[["报备单位", "七星关区妇联" * 8], ["联系电话", "13800138000"]])])
+    section = open_docx(io.BytesIO(render_docx(doc))).sections[0]
+    (table,) = open_docx(io.BytesIO(render_docx(doc))).tables
+    widths = [column.width for column in table.columns]
+    assert abs(sum(widths) - (section.page_width - section.left_margin - section.right_margin)) < Pt(1)
+    assert widths[0] >= Pt(12) * 5  # "报备单位" and its padding on one line
 
 
 # --- PDF --------------------------------------------------------------------------------------
