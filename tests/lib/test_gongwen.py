@@ -227,6 +227,14 @@ def test_pdf_body_lines_hold_28_characters(notice_pdf):
     assert [len(line) for line in lines[first + 1 : first + 4]] == [28, 28, 28]
 
 
+def test_pdf_full_page_holds_22_lines(tmp_path):
+    path = tmp_path / "lines.pdf"
+    path.write_bytes(render_pdf(Document(title="通知", body=[Para(LONG)] * 12)))
+    lines = [line for line in _pdftotext(path, "-f", "2", "-l", "2").splitlines() if line.strip()]
+    assert lines[-1] == "—2—"
+    assert len(lines[:-1]) == 22
+
+
 def test_pdf_pages_are_numbered_between_dashes(notice_pdf):
     # pdftotext drops the thin spaces beside the dashes.
     assert _pdftotext(notice_pdf, "-f", "2", "-l", "2").strip().splitlines()[-1] == "—2—"
