@@ -20,8 +20,9 @@ from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import Org
 from jinguo.reports.models import Report, ReportAdoption
 
-# The printable matrix stops here: a province's tens of thousands of rows belong in the Excel export.
-MATRIX_PRINT_LIMIT = 2000
+# The printable matrix stops here (~50 landscape pages, see docs/benchmarks.md): a province's
+# thousands of rows belong in the Excel export.
+MATRIX_PRINT_LIMIT = 1000
 
 
 def full_name(org: Org) -> str:

@@ -13,6 +13,7 @@ AR PL UKai from fonts-arphic-ukai) — see README "公文 documents".
 
 from __future__ import annotations
 
+import copy
 import datetime
 import io
 import math
@@ -92,7 +93,8 @@ TITLE_PT = 22  # 2号
 BODY_PT = 16  # 3号
 PAGE_NUMBER_PT = 14  # 4号
 ISSUER_PT = 36  # 小初: the 发文机关标志 in red
-TABLE_PT = 12  # 小四: tables keep 仿宋 but smaller, so a matrix fits
+TABLE_PT = 12  # 小四: tables keep 仿宋 but smaller
+LANDSCAPE_TABLE_PT = 10.5  # 五号: a landscape page is for a wide table (the matrix's nine columns)
 RED = "C00000"
 
 LATIN = "Times New Roman"
@@ -220,6 +222,7 @@ def _title_split(title: str, count: int, per_line: float) -> tuple[float, list[t
 
 
 SHORT_CELL = 8  # a cell this wide or narrower stays on one line (a label, a date and time, a status)
+LONG_COLUMN_MIN = 6  # a column of longer text wraps, but keeps room for this many characters a line
 
 
 def column_widths(table: Table, total: float) -> list[float]:
@@ -232,8 +235,7 @@ def column_widths(table: Table, total: float) -> list[float]:
         for i, text in enumerate(list(row)[:width]):
             w = display_width(str(text)) + 1  # and the cell's padding
             natural[i] = max(natural[i], w)
-            if w <= SHORT_CELL + 1:
-                minimum[i] = max(minimum[i], w)
+            minimum[i] = max(minimum[i], w if w <= SHORT_CELL + 1 else LONG_COLUMN_MIN + 1)
     if sum(natural) <= total:
         return [total * w / sum(natural) for w in natural]
     if sum(minimum) >= total:
@@ -377,7 +379,8 @@ def _docx_table(doc, table: Table) -> None:
     grid.autofit = False
     section = doc.sections[-1]
     text_width = section.page_width - section.left_margin - section.right_margin
-    total_chars = table_chars(section.orientation == WD_ORIENT.LANDSCAPE)
+    landscape = section.orientation == WD_ORIENT.LANDSCAPE
+    total_chars, size = table_chars(landscape), table_pt(landscape)
     for column, chars in zip(grid.columns, column_widths(table, total_chars), strict=True):
         column.width = int(text_width * chars / total_chars)  # new rows' cells take these widths
 
@@ -392,7 +395,7 @@ def _docx_table(doc, table: Table) -> None:
         snap = OxmlElement("w:snapToGrid")
         snap.set(qn("w:val"), "0")
         p._p.get_or_add_pPr().append(snap)
-        _run(p, text, font=FONT_H1 if bold else FONT_BODY, size=TABLE_PT)
+        _run(p, text, font=FONT_H1 if bold else FONT_BODY, size=size)
 
     for header in table.header:
         row = grid.add_row()
@@ -409,14 +412,32 @@ def _docx_table(doc, table: Table) -> None:
                 cell = cell.merge(cells[col + span - 1])
             fill(cell, text, bold=True)
             col += span
+    if not table.rows:
+        return
+    # One body row is built through python-docx, then copied for every row: building each cell
+    # through the API costs a millisecond, which a province's matrix has tens of thousands of.
+    template = grid.add_row()
+    tr_pr = template._tr.get_or_add_trPr()
+    el = OxmlElement("w:cantSplit")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+    for cell in template.cells:
+        fill(cell, "-", bold=False)
+    prototype = template._tr
+    grid._tbl.remove(prototype)
     for values in table.rows:
-        row = grid.add_row()
-        tr_pr = row._tr.get_or_add_trPr()
-        el = OxmlElement("w:cantSplit")
-        el.set(qn("w:val"), "true")
-        tr_pr.append(el)
-        for cell, text in zip(row.cells, list(values) + [""] * (width - len(values)), strict=False):
-            fill(cell, str(text), bold=False)
+        tr = copy.deepcopy(prototype)
+        padded = list(values) + [""] * (width - len(values))
+        for tc, value in zip(tr.iterchildren(qn("w:tc")), padded, strict=False):
+            text = str(value)
+            tc.find(f"{_P}/{_PPR}/{_JC}").set(qn("w:val"), "center" if _NUMERIC.match(text) else "left")
+            t = tc.find(f"{_P}/{_R}/{_T}")
+            t.text = text
+            t.set(qn("xml:space"), "preserve")
+        grid._tbl.append(tr)
+
+
+_P, _PPR, _JC, _R, _T = (qn(tag) for tag in ("w:p", "w:pPr", "w:jc", "w:r", "w:t"))
 
 
 def _docx_title(out, title: str) -> None:
@@ -544,7 +565,11 @@ def _html_cell(text: str) -> tuple[str, str]:
 def table_chars(landscape: bool) -> float:
     """How many table characters (小四) fit across the text area."""
     margins, (width, height) = (LANDSCAPE_MARGINS_MM, PAGE_MM[::-1]) if landscape else (MARGINS_MM, PAGE_MM)
-    return (width - margins["left"] - margins["right"]) * 72 / 25.4 / TABLE_PT
+    return (width - margins["left"] - margins["right"]) * 72 / 25.4 / table_pt(landscape)
+
+
+def table_pt(landscape: bool) -> float:
+    return LANDSCAPE_TABLE_PT if landscape else TABLE_PT
 
 
 def _html_blocks(blocks, *, landscape: bool) -> list[dict]:
