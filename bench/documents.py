@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python bench/documents.py [--runs 5] [--no-write]``.
 
 Renders the demo notice (the Bijie 2023 notice with its attached plan, data/notice-2023-2.txt,
-parsed as the documents app parses a campaign's text) and a printable matrix of 1,000 rows (the
+parsed as the documents app parses a campaign's text) and a printable matrix of 500 rows (the
 print limit; landscape, header repeated on every page), each as .docx and PDF. The first PDF of a
 process loads the fonts: it is reported apart. No database is touched. The figures go into the
 ``bench/documents`` section of docs/benchmarks.md.

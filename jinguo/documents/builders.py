@@ -20,9 +20,10 @@ from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import Org
 from jinguo.reports.models import Report, ReportAdoption
 
-# The printable matrix stops here (~50 landscape pages, see docs/benchmarks.md): a province's
+# The printable matrix stops here (~24 landscape pages, a few seconds as PDF, see docs/benchmarks.md,
+# well inside the worker timeout): a city's hundreds of units print whole, a province's
 # thousands of rows belong in the Excel export.
-MATRIX_PRINT_LIMIT = 1000
+MATRIX_PRINT_LIMIT = 500
 
 
 def full_name(org: Org) -> str:

@@ -14,6 +14,7 @@ AR PL UKai from fonts-arphic-ukai) — see README "公文 documents".
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime
 import io
 import math
@@ -160,6 +161,25 @@ def sections(doc: Document) -> tuple[list, list[tuple[Annex, list]]]:
     return main, annexes
 
 
+# Control characters XML cannot hold: text pasted from Word brings \x0b (its manual line break).
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(value):
+    if isinstance(value, str):
+        return _UNPRINTABLE.sub(" ", value).replace("\x0b", " ")
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if dataclasses.is_dataclass(value):
+        return dataclasses.replace(value, **{f.name: _clean(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    return value
+
+
+def printable(doc: Document) -> Document:
+    """``doc`` with every text fit to print: characters a .docx cannot hold become spaces."""
+    return _clean(doc)
+
+
 def display_width(text: str) -> float:
     """Width in Chinese characters: Latin letters and digits take half."""
     return sum(0.5 if ord(ch) < 0x2E80 else 1 for ch in text)
@@ -258,6 +278,54 @@ def _signature_indent_chars(signature: str, date_text: str) -> float:
 
 
 # --- .docx ------------------------------------------------------------------------------------
+
+
+# The order ECMA-376 gives a paragraph's properties: Word rejects a file whose order differs.
+PPR_ORDER = [
+    "pStyle",
+    "keepNext",
+    "keepLines",
+    "pageBreakBefore",
+    "framePr",
+    "widowControl",
+    "numPr",
+    "suppressLineNumbers",
+    "pBdr",
+    "shd",
+    "tabs",
+    "suppressAutoHyphens",
+    "kinsoku",
+    "wordWrap",
+    "overflowPunct",
+    "topLinePunct",
+    "autoSpaceDE",
+    "autoSpaceDN",
+    "bidi",
+    "adjustRightInd",
+    "snapToGrid",
+    "spacing",
+    "ind",
+    "contextualSpacing",
+    "mirrorIndents",
+    "suppressOverlap",
+    "jc",
+    "textDirection",
+    "textAlignment",
+    "textboxTightWrap",
+    "outlineLvl",
+    "divId",
+    "cnfStyle",
+    "rPr",
+    "sectPr",
+    "pPrChange",
+]
+
+
+def _add_to_ppr(paragraph, element) -> None:
+    """Put ``element`` in the paragraph's properties at its place in PPR_ORDER."""
+    name = element.tag.rsplit("}", 1)[1]
+    later = PPR_ORDER[PPR_ORDER.index(name) + 1 :]
+    paragraph._p.get_or_add_pPr().insert_element_before(element, *(f"w:{tag}" for tag in later))
 
 
 def _set_fonts(rpr_parent, east_asian: str, latin: str = LATIN) -> None:
@@ -394,7 +462,7 @@ def _docx_table(doc, table: Table) -> None:
         # Off the page grid, or each table line would take a full 28.95 pt body line.
         snap = OxmlElement("w:snapToGrid")
         snap.set(qn("w:val"), "0")
-        p._p.get_or_add_pPr().append(snap)
+        _add_to_ppr(p, snap)
         _run(p, text, font=FONT_H1 if bold else FONT_BODY, size=size)
 
     for header in table.header:
@@ -456,7 +524,9 @@ def _docx_blocks(out, blocks) -> None:
         if isinstance(block, Heading):
             p = _paragraph(out, first_line_chars=2)
             p.paragraph_format.keep_with_next = True
-            p.paragraph_format.outline_level = 0 if block.level <= 1 else 1
+            level = OxmlElement("w:outlineLvl")  # the heading shows in Word's navigation pane
+            level.set(qn("w:val"), "0" if block.level <= 1 else "1")
+            _add_to_ppr(p, level)
             _run(p, block.text, font=FONT_H1 if block.level <= 1 else FONT_H2, size=BODY_PT)
         elif isinstance(block, Para):
             p = _paragraph(out, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_line_chars=2)
@@ -472,6 +542,7 @@ def _docx_blocks(out, blocks) -> None:
 
 def render_docx(doc: Document) -> bytes:
     """The document as a .docx in the GB/T 9704-2012 layout."""
+    doc = printable(doc)
     out = new_docx()
     out.core_properties.title = doc.title
     out.core_properties.author = doc.issuer or doc.signature
@@ -495,7 +566,7 @@ def render_docx(doc: Document) -> bytes:
         for key, value in (("w:val", "single"), ("w:sz", "18"), ("w:space", "1"), ("w:color", RED)):
             bottom.set(qn(key), value)
         borders.append(bottom)
-        p._p.get_or_add_pPr().append(borders)
+        _add_to_ppr(p, borders)
         out.add_paragraph()
     elif doc.number:
         out.add_paragraph()
@@ -622,16 +693,12 @@ def _html(doc: Document) -> str:
     )
 
 
-def render_html(doc: Document) -> str:
-    """The HTML the PDF is printed from (useful to look at in a browser while changing the CSS)."""
-    return _html(doc)
-
-
 def render_pdf(doc: Document) -> bytes:
     """The document as a PDF, laid out like the .docx, with the server's fonts embedded."""
     from weasyprint import CSS, HTML  # imported here: it loads Pango, which pages never need
     from weasyprint.text.fonts import FontConfiguration
 
+    doc = printable(doc)
     fonts = FontConfiguration()  # the stylesheet's @font-face rules register here
     stylesheets = [CSS(filename=str(_CSS), font_config=fonts)]
     if doc.landscape:

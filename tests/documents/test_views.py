@@ -16,6 +16,7 @@ from docx import Document as open_docx
 
 from jinguo.campaigns import services
 from jinguo.campaigns.models import Campaign, CampaignTarget, Plan
+from jinguo.documents import builders
 from jinguo.orgs.models import Org
 from tests.factories import make_campaign, make_org, make_plan
 from tests.reports.conftest import adopted, submitted
@@ -323,3 +324,10 @@ def test_matrix_document_query_count_does_not_grow_with_rows(tree, users, client
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_matrix_print_stops_at_its_limit_and_says_so(matrix_campaign, users, client_for, monkeypatch):
+    monkeypatch.setattr(builders, "MATRIX_PRINT_LIMIT", 2)
+    response = client_for(users.city_admin).get(url("matrix", matrix_campaign.pk, "docx"))
+    assert matrix_units(response) == ["七星关区妇联", "七星关区市西街道妇联"]
+    assert docx_paragraphs(response)[-1] == "另有 1 个单位未列出（打印版最多列 2 个），完整名单请导出 Excel。"

@@ -126,6 +126,29 @@ def test_docx_table_header_rows_repeat_and_an_empty_header_cell_joins_its_left_n
     assert [c.text for c in table.rows[2].cells] == ["第0单位", "0", "0%", "—"]
 
 
+def test_docx_paragraph_properties_keep_the_schemas_order():
+    """Word refuses a file whose w:pPr children are out of ECMA-376's order."""
+    docx = open_docx(io.BytesIO(render_docx(_notice(body=[*_notice().body, Annex(title="方案"), Para("正文")]))))
+    parts = [docx.element.body, docx.sections[0].footer._element, docx.sections[0].even_page_footer._element]
+    checked = 0
+    for part in parts:
+        for ppr in part.iter(qn("w:pPr")):
+            names = [child.tag.rsplit("}", 1)[1] for child in ppr]
+            assert names == sorted(names, key=gongwen.PPR_ORDER.index), names
+            checked += 1
+    assert checked > 20
+
+
+def test_docx_headings_are_outline_levels():
+    docx = open_docx(io.BytesIO(render_docx(_notice())))
+    levels = {
+        p.text: p._p.pPr.find(qn("w:outlineLvl")).get(qn("w:val"))
+        for p in docx.paragraphs
+        if p._p.pPr is not None and p._p.pPr.find(qn("w:outlineLvl")) is not None
+    }
+    assert levels == {"一、活动主题": "0", "（一）技能竞赛": "1"}
+
+
 def test_docx_landscape_turns_the_page():
     section = open_docx(io.BytesIO(render_docx(_notice(landscape=True)))).sections[0]
     assert _mm(section.page_width, section.page_height) == (297, 210)
@@ -275,3 +298,14 @@ def test_pdf_escapes_what_a_user_typed(tmp_path):
     text = _pdftotext(path)
     assert "<b>标题</b>&" in text
     assert "<script>x</script>" in text
+
+
+def test_text_pasted_with_control_characters_still_renders(tmp_path):
+    doc = _notice(
+        title="标题\x0b第二行", body=[Para("第一段\x0b换行\x00结束"), Table(header=[["甲\x07"]], rows=[["乙\x1f"]])]
+    )
+    texts = _texts(open_docx(io.BytesIO(render_docx(doc))))
+    assert "第一段 换行 结束" in texts
+    path = tmp_path / "x.pdf"
+    path.write_bytes(render_pdf(doc))
+    assert "第一段 换行 结束" in _pdftotext(path)
