@@ -145,7 +145,11 @@ def notice_addressees(campaign: Campaign) -> list[str]:
 
 
 def notice_document(campaign: Campaign) -> Document:
-    """The issuer's 通知 in 公文 layout: 红头, 文号, 主送 from the targets, the text, 附件说明, 落款."""
+    """The issuer's 通知 in 公文 layout: 红头, 文号, 主送 from the targets, the text, 附件说明, 落款.
+
+    A 主送 line typed at the top of the text gives way to the one the targets make (the units the
+    notice really went to); "附件：" lines and the uploaded files make the 附件说明.
+    """
     parsed = parse_text(campaign.body)
     files = [PurePath(a.original_name).stem for a in Attachment.objects.filter(campaign=campaign)]
     notes = parsed.attachment_notes + [name for name in files if name not in parsed.attachment_notes]

@@ -110,6 +110,8 @@ _TEXT_WIDTH_PT = (PAGE_MM[0] - MARGINS_MM["left"] - MARGINS_MM["right"]) * 72 / 
 # 28.99 pt, rounded down to Word's twips (28.95 pt, 579 twips) so that 22 lines surely fit.
 LINE_PITCH_PT = math.floor(_TEXT_HEIGHT_PT / LINES_PER_PAGE * 20) / 20
 CHAR_PITCH_PT = _TEXT_WIDTH_PT / CHARS_PER_LINE  # 15.79 pt: a 16 pt character squeezed by 0.21 pt
+# Word condenses in twentieths of a point: 0.25 pt (15.75 pt a character) is the least that fits 28.
+CONDENSE_TWIPS = math.floor((CHAR_PITCH_PT - BODY_PT) * 20)
 
 _NUMERIC = re.compile(r"^[\s\d.,%％—\-+/:：]+$")
 
@@ -249,13 +251,26 @@ def column_widths(table: Table, total: float) -> list[float]:
     """Column widths (in characters, adding up to ``total``): short cells never wrap, the rest of
     the line goes to the columns with the most text."""
     width = _width(table)
+    pad = 1.5  # the cell's margins (Word: 0.19 cm a side)
     natural, minimum = [2.0] * width, [2.0] * width
+    long = [False] * width
     rows = [[text if span == 1 else "" for text, span in header_cells(r, width)] for r in table.header]
     for row in [*rows, *table.rows]:
         for i, text in enumerate(list(row)[:width]):
-            w = display_width(str(text)) + 1  # and the cell's padding
+            w = display_width(str(text)) + pad
             natural[i] = max(natural[i], w)
-            minimum[i] = max(minimum[i], w if w <= SHORT_CELL + 1 else LONG_COLUMN_MIN + 1)
+            long[i] = long[i] or w > SHORT_CELL + pad
+            minimum[i] = max(minimum[i], min(w, SHORT_CELL + pad) if w > SHORT_CELL + pad else w)
+    for i in range(width):
+        if long[i]:
+            minimum[i] = max(minimum[i], LONG_COLUMN_MIN + pad)
+    excess = sum(minimum) - total
+    if excess > 0:
+        # Too many columns for the line: long text gives way first (down to 3 characters a line).
+        room = [minimum[i] - (3 + pad) if long[i] and minimum[i] > 3 + pad else 0 for i in range(width)]
+        if sum(room):
+            take = min(1.0, excess / sum(room))
+            minimum = [m - r * take for m, r in zip(minimum, room, strict=True)]
     if sum(natural) <= total:
         return [total * w / sum(natural) for w in natural]
     if sum(minimum) >= total:
@@ -328,6 +343,14 @@ def _add_to_ppr(paragraph, element) -> None:
     paragraph._p.get_or_add_pPr().insert_element_before(element, *(f"w:{tag}" for tag in later))
 
 
+def _off_grid(paragraph) -> None:
+    """Lay the paragraph out of the 22 × 28 grid: text larger or smaller than 3号 (the 红头, the
+    title, tables, page numbers) would otherwise take whole grid cells per character and line."""
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    _add_to_ppr(paragraph, snap)
+
+
 def _set_fonts(rpr_parent, east_asian: str, latin: str = LATIN) -> None:
     """Name the font for every script: Word picks w:eastAsia for Chinese characters."""
     rpr = rpr_parent.get_or_add_rPr()
@@ -370,6 +393,7 @@ def _paragraph(doc, *, align=None, first_line_chars: float = 0, right_chars: flo
 
 def _page_number_paragraph(footer, *, odd: bool) -> None:
     p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+    _off_grid(p)
     fmt = p.paragraph_format
     # 4号 numerals with an em dash on each side, one character in from the outer edge.
     fmt.alignment = WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT
@@ -410,6 +434,17 @@ def _setup_docx(doc, landscape: bool) -> None:
     # The page number's top stands 7 mm below the text area (GB/T 9704 §7.5).
     section.footer_distance = Mm(margins["bottom"] - 7 - 6)
 
+    # The document default too: the grid's charSpace counts from the default font size, not Normal's.
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    rpr_default = defaults.find(qn("w:rPrDefault")) if defaults is not None else None
+    if rpr_default is not None:
+        rpr = rpr_default.find(qn("w:rPr"))
+        for tag in ("w:sz", "w:szCs"):
+            el = rpr.find(qn(tag))
+            if el is None:
+                el = OxmlElement(tag)
+                rpr.append(el)
+            el.set(qn("w:val"), str(BODY_PT * 2))
     normal = doc.styles["Normal"]
     normal.font.size = Pt(BODY_PT)
     _set_fonts(normal.element, FONT_BODY)
@@ -417,7 +452,7 @@ def _setup_docx(doc, landscape: bool) -> None:
     fmt.space_before = fmt.space_after = Pt(0)
     fmt.widow_control = False
     if not landscape:
-        # Exactly 28.95 pt a line, and the grid: Word and WPS then lay 22 lines × 28 characters.
+        # 22 lines: exactly 28.95 pt a line, on a line grid of the same pitch.
         fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         fmt.line_spacing = Pt(LINE_PITCH_PT)
         sect_pr = section._sectPr
@@ -425,10 +460,36 @@ def _setup_docx(doc, landscape: bool) -> None:
         if grid is None:
             grid = OxmlElement("w:docGrid")
             sect_pr.append(grid)
-        grid.set(qn("w:type"), "linesAndChars")
+        grid.set(qn("w:type"), "lines")
         grid.set(qn("w:linePitch"), str(round(LINE_PITCH_PT * 20)))
-        # charSpace: the character pitch minus the Normal font size, in 1/4096 pt.
-        grid.set(qn("w:charSpace"), str(round((CHAR_PITCH_PT - BODY_PT) * 4096)))
+        grid.attrib.pop(qn("w:charSpace"), None)
+        # 28 characters: every character condensed by 0.25 pt (15.75 pt each), in the Normal style so
+        # that what is typed later in Word condenses too. A character grid (linesAndChars) would
+        # need a negative w:charSpace, which LibreOffice lays out as 16 characters a line.
+        spacing = OxmlElement("w:spacing")
+        spacing.set(qn("w:val"), str(CONDENSE_TWIPS))
+        normal.element.get_or_add_rPr().insert_element_before(
+            spacing,
+            "w:w",
+            "w:kern",
+            "w:position",
+            "w:sz",
+            "w:szCs",
+            "w:highlight",
+            "w:u",
+            "w:effect",
+            "w:bdr",
+            "w:shd",
+            "w:fitText",
+            "w:vertAlign",
+            "w:rtl",
+            "w:cs",
+            "w:em",
+            "w:lang",
+            "w:eastAsianLayout",
+            "w:specVanish",
+            "w:oMath",
+        )
 
     doc.settings.odd_and_even_pages_header_footer = True
     _page_number_paragraph(section.footer, odd=True)
@@ -460,9 +521,7 @@ def _docx_table(doc, table: Table) -> None:
         numeric = bool(_NUMERIC.match(text))
         fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER if bold or numeric else WD_ALIGN_PARAGRAPH.LEFT
         # Off the page grid, or each table line would take a full 28.95 pt body line.
-        snap = OxmlElement("w:snapToGrid")
-        snap.set(qn("w:val"), "0")
-        _add_to_ppr(p, snap)
+        _off_grid(p)
         _run(p, text, font=FONT_H1 if bold else FONT_BODY, size=size)
 
     for header in table.header:
@@ -511,6 +570,7 @@ _P, _PPR, _JC, _R, _T = (qn(tag) for tag in ("w:p", "w:pPr", "w:jc", "w:r", "w:t
 def _docx_title(out, title: str) -> None:
     """标题: 小标宋 2号, centred, broken into even lines, one blank line below."""
     p = _paragraph(out, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _off_grid(p)
     for n, line in enumerate(title_lines(title)):
         run = _run(p, "" if n else line, font=FONT_TITLE, size=TITLE_PT)
         if n:
@@ -552,6 +612,7 @@ def render_docx(doc: Document) -> bytes:
     if doc.issuer:
         p = _paragraph(out, align=WD_ALIGN_PARAGRAPH.CENTER)
         p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        _off_grid(p)
         _run(p, _issuer_mark(doc.issuer), font=FONT_TITLE, size=ISSUER_PT, color=RED)
         out.add_paragraph()
     if doc.number:

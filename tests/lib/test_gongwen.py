@@ -67,11 +67,12 @@ def test_docx_page_is_a4_with_the_standard_margins_and_grid():
     assert _mm(section.top_margin, section.bottom_margin) == (37, 35)
     assert _mm(section.left_margin, section.right_margin) == (28, 26)
     grid = section._sectPr.find(qn("w:docGrid"))
-    # 225 mm of text height / 22 lines = 28.95 pt = 579 twips; 156 mm / 28 characters = 15.79 pt.
-    assert grid.get(qn("w:type")) == "linesAndChars"
-    assert grid.get(qn("w:linePitch")) == "579"
-    assert grid.get(qn("w:charSpace")) == "-848"
+    # 225 mm of text height / 22 lines = 28.95 pt = 579 twips, the grid's pitch and the exact spacing.
+    assert (grid.get(qn("w:type")), grid.get(qn("w:linePitch"))) == ("lines", "579")
     normal = docx.styles["Normal"]
+    assert normal.paragraph_format.line_spacing == Pt(28.95)
+    # 156 mm / 28 characters = 15.79 pt: each 16 pt character condensed by 0.25 pt (5 twips).
+    assert normal.element.rPr.find(qn("w:spacing")).get(qn("w:val")) == "-5"
     assert normal.font.size == Pt(16)
     assert normal.element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "仿宋_GB2312"
 
