@@ -94,8 +94,8 @@ def demo_notice() -> Document:
 
 def big_matrix(rows: int = MATRIX_PRINT_LIMIT) -> Document:
     table = [
-        [str(n), f"某某县某某镇{n}妇联", "乡镇（街道）妇联", "某某县妇联", "已签收", "2023-02-21 09:30"]
-        + ["已备案", "2023-02-25 16:00", "逾期报送" if n % 7 == 0 else ""]
+        [str(n), f"某某县某某镇{n}妇联", "乡镇（街道）妇联", "某某县妇联", "已签收", "02-21 09:30"]
+        + ["已备案", "02-25 16:00", "逾期报送" if n % 7 == 0 else ""]
         for n in range(1, rows + 1)
     ]
     return Document(

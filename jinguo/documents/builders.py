@@ -35,8 +35,13 @@ def local_date(value: dt.datetime | None) -> dt.date | None:
     return timezone.localtime(value).date() if value else None
 
 
-def local_time(value: dt.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return timezone.localtime(value).strftime(fmt) if value else ""
+
+
+# The matrix's times without the year (its caption says when it was printed): two columns of five
+# characters fewer leave the unit's name room for one line.
+MATRIX_TIME = "%m-%d %H:%M"
 
 
 # --- text typed into a textarea, as document blocks ------------------------------------------
@@ -266,9 +271,9 @@ def matrix_document(campaign: Campaign, rows, *, figures, by: str, now: dt.datet
                 str(kind_labels[t.org.kind]),
                 t.org.parent.name if t.org.parent else "",
                 "已签收" if t.signed_at else "未签收",
-                local_time(t.signed_at),
+                local_time(t.signed_at, MATRIX_TIME),
                 str(plan_labels[t.plan_state]),
-                local_time(t.plan_submitted_at),
+                local_time(t.plan_submitted_at, MATRIX_TIME),
                 plan_timing(t),
             ]
         )
