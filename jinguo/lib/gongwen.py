@@ -754,11 +754,27 @@ def _html(doc: Document) -> str:
     )
 
 
+def _weasyprint():
+    """WeasyPrint, imported on first use (it loads Pango, which pages never need).
+
+    Importing it sets Pillow's process-wide ImageFile.LOAD_TRUNCATED_IMAGES, which would let a
+    truncated upload pass lib/images' checks in every later request of the worker: the flag is put
+    back as it was (our documents hold no images).
+    """
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return CSS, HTML, FontConfiguration
+
+
 def render_pdf(doc: Document) -> bytes:
     """The document as a PDF, laid out like the .docx, with the server's fonts embedded."""
-    from weasyprint import CSS, HTML  # imported here: it loads Pango, which pages never need
-    from weasyprint.text.fonts import FontConfiguration
-
+    CSS, HTML, FontConfiguration = _weasyprint()
     doc = printable(doc)
     fonts = FontConfiguration()  # the stylesheet's @font-face rules register here
     stylesheets = [CSS(filename=str(_CSS), font_config=fonts)]

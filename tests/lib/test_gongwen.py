@@ -310,3 +310,12 @@ def test_text_pasted_with_control_characters_still_renders(tmp_path):
     path = tmp_path / "x.pdf"
     path.write_bytes(render_pdf(doc))
     assert "第一段 换行 结束" in _pdftotext(path)
+
+
+def test_rendering_a_pdf_leaves_pillows_truncated_image_check_on(tmp_path):
+    """WeasyPrint's import turns ImageFile.LOAD_TRUNCATED_IMAGES on for the whole process; the
+    photo checks of lib/images rely on it staying off."""
+    from PIL import ImageFile
+
+    render_pdf(_notice())
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
