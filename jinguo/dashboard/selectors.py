@@ -210,6 +210,35 @@ def board_needs(*, family: list[int], unit: Org):
         return Need.objects.filter(unit.subtree_q("org"), Need.COUNTED, campaign_id__in=family)
 
 
+def board_practices(*, family: list[int], unit: Org):
+    """The adopted good practices (典型经验) among ``board_reports``, newest adoption first."""
+    return (
+        board_reports(family=family, unit=unit)
+        .filter(kind=Report.Kind.PRACTICE, status=Report.Status.ADOPTED)
+        .select_related("org")
+        .order_by(F("reviewed_at").desc(nulls_last=True), "-pk")
+    )
+
+
+def board_breakdown(*, family: list[int], unit: Org) -> list[dict]:
+    """The board's events (``board_activities``) of ``unit``'s subtree grouped by activity line
+    (its title: a re-issue copies its parent's lines), venue type, format and speaker type, with
+    participants and women: ``[{"line", "venue_type", "format", "speaker_type", "events",
+    "participants", "women"}]``. One grouped query over the ledger; its sums are the board's totals."""
+    zero = Value(0, output_field=IntegerField())
+    return list(
+        board_activities(family=family, unit=unit)
+        .order_by()
+        .values("line__title", "venue_type", "format", "speaker_type")
+        .annotate(
+            events=Count("pk"),
+            participants=Coalesce(Sum("participants_total"), zero),
+            women=Coalesce(Sum("participants_women"), zero),
+        )
+        .values("line__title", "venue_type", "format", "speaker_type", "events", "participants", "women")
+    )
+
+
 @dataclass
 class BoardRow:
     org: Org | None  # None: the totals row
