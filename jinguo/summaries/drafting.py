@@ -185,9 +185,7 @@ def coverage(ctx: DraftContext) -> DraftSection | None:
         kinds = Activity.SpeakerType
         by_speaker = "，".join(f"{kinds(s).label}宣讲 {speakers[s]} 场" for s in kinds.values if speakers.get(s))
         paragraphs.append(
-            DraftParagraph(
-                f"宣讲队伍多元：{by_speaker}。", {f"speaker_{s}": n for s, n in speakers.items() if n}
-            )
+            DraftParagraph(f"宣讲队伍多元：{by_speaker}。", {f"speaker_{s}": n for s, n in speakers.items() if n})
         )
     return DraftSection(heading="“四进”覆盖和宣讲情况", paragraphs=paragraphs)
 
@@ -198,9 +196,7 @@ def symposiums(ctx: DraftContext) -> DraftSection | None:
     held = t.formats.get(Activity.Format.SYMPOSIUM, 0)
     if not held and not t.needs_raised:
         return None
-    text = (
-        f"召开座谈交流会 {held} 场，收集妇女群众所需所盼 {t.needs_raised} 件，已办结 {t.needs_resolved} 件。"
-    )
+    text = f"召开座谈交流会 {held} 场，收集妇女群众所需所盼 {t.needs_raised} 件，已办结 {t.needs_resolved} 件。"
     figures = {"format_symposium": held, "needs_raised": t.needs_raised, "needs_resolved": t.needs_resolved}
     return DraftSection(heading="座谈交流和所需所盼办理情况", paragraphs=[DraftParagraph(text, figures)])
 
@@ -227,7 +223,9 @@ def quiz_figures(quiz: Quiz, unit: Org) -> dict:
         "participants": total.participants,
         "target": total.target or 0,
         "rate": format_rate(rate(total.participants, total.target or 0)),
-        "best": [(r.org.display_name, r.participants, format_rate(rate(r.participants, r.target or 0))) for r in ranked],
+        "best": [
+            (r.org.display_name, r.participants, format_rate(rate(r.participants, r.target or 0))) for r in ranked
+        ],
     }
 
 
@@ -261,7 +259,9 @@ def reports(ctx: DraftContext) -> DraftSection | None:
     if not t.reports_submitted:
         return None
     text = f"报送活动信息 {t.reports_submitted} 篇，被采用 {t.reports_adopted} 篇。"
-    paragraphs = [DraftParagraph(text, {"reports_submitted": t.reports_submitted, "reports_adopted": t.reports_adopted})]
+    paragraphs = [
+        DraftParagraph(text, {"reports_submitted": t.reports_submitted, "reports_adopted": t.reports_adopted})
+    ]
     practices = list(board_practices(family=ctx.family, unit=ctx.unit)[:PRACTICES_QUOTED])
     if practices:
         quoted = "；".join(f"{p.org.display_name}的《{p.title}》" for p in practices)

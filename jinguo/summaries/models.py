@@ -54,7 +54,9 @@ class Summary(models.Model):
 
     FILED_STATUSES = (Status.SUBMITTED, Status.ACCEPTED)
 
-    campaign = models.ForeignKey("campaigns.Campaign", verbose_name=_("活动"), on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", verbose_name=_("活动"), on_delete=models.PROTECT, related_name="+"
+    )
     org = models.ForeignKey("orgs.Org", verbose_name=_("总结单位"), on_delete=models.PROTECT, related_name="+")
     # The unit it is filed with: the campaign's issuer for a unit that received it, the unit above
     # for the issuer itself; None for a unit with nothing above it (its summary is only printed).
@@ -176,4 +178,3 @@ class SummaryVersion(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.number}"
-
