@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_POST
 from jinguo.audit.selectors import history_of
 from jinguo.campaigns.models import Campaign
 from jinguo.lib.views import require_viewer_org
-from jinguo.summaries import selectors, services
+from jinguo.summaries import documents, selectors, services
 from jinguo.summaries.drafting import chinese_ordinal
 from jinguo.summaries.models import Paragraph, Section, Summary
 from jinguo.summaries.services import SummaryError
@@ -226,3 +228,17 @@ def return_(request: HttpRequest, pk: int) -> HttpResponse:
         )
     messages.success(request, f"已将{summary.org.name}的活动总结退回修改。")
     return redirect("summaries:detail", summary.pk)
+
+
+@login_required
+def download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The summary as a .docx or PDF in 公文 format (whoever may read it may print it)."""
+    summary = _get_summary(request, pk)
+    if fmt not in documents.FORMATS:
+        raise Http404
+    data = documents.render(documents.summary_document(summary), fmt)
+    response = HttpResponse(data, content_type=documents.FORMATS[fmt][1])
+    disposition = "inline" if fmt == "pdf" else "attachment"
+    quoted = quote(documents.filename(summary.title, fmt))
+    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quoted}"
+    return response
