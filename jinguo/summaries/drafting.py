@@ -114,7 +114,7 @@ def overview(ctx: DraftContext) -> DraftSection:
     if t.targets:
         paragraphs.append(
             DraftParagraph(
-                f"本通知下发至本单位及下级 {t.targets} 个单位，已签收 {t.signed} 个，方案已备案 {t.approved} 个。",
+                f"通知下发本单位及下级单位共 {t.targets} 个，已签收 {t.signed} 个，方案已备案 {t.approved} 个。",
                 {"targets": t.targets, "signed": t.signed, "approved": t.approved},
             )
         )
