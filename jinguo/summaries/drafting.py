@@ -98,7 +98,7 @@ def appendix(ctx: DraftContext) -> dict:
 
 
 def _counts(pairs) -> str:
-    return "、".join(f"{label} {n} 场" for label, n in pairs if n)
+    return "、".join(f"{label}{n}场" for label, n in pairs if n)
 
 
 @register_section("overview", order=10)
@@ -106,15 +106,15 @@ def overview(ctx: DraftContext) -> DraftSection:
     t = ctx.board.total
     paragraphs = [
         DraftParagraph(
-            f"活动期间，{ctx.unit.display_name}及下属各级组织共开展各类活动 {t.events} 场次，"
-            f"参加 {t.participants} 人次，其中妇女 {t.women} 人次。",
+            f"活动期间，{ctx.unit.display_name}及下属各级组织共开展各类活动{t.events}场次，"
+            f"参加{t.participants}人次，其中妇女{t.women}人次。",
             {"events": t.events, "participants": t.participants, "women": t.women},
         )
     ]
     if t.targets:
         paragraphs.append(
             DraftParagraph(
-                f"通知下发本单位及下级单位共 {t.targets} 个，已签收 {t.signed} 个，方案已备案 {t.approved} 个。",
+                f"通知下发本单位及下级单位共{t.targets}个，已签收{t.signed}个，方案已备案{t.approved}个。",
                 {"targets": t.targets, "signed": t.signed, "approved": t.approved},
             )
         )
@@ -155,8 +155,8 @@ def activity_lines(ctx: DraftContext) -> DraftSection | None:
         by_format = _counts((formats(f).label, line["formats"].get(f, 0)) for f in formats.values)
         by_venue = _counts((venues(v).label, line["venues"].get(v, 0)) for v in venues.values)
         text = (
-            f"（{chinese_ordinal(i)}）{line['title']}。共开展 {line['events']} 场次，参加 {line['participants']} 人次，"
-            f"其中妇女 {line['women']} 人次。按活动形式：{by_format}；按场所：{by_venue}。"
+            f"（{chinese_ordinal(i)}）{line['title']}。共开展{line['events']}场次，参加{line['participants']}人次，"
+            f"其中妇女{line['women']}人次。按活动形式：{by_format}；按场所：{by_venue}。"
         )
         figures = {"line": line["title"], "events": line["events"], "participants": line["participants"]}
         figures |= {"women": line["women"]}
@@ -175,15 +175,15 @@ def coverage(ctx: DraftContext) -> DraftSection | None:
     reached = sum(1 for n in venues.values() if n)
     text = (
         "深入开展“进农村、进社区、进企业、进学校”活动："
-        + "，".join(f"进{VenueType(v).label} {n} 场" for v, n in venues.items())
-        + f"，“四进”覆盖 {reached} 类场所。"
+        + "，".join(f"进{VenueType(v).label}{n}场" for v, n in venues.items())
+        + f"，“四进”覆盖{reached}类场所。"
     )
     paragraphs = [DraftParagraph(text, {f"venue_{v}": n for v, n in venues.items()} | {"key_venues_reached": reached})]
     _lines(ctx)
     speakers = ctx.extra["speakers"]
     if speakers:
         kinds = Activity.SpeakerType
-        by_speaker = "，".join(f"{kinds(s).label}宣讲 {speakers[s]} 场" for s in kinds.values if speakers.get(s))
+        by_speaker = "，".join(f"{kinds(s).label}宣讲{speakers[s]}场" for s in kinds.values if speakers.get(s))
         paragraphs.append(
             DraftParagraph(f"宣讲队伍多元：{by_speaker}。", {f"speaker_{s}": n for s, n in speakers.items() if n})
         )
@@ -196,7 +196,7 @@ def symposiums(ctx: DraftContext) -> DraftSection | None:
     held = t.formats.get(Activity.Format.SYMPOSIUM, 0)
     if not held and not t.needs_raised:
         return None
-    text = f"召开座谈交流会 {held} 场，收集妇女群众所需所盼 {t.needs_raised} 件，已办结 {t.needs_resolved} 件。"
+    text = f"召开座谈交流会{held}场，收集妇女群众所需所盼{t.needs_raised}件，已办结{t.needs_resolved}件。"
     figures = {"format_symposium": held, "needs_raised": t.needs_raised, "needs_resolved": t.needs_resolved}
     return DraftSection(heading="座谈交流和所需所盼办理情况", paragraphs=[DraftParagraph(text, figures)])
 
@@ -236,15 +236,15 @@ def quiz(ctx: DraftContext) -> DraftSection | None:
         f = quiz_figures(q, ctx.unit)
         if not f["participants"] and not f["target"]:
             continue
-        text = f"组织参加“{q.title}”，共 {f['participants']} 人参赛"
+        text = f"组织参加“{q.title}”，共{f['participants']}人参赛"
         figures = {"quiz": q.title, "participants": f["participants"]}
         if f["target"]:
-            text += f"，应参与 {f['target']} 人，参与率 {f['rate']}"
+            text += f"，应参与{f['target']}人，参与率{f['rate']}"
             figures |= {"target": f["target"], "rate": f["rate"]}
         best = f["best"][:BEST_UNITS]
         if best:
             text += "。参与较好的单位：" + "、".join(
-                f"{name}（{n} 人{'，' + r if r != '—' else ''}）" for name, n, r in best
+                f"{name}（{n}人{'，' + r if r != '—' else ''}）" for name, n, r in best
             )
             figures["best"] = [[name, n, r] for name, n, r in best]
         paragraphs.append(DraftParagraph(text + "。", figures))
@@ -258,7 +258,7 @@ def reports(ctx: DraftContext) -> DraftSection | None:
     t = ctx.board.total
     if not t.reports_submitted:
         return None
-    text = f"报送活动信息 {t.reports_submitted} 篇，被采用 {t.reports_adopted} 篇。"
+    text = f"报送活动信息{t.reports_submitted}篇，被采用{t.reports_adopted}篇。"
     paragraphs = [
         DraftParagraph(text, {"reports_submitted": t.reports_submitted, "reports_adopted": t.reports_adopted})
     ]

@@ -105,7 +105,7 @@ def test_the_county_draft_in_figures(tree, users, world):
     s = data_paragraphs(summary)
     assert (
         s["overview"][0].text
-        == "活动期间，七星关区妇联及下属各级组织共开展各类活动 4 场次，参加 125 人次，其中妇女 100 人次。"
+        == "活动期间，七星关区妇联及下属各级组织共开展各类活动4场次，参加125人次，其中妇女100人次。"
     )
     assert [(p.figures["line"], p.figures["events"], p.figures["participants"]) for p in s["lines"]] == [
         ("活动1", 1, 50),
@@ -114,15 +114,15 @@ def test_the_county_draft_in_figures(tree, users, world):
     ]
     assert (
         s["coverage"][0].text
-        == "深入开展“进农村、进社区、进企业、进学校”活动：进农村 1 场，进社区 1 场，进企业 1 场，进学校 1 场，“四进”覆盖 4 类场所。"
+        == "深入开展“进农村、进社区、进企业、进学校”活动：进农村1场，进社区1场，进企业1场，进学校1场，“四进”覆盖4类场所。"
     )
-    assert s["coverage"][1].text == "宣讲队伍多元：领导干部宣讲 1 场，先进典型宣讲 1 场，巾帼志愿宣讲队宣讲 1 场。"
-    assert s["symposiums"][0].text == "召开座谈交流会 1 场，收集妇女群众所需所盼 2 件，已办结 1 件。"
+    assert s["coverage"][1].text == "宣讲队伍多元：领导干部宣讲1场，先进典型宣讲1场，巾帼志愿宣讲队宣讲1场。"
+    assert s["symposiums"][0].text == "召开座谈交流会1场，收集妇女群众所需所盼2件，已办结1件。"
     assert s["quiz"][0].figures == {
         "quiz": "妇女权益保障法知识竞赛", "participants": 7, "target": 15, "rate": "46.7%",
         "best": [["七星关区市西街道妇联", 4, "80.0%"]],
     }  # fmt: skip
-    assert s["reports"][0].text == "报送活动信息 2 篇，被采用 1 篇。"
+    assert s["reports"][0].text == "报送活动信息2篇，被采用1篇。"
     assert (
         s["reports"][1].text
         == "总结提炼典型经验，被采用的有：七星关区市西街道妇联的《市西街道“巾帼宣讲进万家”的做法》。"

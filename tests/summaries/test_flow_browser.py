@@ -19,7 +19,7 @@ def test_a_county_drafts_edits_and_files_its_summary_and_the_city_accepts_it(tre
     sign_in(liaison, "qxg_liaison", PASSWORD)
     liaison.goto("/summaries/")
     liaison.get_by_test_id(f"draft-{world.campaign.pk}").click()
-    liaison.wait_for_selector("text=共开展各类活动 4 场次")
+    liaison.wait_for_selector("text=共开展各类活动4场次")
     summary = Summary.objects.get(campaign=world.campaign, org=tree.qxg)
     marked = Paragraph.objects.filter(section__summary=summary).exclude(data_text="").count()
     assert liaison.locator(".summary-para.is-data").count() == marked
@@ -29,7 +29,7 @@ def test_a_county_drafts_edits_and_files_its_summary_and_the_city_accepts_it(tre
     # Rewrite the first paragraph: it is the person's now, no longer marked as data.
     first, second = Paragraph.objects.filter(section__summary=summary, section__key="overview").order_by("order")
     liaison.get_by_test_id(f"edit-{first.pk}").click()
-    liaison.fill(f"#text-{first.pk}", "活动期间，我区共开展各类活动 4 场次，群众反响热烈。")
+    liaison.fill(f"#text-{first.pk}", "活动期间，我区共开展各类活动4场次，群众反响热烈。")
     liaison.locator(f"#para-{first.pk}").get_by_role("button", name="保存").click()
     liaison.wait_for_selector("text=群众反响热烈")
     assert "is-data" not in liaison.locator(f"#para-{first.pk}").get_attribute("class")

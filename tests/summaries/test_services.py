@@ -62,8 +62,7 @@ def test_redrafting_replaces_data_and_keeps_the_persons_words(summary, users, wo
     activity(tree.qxg, by, world.campaign, participants_total=5, participants_women=5)
     services.draft_summary(world.campaign, unit=tree.qxg, by=by)
     assert (
-        texts(overview)[0]
-        == "活动期间，七星关区妇联及下属各级组织共开展各类活动 5 场次，参加 130 人次，其中妇女 105 人次。"
+        texts(overview)[0] == "活动期间，七星关区妇联及下属各级组织共开展各类活动5场次，参加130人次，其中妇女105人次。"
     )
     assert "通知下发后，我区第一时间签收并部署。" in texts(overview)
     assert Paragraph.objects.filter(pk=own.pk).exists()

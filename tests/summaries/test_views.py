@@ -87,7 +87,7 @@ def test_drafting_from_the_list(client_for, users, world):
     summary = Summary.objects.get(campaign=world.campaign, org=users.qxg_liaison.org)
     assert response.status_code == 302 and response.url == reverse("summaries:detail", args=[summary.pk])
     page = client.get(response.url).content.decode()
-    assert "共开展各类活动 4 场次" in page
+    assert "共开展各类活动4场次" in page
     assert (
         page.count('class="badge text-bg-info me-1"')
         == Paragraph.objects.filter(section__summary=summary).exclude(data_text="").count()
