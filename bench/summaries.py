@@ -164,8 +164,10 @@ def render(results: dict, runs: int, command: str) -> str:
     row("　draft_summary 服务（起草并保存，一次）", lambda r: f"{r['service_s']} s")
     row(
         "　内容",
-        lambda r: f"{r['sections']} 部分 / {r['paragraphs']} 段 / 附表 {r['appendix_rows']} 行；"
-        f"活动 {r['events']:,} 场次、{r['participants']:,} 人次",
+        lambda r: (
+            f"{r['sections']} 部分 / {r['paragraphs']} 段 / 附表 {r['appendix_rows']} 行；"
+            f"活动 {r['events']:,} 场次、{r['participants']:,} 人次"
+        ),
     )
     row("Word（.docx）", lambda r: timing("docx")(r) + f"，{r['docx_kib']} KiB", "< 3 s")
     row("PDF", lambda r: timing("pdf")(r) + f"，{r['pdf_kib']} KiB", "< 10 s")
