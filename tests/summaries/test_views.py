@@ -218,3 +218,21 @@ def test_the_list_query_count_is_the_same_for_one_campaign_or_many(client_for, t
     assert page.content.decode().count("打开总结") == 6
     assert page.content.decode().count('data-testid="draft-') == 2
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+def test_the_editor_query_count_is_the_same_for_few_paragraphs_or_many(client_for, users, qxg_summary):
+    client = client_for(users.qxg_liaison)
+    url = reverse("summaries:detail", args=[qxg_summary.pk])
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    section = Section.objects.get(summary=qxg_summary, key="next")
+    for i in range(10):
+        services.add_paragraph(section, by=users.qxg_liaison, text=f"第{i}段。")
+    services.add_section(qxg_summary, by=users.qxg_liaison, heading="主要做法")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url)
+    assert (
+        page.content.decode().count('class="summary-para')
+        == Paragraph.objects.filter(section__summary=qxg_summary).count()
+    )
+    assert len(many.captured_queries) == len(few.captured_queries)
