@@ -9,6 +9,8 @@ filing frozen as a ``SummaryVersion``.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
@@ -153,6 +155,22 @@ class Paragraph(models.Model):
     def is_data(self) -> bool:
         """Drafted from the data and not rewritten since: the editor marks it."""
         return bool(self.data_text) and self.text == self.data_text
+
+    @property
+    def segments(self) -> list[tuple[str, bool]]:
+        """The text as (piece, is_data) pairs: each sentence the draft wrote that is still there word
+        for word stays marked as data; what the person wrote or rewrote is theirs."""
+        sentences = [s for s in _SENTENCE.findall(self.data_text) if s.strip()]
+        if not sentences:
+            return [(self.text, False)]
+        pattern = re.compile("(" + "|".join(re.escape(s) for s in sorted(sentences, key=len, reverse=True)) + ")")
+        pieces = pattern.split(self.text)
+        # re.split with one group: the odd pieces are the matches.
+        return [(piece, i % 2 == 1) for i, piece in enumerate(pieces) if piece]
+
+
+# A sentence ends with 。；！？ (or the text does); what a draft writes is cut there.
+_SENTENCE = re.compile(r"[^。；！？]+[。；！？]?")
 
 
 class SummaryVersion(models.Model):

@@ -137,3 +137,30 @@ def test_a_unit_that_neither_issued_nor_received_the_campaign_cannot_draft_it(tr
     town_liaison = UserFactory(org=tree.dafang_town, is_liaison=True)
     with pytest.raises(SummaryError, match="没有收到或发布"):
         services.draft_summary(world.campaign, unit=tree.dafang_town, by=town_liaison)
+
+
+def test_a_data_sentence_stays_marked_until_it_is_rewritten(summary, users):
+    """Marks are per sentence: the person's own sentence and a rewritten one are theirs, the
+    sentences the draft wrote that are still there word for word stay data."""
+    p = Paragraph.objects.filter(section__summary=summary, section__key="coverage").order_by("order").first()
+    assert p.segments == [(p.text, True)]
+    first, rest = p.text.split("：", 1)
+    services.update_paragraph(p, by=users.qxg_liaison, text="我区把维权周宣讲送到群众身边。" + p.text)
+    p.refresh_from_db()
+    assert p.segments == [("我区把维权周宣讲送到群众身边。", False), (p.data_text, True)]
+    assert not p.is_data
+    services.update_paragraph(p, by=users.qxg_liaison, text=f"{first}（四进）：{rest}")
+    p.refresh_from_db()
+    assert p.segments == [(p.text, False)]  # the one drafted sentence was rewritten
+    own = services.add_paragraph(p.section, by=users.qxg_liaison, text="全是自己的话。")
+    assert own.segments == [("全是自己的话。", False)]
+
+
+def test_rewriting_one_sentence_keeps_the_others_marked(summary, users):
+    p = Paragraph.objects.filter(section__summary=summary, section__key="lines").order_by("order").first()
+    assert p.text.startswith("（一）活动1。共开展1场次")
+    services.update_paragraph(p, by=users.qxg_liaison, text=p.text.replace("（一）活动1。", "（一）普法宣讲。", 1))
+    p.refresh_from_db()
+    assert p.segments[0] == ("（一）普法宣讲。", False)
+    assert [data for _, data in p.segments[1:]] == [True] * (len(p.segments) - 1)
+    assert "".join(piece for piece, _ in p.segments) == p.text
