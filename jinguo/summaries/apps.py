@@ -17,7 +17,9 @@ class SummariesConfig(AppConfig):
             MatrixColumn(
                 key="summary",
                 label="总结",
-                annotate=lambda rows: rows.annotate(summary_state=Summary.objects.state_of_targets()),
+                annotate=lambda rows: rows.annotate(
+                    summary_state=Summary.objects.state_of_targets(), summary_pk=Summary.objects.pk_of_targets()
+                ),
                 cell_template="summaries/_matrix_cell.html",
             )
         )

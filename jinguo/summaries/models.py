@@ -37,14 +37,21 @@ class SummaryQuerySet(models.QuerySet):
     def unfiled(self) -> SummaryQuerySet:
         return self.exclude(self.filed_q())
 
+    def _of_targets(self) -> SummaryQuerySet:
+        # A receipt's unit's summary of the receipt's campaign (one at most: unique together).
+        return self.filter(campaign_id=OuterRef("campaign_id"), org_id=OuterRef("org_id")).order_by()
+
     def state_of_targets(self) -> Coalesce:
         """An annotation for CampaignTarget rows: their unit's summary state for their campaign."""
-        mine = self.filter(campaign_id=OuterRef("campaign_id"), org_id=OuterRef("org_id")).order_by()
         return Coalesce(
-            Subquery(mine.values("status")[:1]),
+            Subquery(self._of_targets().values("status")[:1]),
             Value(SummaryState.NONE.value),
             output_field=_SummaryStateField(),
         )
+
+    def pk_of_targets(self) -> Subquery:
+        """An annotation for CampaignTarget rows: the pk of that summary, or None."""
+        return Subquery(self._of_targets().values("pk")[:1])
 
 
 class Summary(models.Model):

@@ -163,6 +163,7 @@ def test_the_matrix_shows_who_filed_a_summary(client_for, tree, users, world, qx
     assert "<th>总结</th>" in page
     cell = page.split(f'data-testid="summary-{tree.qxg.pk}">')[1].split("</td>")[0]
     assert "已通过" in cell
+    assert f'href="{reverse("summaries:detail", args=[qxg_summary.pk])}"' in cell
     cell = page.split(f'data-testid="summary-{tree.dafang.pk}">')[1].split("</td>")[0]
     assert "草稿" in cell
     cell = page.split(f'data-testid="summary-{tree.office.pk}">')[1].split("</td>")[0]
