@@ -113,17 +113,24 @@ def run_step(step: str, db_url: str, runs: int) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def bench_database(db: str, runs: int) -> dict:
-    url = base.prepare(db)
+def bench_database(db: str, runs: int, *, keep: bool = False, reuse: bool = False) -> dict:
+    """``keep`` leaves the loaded database in place; ``reuse`` measures a database kept earlier."""
+    url = (
+        base.prepare(db)
+        if not reuse
+        else (base.PG_URL if db == "postgres" else f"sqlite:///{base.WORK / 'bench.sqlite3'}")
+    )
+    steps = ("info", "summary") if reuse else ("info", "migrate", "import", "seed", "ledger", "summary")
     figures: dict = {}
     try:
-        for step in ("info", "migrate", "import", "seed", "ledger", "summary"):
+        for step in steps:
             t = time.perf_counter()
             out = run_step(step, url, runs)
             figures.update(out)
             print(f"[{db}] {step:8s} {time.perf_counter() - t:6.1f} s  {out}", flush=True)
     finally:
-        base.cleanup(db)
+        if not keep:
+            base.cleanup(db)
     return figures
 
 
@@ -190,6 +197,8 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "all"], default="all")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-write", action="store_true", help="print the figures, leave docs/benchmarks.md alone")
+    parser.add_argument("--keep", action="store_true", help="keep the loaded scratch database for --reuse")
+    parser.add_argument("--reuse", action="store_true", help="measure a database left by --keep (no reload)")
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("--db-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -207,7 +216,7 @@ def main() -> None:
     results = {}
     for db in ("sqlite", "postgres") if args.db == "all" else (args.db,):
         try:
-            results[db] = bench_database(db, args.runs)
+            results[db] = bench_database(db, args.runs, keep=args.keep, reuse=args.reuse)
         except Exception as exc:  # one database down must not lose the other's figures
             print(f"[{db}] FAILED: {exc}", file=sys.stderr, flush=True)
             results[db] = {"error": f"失败：{str(exc).splitlines()[0][:80]}"}
