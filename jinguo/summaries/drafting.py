@@ -127,7 +127,7 @@ def _lines(ctx: DraftContext) -> list[dict]:
         order = {title: i for i, title in enumerate(ctx.campaign.lines.values_list("title", flat=True))}
         lines: dict[str, dict] = {}
         for g in board_breakdown(family=ctx.family, unit=ctx.unit):
-            title = g["line__title"] or NO_LINE
+            title = g["line"] or NO_LINE
             line = lines.setdefault(
                 title,
                 {"title": title, "events": 0, "participants": 0, "women": 0, "formats": {}, "venues": {}},
