@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "jinguo.reports",
     "jinguo.quiz",
     "jinguo.dashboard",
+    "jinguo.documents",
     "jinguo.summaries",
     "jinguo.api",
     "jinguo.demo",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("reports/", include("jinguo.reports.urls")),
     path("quiz/", include("jinguo.quiz.urls")),
     path("dashboard/", include("jinguo.dashboard.urls")),
+    path("documents/", include("jinguo.documents.urls")),
     path("summaries/", include("jinguo.summaries.urls")),
     path("notifications/", include("jinguo.notifications.urls")),
     path("api/", api.urls),

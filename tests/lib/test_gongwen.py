@@ -14,7 +14,7 @@ from docx.shared import Pt
 from PIL import Image
 
 from jinguo.lib import gongwen
-from jinguo.lib.gongwen import Document, Heading, Para, Table, render_docx, render_pdf
+from jinguo.lib.gongwen import Annex, Document, Heading, Para, Table, render_docx, render_pdf
 
 TITLE = "关于开展2023年“巾帼心向党 奋进新征程”系列活动的通知"
 LONG = "为深入学习宣传贯彻党的二十大精神，团结引领全市广大妇女听党话、感党恩、跟党走，经研究决定开展系列活动。" * 3
@@ -67,11 +67,12 @@ def test_docx_page_is_a4_with_the_standard_margins_and_grid():
     assert _mm(section.top_margin, section.bottom_margin) == (37, 35)
     assert _mm(section.left_margin, section.right_margin) == (28, 26)
     grid = section._sectPr.find(qn("w:docGrid"))
-    # 225 mm of text height / 22 lines = 28.95 pt = 579 twips; 156 mm / 28 characters = 15.79 pt.
-    assert grid.get(qn("w:type")) == "linesAndChars"
-    assert grid.get(qn("w:linePitch")) == "579"
-    assert grid.get(qn("w:charSpace")) == "-848"
+    # 225 mm of text height / 22 lines = 28.95 pt = 579 twips, the grid's pitch and the exact spacing.
+    assert (grid.get(qn("w:type")), grid.get(qn("w:linePitch"))) == ("lines", "579")
     normal = docx.styles["Normal"]
+    assert normal.paragraph_format.line_spacing == Pt(28.95)
+    # 156 mm / 28 characters = 15.79 pt: each 16 pt character condensed by 0.25 pt (5 twips).
+    assert normal.element.rPr.find(qn("w:spacing")).get(qn("w:val")) == "-5"
     assert normal.font.size == Pt(16)
     assert normal.element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "仿宋_GB2312"
 
@@ -79,8 +80,8 @@ def test_docx_page_is_a4_with_the_standard_margins_and_grid():
 def test_docx_title_body_and_headings_name_the_standard_fonts():
     docx = open_docx(io.BytesIO(render_docx(_notice())))
     by_text = {p.text: p for p in docx.paragraphs}
-    title = by_text[TITLE]
-    assert [(_east_asian(r), r.font.size) for r in title.runs] == [("方正小标宋简体", Pt(22))]
+    title = by_text["关于开展2023年“巾帼心向党\n奋进新征程”系列活动的通知"]  # broken into two even lines
+    assert [(_east_asian(r), r.font.size) for r in title.runs] == [("方正小标宋简体", Pt(22))] * 2
     assert title.alignment == gongwen.WD_ALIGN_PARAGRAPH.CENTER
     body = by_text[LONG]
     assert [(_east_asian(r), r.font.size) for r in body.runs] == [("仿宋_GB2312", Pt(16))]
@@ -92,7 +93,12 @@ def test_docx_title_body_and_headings_name_the_standard_fonts():
 
 def test_docx_head_addressees_attachments_and_closing_in_order():
     texts = [t for t in _texts(open_docx(io.BytesIO(render_docx(_notice())))) if t]
-    assert texts[:4] == ["毕节市妇女联合会文件", "毕妇发〔2023〕5号", TITLE, "各县（市、区）妇联，市直各单位妇联："]
+    assert texts[:4] == [
+        "毕节市妇女联合会文件",
+        "毕妇发〔2023〕5号",
+        "关于开展2023年“巾帼心向党\n奋进新征程”系列活动的通知",
+        "各县（市、区）妇联，市直各单位妇联：",
+    ]
     assert texts[-4:] == ["附件：1．活动安排表", "　　　2．联系人回执", "毕节市妇女联合会", "2023年2月20日"]
 
 
@@ -121,14 +127,86 @@ def test_docx_table_header_rows_repeat_and_an_empty_header_cell_joins_its_left_n
     assert [c.text for c in table.rows[2].cells] == ["第0单位", "0", "0%", "—"]
 
 
+def test_docx_paragraph_properties_keep_the_schemas_order():
+    """Word refuses a file whose w:pPr children are out of ECMA-376's order."""
+    docx = open_docx(io.BytesIO(render_docx(_notice(body=[*_notice().body, Annex(title="方案"), Para("正文")]))))
+    parts = [docx.element.body, docx.sections[0].footer._element, docx.sections[0].even_page_footer._element]
+    checked = 0
+    for part in parts:
+        for ppr in part.iter(qn("w:pPr")):
+            names = [child.tag.rsplit("}", 1)[1] for child in ppr]
+            assert names == sorted(names, key=gongwen.PPR_ORDER.index), names
+            checked += 1
+    assert checked > 20
+
+
+def test_docx_headings_are_outline_levels():
+    docx = open_docx(io.BytesIO(render_docx(_notice())))
+    levels = {
+        p.text: p._p.pPr.find(qn("w:outlineLvl")).get(qn("w:val"))
+        for p in docx.paragraphs
+        if p._p.pPr is not None and p._p.pPr.find(qn("w:outlineLvl")) is not None
+    }
+    assert levels == {"一、活动主题": "0", "（一）技能竞赛": "1"}
+
+
 def test_docx_landscape_turns_the_page():
     section = open_docx(io.BytesIO(render_docx(_notice(landscape=True)))).sections[0]
     assert _mm(section.page_width, section.page_height) == (297, 210)
 
 
 def test_docx_without_issuer_has_no_red_head():
-    texts = [t for t in _texts(open_docx(io.BytesIO(render_docx(_notice(issuer="", number=""))))) if t]
-    assert texts[0] == TITLE
+    texts = [t for t in _texts(open_docx(io.BytesIO(render_docx(_notice(issuer="", number="", title="通知"))))) if t]
+    assert texts[0] == "通知"
+
+
+def test_long_titles_break_where_the_meaning_allows_into_even_lines():
+    assert gongwen.title_lines("关于开展2023年“巾帼心向党 奋进新征程”“三八”国际妇女节系列活动方案的通知") == [
+        "关于开展2023年“巾帼心向党 奋进新征程”",
+        "“三八”国际妇女节系列活动方案的通知",
+    ]
+    assert gongwen.title_lines("大方县妇联举办“三八”文艺展演活动暨巾帼志愿服务启动仪式") == [
+        "大方县妇联举办“三八”",
+        "文艺展演活动暨巾帼志愿服务启动仪式",
+    ]
+    assert gongwen.title_lines("七星关区妇联活动方案备案表") == ["七星关区妇联活动方案备案表"]
+
+
+def test_run_in_headings_take_the_heading_font_and_the_rest_stays_body():
+    doc = _notice(
+        body=[
+            Para("（一）切实加强领导。各县（市、区）妇联要高度重视。"),
+            Para("一、指导思想。以习近平新时代思想为指导。"),
+        ]
+    )
+    docx = open_docx(io.BytesIO(render_docx(doc)))
+    by_text = {p.text: p for p in docx.paragraphs}
+    runs = by_text["（一）切实加强领导。各县（市、区）妇联要高度重视。"].runs
+    assert [(r.text, _east_asian(r)) for r in runs] == [
+        ("（一）切实加强领导。", "楷体_GB2312"),
+        ("各县（市、区）妇联要高度重视。", "仿宋_GB2312"),
+    ]
+    runs = by_text["一、指导思想。以习近平新时代思想为指导。"].runs
+    assert [_east_asian(r) for r in runs] == ["黑体", "仿宋_GB2312"]
+
+
+def test_annex_starts_a_new_page_after_the_signature():
+    doc = _notice(body=[Para("现将方案印发给你们。"), Annex(title="活动方案"), Heading("一、指导思想"), Para("正文。")])
+    docx = open_docx(io.BytesIO(render_docx(doc)))
+    texts = [p.text for p in docx.paragraphs if p.text]
+    assert texts[texts.index("2023年2月20日") :] == ["2023年2月20日", "附件", "活动方案", "一、指导思想", "正文。"]
+    label = next(p for p in docx.paragraphs if p.text == "附件")
+    assert label.paragraph_format.page_break_before is True
+    assert [_east_asian(r) for r in label.runs] == ["黑体"]
+
+
+def test_docx_table_columns_fit_the_text_width_and_labels_stay_whole():
+    doc = _notice(body=[Table(header=[], rows=[["报备单位", "七星关区妇联" * 8], ["联系电话", "13800138000"]])])
+    section = open_docx(io.BytesIO(render_docx(doc))).sections[0]
+    (table,) = open_docx(io.BytesIO(render_docx(doc))).tables
+    widths = [column.width for column in table.columns]
+    assert abs(sum(widths) - (section.page_width - section.left_margin - section.right_margin)) < Pt(1)
+    assert widths[0] >= Pt(12) * 5  # "报备单位" and its padding on one line
 
 
 # --- PDF --------------------------------------------------------------------------------------
@@ -173,6 +251,14 @@ def test_pdf_body_lines_hold_28_characters(notice_pdf):
     assert [len(line) for line in lines[first + 1 : first + 4]] == [28, 28, 28]
 
 
+def test_pdf_full_page_holds_22_lines(tmp_path):
+    path = tmp_path / "lines.pdf"
+    path.write_bytes(render_pdf(Document(title="通知", body=[Para(LONG)] * 12)))
+    lines = [line for line in _pdftotext(path, "-f", "2", "-l", "2").splitlines() if line.strip()]
+    assert lines[-1] == "—2—"
+    assert len(lines[:-1]) == 22
+
+
 def test_pdf_pages_are_numbered_between_dashes(notice_pdf):
     # pdftotext drops the thin spaces beside the dashes.
     assert _pdftotext(notice_pdf, "-f", "2", "-l", "2").strip().splitlines()[-1] == "—2—"
@@ -213,3 +299,23 @@ def test_pdf_escapes_what_a_user_typed(tmp_path):
     text = _pdftotext(path)
     assert "<b>标题</b>&" in text
     assert "<script>x</script>" in text
+
+
+def test_text_pasted_with_control_characters_still_renders(tmp_path):
+    doc = _notice(
+        title="标题\x0b第二行", body=[Para("第一段\x0b换行\x00结束"), Table(header=[["甲\x07"]], rows=[["乙\x1f"]])]
+    )
+    texts = _texts(open_docx(io.BytesIO(render_docx(doc))))
+    assert "第一段 换行 结束" in texts
+    path = tmp_path / "x.pdf"
+    path.write_bytes(render_pdf(doc))
+    assert "第一段 换行 结束" in _pdftotext(path)
+
+
+def test_rendering_a_pdf_leaves_pillows_truncated_image_check_on(tmp_path):
+    """WeasyPrint's import turns ImageFile.LOAD_TRUNCATED_IMAGES on for the whole process; the
+    photo checks of lib/images rely on it staying off."""
+    from PIL import ImageFile
+
+    render_pdf(_notice())
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
