@@ -80,15 +80,15 @@ def step_ledger(args) -> dict:
         rows.append(
             (org_id, campaign_for(path), f"活动{i}", start + dt.timedelta(days=rng.randrange(31)), "村委会",
              rng.choice(venues), rng.choice(formats), "", False, True, False, False, False, total,
-             total * 3 // 4, 0, 0, "", "", user.pk, now, now)
+             total * 3 // 4, 0, 0, "", "", user.pk, now, now, "")
         )  # fmt: skip
     cols = (
         "org_id, campaign_id, title, date, place, venue_type, format, speaker_type, law_civil_code, "
         "law_women_rights, law_domestic_violence, law_family_education, law_minors, participants_total, "
         "participants_women, participants_minors, online_reach, account, minutes, created_by_id, created_at, "
-        "updated_at"
+        "updated_at, void_reason"
     )
-    report_cols = "org_id, to_org_id, campaign_id, kind, title, body, status, submitted_at, reject_reason, created_by_id, created_at, updated_at"  # noqa: E501
+    report_cols = "org_id, to_org_id, campaign_id, kind, title, body, status, submitted_at, reject_reason, created_by_id, created_at, updated_at, void_reason, status_before_void"  # noqa: E501
     statuses = ["submitted", "adopted", "adopted", "rejected", "draft"]
     reports = []
     for i in range(REPORTS):
@@ -96,7 +96,7 @@ def step_ledger(args) -> dict:
         status = rng.choice(statuses)
         reports.append(
             (org_id, province.pk, campaign_for(path), "news", f"信息{i}", "正文", status,
-             None if status == "draft" else now, "", user.pk, now, now)
+             None if status == "draft" else now, "", user.pk, now, now, "", "")
         )  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -135,9 +135,10 @@ def step_ledger(args) -> dict:
                     user.pk,
                     now,
                     now,
+                    "",
                 )
             )
-        need_cols = "activity_id, campaign_id, org_id, category, description, raised_by_name, raised_by_phone, due_date, status, closing_note, resolved_at, created_by_id, created_at, updated_at"  # noqa: E501
+        need_cols = "activity_id, campaign_id, org_id, category, description, raised_by_name, raised_by_phone, due_date, status, closing_note, resolved_at, created_by_id, created_at, updated_at, void_reason"  # noqa: E501
         cursor.executemany(_insert("activities_need", need_cols, len(needs[0])), needs)
         cursor.execute("ANALYZE")
     load_s = round(time.perf_counter() - t0, 1)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "jinguo.quiz",
     "jinguo.dashboard",
     "jinguo.documents",
+    "jinguo.summaries",
     "jinguo.api",
     "jinguo.demo",
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("quiz/", include("jinguo.quiz.urls")),
     path("dashboard/", include("jinguo.dashboard.urls")),
     path("documents/", include("jinguo.documents.urls")),
+    path("summaries/", include("jinguo.summaries.urls")),
     path("notifications/", include("jinguo.notifications.urls")),
     path("api/", api.urls),
 ]

@@ -40,6 +40,7 @@ def test_status_badge_fields_are_the_ones_we_show():
         "campaigns.PlanVersion.outcome",
         "quiz.Attempt.status",
         "reports.Report.status",
+        "summaries.Summary.status",
     ]
 
 

@@ -70,6 +70,11 @@ ACTION_LABELS = {
     "reports.report.restored": "恢复信息",
     "reports.photo.added": "上传信息图片",
     "reports.photo.removed": "删除信息图片",
+    "summaries.summary.drafted": "起草总结",
+    "summaries.summary.redrafted": "按最新数据更新总结",
+    "summaries.summary.submitted": "报送总结",
+    "summaries.summary.returned": "退回修改",
+    "summaries.summary.accepted": "总结审核通过",
 }
 
 

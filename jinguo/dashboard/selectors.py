@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from jinguo.activities.models import Activity, ActivityDayRollup, ActivityRollup, Need
-from jinguo.campaigns.models import Campaign, CampaignTarget, Plan, PlanState, VenueType
+from jinguo.campaigns.models import ActivityLine, Campaign, CampaignTarget, Plan, PlanState, VenueType
 from jinguo.campaigns.selectors import REISSUE_LEVELS, campaign_family, receipt_counts
 from jinguo.lib.rates import rate
 from jinguo.lib.scoping import scopes_disabled
@@ -208,6 +208,40 @@ def board_reports(*, family: list[int], unit: Org):
 def board_needs(*, family: list[int], unit: Org):
     with scopes_disabled():  # unit.subtree_q is the scope, narrower than the manager's OR (see above)
         return Need.objects.filter(unit.subtree_q("org"), Need.COUNTED, campaign_id__in=family)
+
+
+def board_practices(*, family: list[int], unit: Org):
+    """The adopted good practices (典型经验) among ``board_reports``, newest adoption first."""
+    return (
+        board_reports(family=family, unit=unit)
+        .filter(kind=Report.Kind.PRACTICE, status=Report.Status.ADOPTED)
+        .select_related("org")
+        .order_by(F("reviewed_at").desc(nulls_last=True), "-pk")
+    )
+
+
+def board_breakdown(*, family: list[int], unit: Org) -> list[dict]:
+    """The board's events (``board_activities``) of ``unit``'s subtree grouped by activity line
+    (its title: a re-issue copies its parent's lines; "" for none), venue type, format and speaker
+    type, with participants and women: ``[{"line", "venue_type", "format", "speaker_type",
+    "events", "participants", "women"}]``. One grouped query over the ledger (grouped by the line's
+    id, no join) and one for the lines' titles; its sums are the board's totals."""
+    zero = Value(0, output_field=IntegerField())
+    groups = list(
+        board_activities(family=family, unit=unit)
+        .order_by()
+        .values("line_id", "venue_type", "format", "speaker_type")
+        .annotate(
+            events=Count("pk"),
+            participants=Coalesce(Sum("participants_total"), zero),
+            women=Coalesce(Sum("participants_women"), zero),
+        )
+    )
+    line_ids = {g["line_id"] for g in groups if g["line_id"]}
+    titles = dict(ActivityLine.objects.filter(pk__in=line_ids).values_list("pk", "title")) if line_ids else {}
+    for g in groups:
+        g["line"] = titles.get(g.pop("line_id"), "")
+    return groups
 
 
 @dataclass

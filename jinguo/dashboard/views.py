@@ -8,6 +8,7 @@ from jinguo.activities.models import Activity
 from jinguo.campaigns.models import Campaign, PlanState, VenueType
 from jinguo.campaigns.selectors import receipt_figures
 from jinguo.dashboard import selectors as board_selectors
+from jinguo.dashboard.columns import matrix_columns, with_columns
 from jinguo.dashboard.selectors import MatrixFilters, matrix_rows, sees_whole_matrix
 from jinguo.lib.excel import Caption, xlsx_response
 from jinguo.lib.rates import rate_cell
@@ -32,7 +33,7 @@ def matrix(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     rows = matrix_rows(campaign, user=request.user, now=now)
     filters = MatrixFilters.from_params(request.GET)
-    page = page_of(request, filters.apply(rows), MATRIX_PAGE_SIZE)
+    page = page_of(request, with_columns(filters.apply(rows)), MATRIX_PAGE_SIZE)
     # Labels are lazy translations; resolving them once per page, not once per row, halves render time.
     kind_labels = _labels(Org.Kind.choices)
     targets = list(page.object_list)
@@ -53,6 +54,7 @@ def matrix(request: HttpRequest, pk: int) -> HttpResponse:
         "plan_choices": PlanState.choices,
         "kind_choices": kind_labels.items(),
         "query": request.GET.urlencode(),
+        "columns": matrix_columns(),
     }
     return render(request, "dashboard/matrix.html", context)
 
@@ -74,7 +76,8 @@ def _fmt(value):
 def matrix_export(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _get_campaign_for_user(request, pk)
     filters = MatrixFilters.from_params(request.GET)
-    rows = filters.apply(matrix_rows(campaign, user=request.user))
+    rows = with_columns(filters.apply(matrix_rows(campaign, user=request.user)))
+    columns = matrix_columns()
     plan_labels, kind_labels = _labels(PlanState.choices), _labels(Org.Kind.choices)
     data = (
         [
@@ -87,12 +90,14 @@ def matrix_export(request: HttpRequest, pk: int) -> HttpResponse:
             plan_labels[t.plan_state],
             _fmt(t.plan_submitted_at),
             plan_timing(t),
+            *(c.export_cell(t) for c in columns),
         ]
         for t in rows.iterator(chunk_size=1000)
     )
     filename = f"督导矩阵_{campaign.title}_{timezone.localtime():%Y%m%d%H%M}.xlsx"
     caption = Caption.of(f"督导矩阵 · {campaign.title}", user=request.user)
-    return xlsx_response(filename, [("督导矩阵", EXPORT_HEADER, data)], caption=caption)
+    header = [*EXPORT_HEADER, *(c.label for c in columns)]
+    return xlsx_response(filename, [("督导矩阵", header, data)], caption=caption)
 
 
 # ---------------------------------------------------------------------------------------------

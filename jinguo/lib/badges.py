@@ -39,6 +39,8 @@ BADGE_CLASSES = {
     "counted": "text-bg-light border",
     # quiz.Attempt
     "open": "text-bg-primary",
+    # summaries.Summary (and SummaryState: "none" as for plans)
+    "accepted": "text-bg-success",
 }
 UNKNOWN_CLASS = "text-bg-light border"
 

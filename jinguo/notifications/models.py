@@ -15,6 +15,9 @@ class Notification(models.Model):
         REPORT_ADOPTED = "report_adopted", _("信息已采用")
         REPORT_REJECTED = "report_rejected", _("信息未采用")
         REMINDER = "reminder", _("督办提醒")
+        SUMMARY_SUBMITTED = "summary_submitted", _("总结待审核")
+        SUMMARY_RETURNED = "summary_returned", _("总结被退回")
+        SUMMARY_ACCEPTED = "summary_accepted", _("总结已通过")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)

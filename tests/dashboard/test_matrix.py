@@ -311,8 +311,10 @@ def test_matrix_export_lists_rows_with_status(tree, users, client_for, mixed):
         "方案状态",
         "报送时间",
         "是否逾期",
+        "总结",  # the column summaries registers (jinguo/dashboard/columns.py)
     )
     assert [r[0] for r in rows[1:]] == ["七星关区妇联", "七星关区市西街道妇联", "大方县妇联"]
+    assert [r[9] for r in rows[1:]] == ["未起草"] * 3
     qxg, town, dafang = rows[1:]
     assert qxg[1:4] == ("县级妇联", "毕节市妇联", "已签收")
     assert qxg[5:7] == ("七星关联络员", "已备案")

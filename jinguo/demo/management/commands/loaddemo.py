@@ -24,9 +24,11 @@ class Command(BaseCommand):
     def _load_campaign(self) -> None:
         from jinguo.demo import campaign
         from jinguo.quiz.demo import load_demo_quiz
+        from jinguo.summaries.demo import load_demo_summaries
 
         campaign.load_campaign()
         load_demo_quiz()
+        load_demo_summaries()
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\n演示账号（密码均为 {people.DEMO_PASSWORD}）：")
