@@ -76,6 +76,10 @@ def update_contest(contest: Contest, *, by, categories: list[str], **fields) -> 
     _check_window(fields["opens_at"], fields["closes_at"])
     if not categories:
         raise ContestError("至少要设一个组别")
+    if "kind" in fields and fields["kind"] != contest.kind:
+        with scopes_disabled():  # any entry of the contest, whoever submitted it
+            if Entry.objects.filter(contest=contest).exists():
+                raise ContestError("赛事已有作品，不能再更改类型")
     with transaction.atomic():
         changed = [name for name, value in fields.items() if getattr(contest, name) != value]
         for name, value in fields.items():
