@@ -441,9 +441,9 @@ def _goes_straight(contest: Contest, author_org: Org) -> bool:
 
 
 def _recommended_count(contest: Contest, org: Org) -> int:
-    return Recommendation.objects.filter(
-        entry__contest=contest, org=org, status=Recommendation.Status.RECOMMENDED
-    ).count()
+    from jinguo.contests.selectors import recommended_count
+
+    return recommended_count(contest, org)
 
 
 def decide_recommendation(entry: Entry, *, org: Org, recommend: bool, reason: str = "", by) -> Recommendation:

@@ -313,3 +313,23 @@ def test_public_submissions_are_rate_limited_per_address(tree, client, contest):
     assert "提交过于频繁" in response.content.decode()
     assert Entry.objects.count() == 10
     limits.reset()
+
+
+def test_recommend_page_filters_by_decision_and_returns_to_the_same_view(tree, users, client_for, contest):
+    a = _submit(contest, tree.qxg_town, name="甲", phone="13900000101")
+    b = _submit(contest, tree.qxg_town, name="乙", phone="13900000102")
+    services.decide_recommendation(a, org=tree.qxg, recommend=False, reason="主题不符", by=users.qxg_admin)
+    client = client_for(users.qxg_admin)
+    pending = client.get(f"/contests/{contest.pk}/recommend/?show=pending").content.decode()
+    assert b.code in pending and a.code not in pending
+    declined = client.get(f"/contests/{contest.pk}/recommend/?show=declined").content.decode()
+    assert a.code in declined and b.code not in declined and "理由：主题不符" in declined
+    response = client.post(
+        f"/contests/entries/{b.pk}/decide/",
+        {"decision": "recommend", "next": f"/contests/{contest.pk}/recommend/?show=pending"},
+    )
+    assert response["Location"] == f"/contests/{contest.pk}/recommend/?show=pending#entry-{b.pk}"
+    response = client.post(
+        f"/contests/entries/{a.pk}/decide/", {"decision": "recommend", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == f"/contests/{contest.pk}/recommend/#entry-{a.pk}"
