@@ -209,7 +209,7 @@ LABELS = [
     ("list_last", "　作品列表末页", True),
     ("list_filtered", "　作品列表带筛选（已推荐 + 搜索）", True),
     ("county_list", "县级作品列表（本县 200 件）", True),
-    ("recommend", "县级推荐页（本县 200 件，一页）", True),
+    ("recommend", "县级推荐页（本县 200 件，每页 30）", True),
     ("recommendations", "各单位推荐情况（10 个县）", True),
     ("export", "导出作品 Excel（2,000 行）", False),
 ]
