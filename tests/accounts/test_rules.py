@@ -45,6 +45,9 @@ EXPECTED = {
     "quiz.results:read": {ADMIN, REVIEWER, LIAISON},
     "summaries.summaries:write": {ADMIN, LIAISON},
     "summaries.summaries:review": {ADMIN, REVIEWER},
+    "contests.contests:write": {ADMIN},
+    "contests.entries:write": {ADMIN, LIAISON},
+    "contests.entries:recommend": {ADMIN, REVIEWER},
 }
 
 
@@ -84,7 +87,7 @@ def test_registered_permissions_are_exactly_the_granted_table():
 
 def test_every_rules_module_declares_its_own_permissions_and_each_is_registered():
     modules = _rules_modules()
-    assert sorted(modules) == ["accounts", "activities", "campaigns", "orgs", "quiz", "reports", "summaries"]
+    assert sorted(modules) == ["accounts", "activities", "campaigns", "contests", "orgs", "quiz", "reports", "summaries"]
     declared = {}
     for label, module in modules.items():
         for name, perm in _declared(module).items():

@@ -22,6 +22,7 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _load_campaign(self) -> None:
+        from jinguo.contests.demo import load_demo_contests
         from jinguo.demo import campaign
         from jinguo.quiz.demo import load_demo_quiz
         from jinguo.summaries.demo import load_demo_summaries
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         campaign.load_campaign()
         load_demo_quiz()
         load_demo_summaries()
+        load_demo_contests()
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\n演示账号（密码均为 {people.DEMO_PASSWORD}）：")
