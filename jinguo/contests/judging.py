@@ -147,7 +147,13 @@ def save_judge(
     with transaction.atomic():
         created = judge is None
         judge = judge or Judge(contest=contest)
-        judge.name, judge.affiliation, judge.user, judge.org, judge.is_chief = name.strip(), affiliation, user, org, is_chief
+        judge.name, judge.affiliation, judge.user, judge.org, judge.is_chief = (
+            name.strip(),
+            affiliation,
+            user,
+            org,
+            is_chief,
+        )
         judge.save()
         judge.rounds.set(list(rounds))
         judge.conflicts.set(list(conflicts))
@@ -304,7 +310,9 @@ def assign_round(round: Round, *, by) -> int:
             Entry,
             "contests.entry.assigned",
             (
-                Logged(object_id=a.entry_id, org_id=round.contest.owner_id, data={"round": round.pk, "judge": a.judge_id})
+                Logged(
+                    object_id=a.entry_id, org_id=round.contest.owner_id, data={"round": round.pk, "judge": a.judge_id}
+                )
                 for a in new
             ),
             by=by,
@@ -658,7 +666,9 @@ def propose_contest_awards(contest: Contest, *, by, quotas=scoring.DEFAULT_QUOTA
             raise JudgingError("获奖名单已确认，不能重新生成建议。")
         rows = list(Advancement.objects.filter(round=last, rank__isnull=False).select_related("entry"))
         ranked = [
-            scoring.Ranked(entry=r.entry_id, category=r.entry.category_id, code=r.entry.code, score=float(r.score), rank=r.rank)
+            scoring.Ranked(
+                entry=r.entry_id, category=r.entry.category_id, code=r.entry.code, score=float(r.score), rank=r.rank
+            )
             for r in sorted(rows, key=lambda r: (r.entry.category_id, r.rank, r.entry.code))
         ]
         proposals = scoring.propose_awards(ranked, quotas)
@@ -673,7 +683,11 @@ def propose_contest_awards(contest: Contest, *, by, quotas=scoring.DEFAULT_QUOTA
                 "contests.awards.proposed",
                 by=by,
                 org=contest.owner,
-                data={"round": last.pk, "proposed": len(awards), "over_quota": sorted({p.level for p in proposals if p.over_quota})},
+                data={
+                    "round": last.pk,
+                    "proposed": len(awards),
+                    "over_quota": sorted({p.level for p in proposals if p.over_quota}),
+                },
             )
     return awards
 
@@ -741,7 +755,11 @@ class ResultRow:
 def awards_of(contest: Contest, *, published_only: bool = False) -> list[Award]:
     """The contest's awards, best level first within each category (one query)."""
     with scopes_disabled():  # the organiser's contest, or its published results for the public
-        qs = Award.objects.filter(contest=contest).exclude(level="").select_related("entry", "entry__author_org", "category")
+        qs = (
+            Award.objects.filter(contest=contest)
+            .exclude(level="")
+            .select_related("entry", "entry__author_org", "category")
+        )
         if published_only:
             qs = qs.filter(confirmed_at__isnull=False)
         awards = list(qs)
@@ -750,27 +768,31 @@ def awards_of(contest: Contest, *, published_only: bool = False) -> list[Award]:
 
 
 def organisation_tallies(contest: Contest) -> list[scoring.OrganisationProposal]:
-    """优秀组织奖 proposal: per unit directly below the organiser (a county), its subtree's
-    entries submitted, recommended and awarded."""
+    """优秀组织奖 proposal: per unit directly below the organiser (a county) that sent entries, its
+    subtree's entries submitted, recommended and awarded."""
     with scopes_disabled():  # the organiser's contest: every unit's entries
         from jinguo.orgs.models import Org
 
         units = list(Org.objects.filter(parent=contest.owner, is_active=True))
         entries = list(
-            Entry.objects.filter(contest=contest).exclude(status=Entry.Status.WITHDRAWN).values_list(
-                "pk", "author_org__path", "recommended"
-            )
+            Entry.objects.filter(contest=contest)
+            .exclude(status=Entry.Status.WITHDRAWN)
+            .values_list("pk", "author_org__path", "recommended")
         )
         levels = dict(Award.objects.filter(contest=contest).exclude(level="").values_list("entry_id", "level"))
     tallies = []
     for unit in units:
         mine = [(pk, rec) for pk, path, rec in entries if path.startswith(unit.path)]
+        if not mine:
+            continue  # a unit that sent nothing is not in the running
         awards: dict[str, int] = defaultdict(int)
         for pk, _ in mine:
             if pk in levels:
                 awards[levels[pk]] += 1
         tallies.append(
-            scoring.UnitTally(unit=unit.pk, submitted=len(mine), recommended=sum(1 for _, r in mine if r), awards=awards)
+            scoring.UnitTally(
+                unit=unit.pk, submitted=len(mine), recommended=sum(1 for _, r in mine if r), awards=awards
+            )
         )
     return scoring.propose_organisation_awards(tallies)
 
@@ -890,7 +912,17 @@ def score_matrix(round: Round) -> tuple[list[str], list[list]]:
             )
             .order_by("entry__number", "judge_id")
         )
-        header = ["作品编号", "组别", "标题", "评委", "评委单位", *[f"{c.name}（{c.max_points:g}）" for c in criteria], "总分", "状态", "评语"]
+        header = [
+            "作品编号",
+            "组别",
+            "标题",
+            "评委",
+            "评委单位",
+            *[f"{c.name}（{c.max_points:g}）" for c in criteria],
+            "总分",
+            "状态",
+            "评语",
+        ]
         labels = dict(Score.Status.choices)
         out = []
         for a in rows.iterator(chunk_size=2000):
