@@ -28,6 +28,12 @@ PUBLIC_BY_SLUG = {
     "quiz:board",
     "quiz:screen",
     "quiz:screen_rows",
+    # An external judge's pages (their personal link) and a contest's published results (its key).
+    "contests:ext_home",
+    "contests:ext_score",
+    "contests:ext_flags",
+    "contests:ext_unlock",
+    "contests:public_results",
 }
 API_NAMESPACE = "api"
 # django-ninja's own routes in that namespace: the docs (login required) and the root, which only
