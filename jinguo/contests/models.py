@@ -113,6 +113,11 @@ class Contest(models.Model):
     def media_kinds(self) -> list[str]:
         return [m.strip() for m in self.allowed_media.split(",") if m.strip()]
 
+    @property
+    def media_labels(self) -> str:
+        labels = {"image": "图片", "audio": "音频", "video": "视频"}
+        return "、".join(labels.get(kind, kind) for kind in self.media_kinds)
+
     def is_open_at(self, when) -> bool:
         return self.status == self.Status.OPEN and self.opens_at <= when < self.closes_at
 
