@@ -4,7 +4,7 @@ Five judges: the city reviewer (chief judge), the city office, the 七星关区 
 gets 七星关区's entries), the education bureau's women's committee, and an external expert of the
 writers' association with a personal link. Two rounds:
 
-- 初评, closed: every recommended entry, three judges each, mean; the top six of each category
+- 初评, closed: every recommended entry, three judges each, mean; the top twelve of each category
   proposed and confirmed (one change, with a reason).
 - 复评, open: the advanced entries, three judges each, trimmed mean, peer scores visible after
   one's own; scores in every state — submitted, draft, not started, one unlocked by the chief judge
@@ -59,7 +59,7 @@ def load_demo_judging(contest: Contest, *, seed: int = 2023) -> None:
         names_visible=False,
         peer_scores=Round.PeerScores.AFTER_CLOSE,
         advance_rule=Round.AdvanceRule.TOP_N_PER_CATEGORY,
-        advance_value=Decimal(6),
+        advance_value=Decimal(12),
         deadline=now - dt.timedelta(days=1),
         criteria=RUBRIC,
     )

@@ -870,24 +870,38 @@ class EntryLine:
     score: float | None
 
 
-def round_entry_lines(round: Round) -> list[EntryLine]:
-    """Every entry of the round with its judges assigned, scores submitted and the current
-    aggregated score (two queries whatever the number of entries)."""
+def round_entries_for_list(round: Round):
+    """The round's entries in number order, with what a list row shows (a queryset to page)."""
+    return round_entries(round).select_related("category", "author_org").order_by("number")
+
+
+def entry_lines(round: Round, entries: Sequence[Entry]) -> list[EntryLine]:
+    """``entries`` (a page of the round's) with their judges assigned, scores submitted and current
+    aggregated score: two queries whatever the page's length (three with z-scores, which need
+    every judge's scores in the round)."""
+    pks = [e.pk for e in entries]
     with scopes_disabled():  # the organiser's round: entries of every unit
-        entries = list(
-            round_entries(round)
-            .select_related("category", "author_org")
+        counts = {
+            row["entry_id"]: row
+            for row in Assignment.objects.filter(round=round, entry_id__in=pks)
+            .values("entry_id")
             .annotate(
-                n_assigned=Count("assignments", filter=Q(assignments__round=round)),
-                n_submitted=Count(
-                    "assignments",
-                    filter=Q(assignments__round=round, assignments__score__status=Score.Status.SUBMITTED),
-                ),
+                assigned=Count("id"),
+                submitted=Count("id", filter=Q(score__status=Score.Status.SUBMITTED)),
             )
-            .order_by("number")
-        )
-    scores = round_scores(round)
-    return [EntryLine(e, e.n_assigned, e.n_submitted, scores.get(e.pk)) for e in entries]
+        }
+        if round.aggregation == Round.Aggregation.ZSCORE:
+            scores = round_scores(round)
+        else:
+            rows = Score.objects.filter(
+                assignment__round=round, assignment__entry_id__in=pks, status=Score.Status.SUBMITTED
+            ).values_list("assignment__entry_id", "assignment__judge_id", "total")
+            scores = scoring.aggregate({(e, j): float(t) for e, j, t in rows}, round.aggregation)
+    empty = {"assigned": 0, "submitted": 0}
+    return [
+        EntryLine(e, counts.get(e.pk, empty)["assigned"], counts.get(e.pk, empty)["submitted"], scores.get(e.pk))
+        for e in entries
+    ]
 
 
 def score_matrix(round: Round) -> tuple[list[str], list[list]]:

@@ -227,12 +227,12 @@ def judge_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = _round_for_organiser(request, pk)
-    lines = judging.round_entry_lines(round_)
-    page = page_of(request, lines, ENTRY_PAGE_SIZE)
+    page = page_of(request, judging.round_entries_for_list(round_), ENTRY_PAGE_SIZE)
+    lines = judging.entry_lines(round_, list(page))
     advancements = {}
     if round_.status == Round.Status.CLOSED:
         with scopes_disabled():  # the organiser's round
-            advancements = {a.entry_id: a for a in round_.advancements.all()}
+            advancements = {a.entry_id: a for a in round_.advancements.filter(entry__in=[e.entry for e in lines])}
     return render(
         request,
         "contests/judging/round_detail.html",
@@ -242,9 +242,9 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "progress": judging.progress(round_),
             "page": page,
             "advancements": advancements,
-            "rows": [(line, advancements.get(line.entry.pk)) for line in page],
+            "rows": [(line, advancements.get(line.entry.pk)) for line in lines],
             "criteria": judging.rubric(round_),
-            "total_entries": len(lines),
+            "total_entries": page.paginator.count,
         },
     )
 
