@@ -126,6 +126,7 @@ def _round_form_view(request: HttpRequest, contest: Contest, round_: Round | Non
                 "aggregation": Round.Aggregation.TRIMMED,
                 "peer_scores": Round.PeerScores.NEVER,
                 "advance_rule": Round.AdvanceRule.TOP_N_PER_CATEGORY,
+                "advance_value": 10,
             }
         )
     return render(request, "contests/judging/round_form.html", {"contest": contest, "round": round_, "form": form})
