@@ -31,6 +31,7 @@ PUBLIC_BY_SLUG = {
     # An external judge's pages (their personal link) and a contest's published results (its key).
     "contests:ext_home",
     "contests:ext_score",
+    "contests:ext_file",
     "contests:ext_flags",
     "contests:ext_unlock",
     "contests:public_results",

@@ -30,11 +30,13 @@ urlpatterns = [
     path("judging/", views.judging_home, name="judging_home"),
     path("judging/<int:judge_pk>/", views.judge_home, name="judge_home"),
     path("judging/<int:judge_pk>/a/<int:pk>/", views.judge_score, name="judge_score"),
+    path("judging/<int:judge_pk>/a/<int:pk>/file", views.judge_file, name="judge_file"),
     path("judging/<int:judge_pk>/flags/", views.judge_flags, name="judge_flags"),
     path("judging/<int:judge_pk>/unlock/<int:pk>/", views.judge_unlock, name="judge_unlock"),
     # External judges (their personal link, no account)
     path("j/<str:token>/", views.judge_home, name="ext_home"),
     path("j/<str:token>/a/<int:pk>/", views.judge_score, name="ext_score"),
+    path("j/<str:token>/a/<int:pk>/file", views.judge_file, name="ext_file"),
     path("j/<str:token>/flags/", views.judge_flags, name="ext_flags"),
     path("j/<str:token>/unlock/<int:pk>/", views.judge_unlock, name="ext_unlock"),
     # The public results page

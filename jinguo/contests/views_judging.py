@@ -24,6 +24,7 @@ from jinguo.contests.forms_judging import AWARD_CHOICES, JudgeForm, ReasonForm, 
 from jinguo.contests.judging import JudgingError
 from jinguo.contests.models import Assignment, Award, Contest, Judge, Round, Score
 from jinguo.lib.excel import Caption, xlsx_response
+from jinguo.lib.ranges import ranged_file_response
 from jinguo.lib.scoping import scopes_disabled
 from jinguo.lib.views import int_or_none, page_of
 
@@ -650,6 +651,9 @@ def judge_score(request: HttpRequest, access: JudgeAccess, pk: int) -> HttpRespo
             "peers": judging.peer_scores(assignment) if show_peers else None,
             "home_url": access.url("home"),
             "action_url": access.url("score", assignment.pk),
+            "file_url": access.url("file", assignment.pk)
+            if version and (version.redacted_file or version.media_kind in ("image", "audio", "video"))
+            else "",
         },
     )
 
@@ -664,6 +668,31 @@ def _next_unscored(access: JudgeAccess, current: Assignment) -> str:
         if a.pk != current.pk and not _submitted(a) and a.round.status == Round.Status.OPEN:
             return access.url("score", a.pk)
     return ""
+
+
+@judge_view
+def judge_file(request: HttpRequest, access: JudgeAccess, pk: int) -> HttpResponse:
+    """The judges' copy of an assigned entry's file, named by its code: the redacted document, or a
+    picture (stored re-encoded without metadata), audio or video, streamed with range requests."""
+    assignment = judging.assignment_of_judge(access.judge, pk)
+    version = assignment.entry.current_version if assignment else None
+    if version is None:
+        raise Http404
+    if version.redacted_file:
+        stored = version.redacted_file
+    elif version.media_kind in ("image", "audio", "video"):
+        stored = version.file
+    else:
+        raise Http404  # a document with no clean copy: the judge reads its redacted text
+    inline = version.media_kind in ("image", "audio", "video") or version.content_type == "application/pdf"
+    suffix = "." + stored.name.rsplit(".", 1)[-1] if "." in stored.name else ""
+    return ranged_file_response(
+        request,
+        stored,
+        content_type=version.content_type or "application/octet-stream",
+        filename=f"{assignment.entry.code}{suffix}",
+        attachment=not inline,
+    )
 
 
 @judge_view

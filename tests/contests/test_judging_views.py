@@ -362,3 +362,40 @@ def test_results_page_of_a_sibling_is_404_and_public_key_of_a_draft_is_404(tree,
 def test_judge_rows_are_not_visible_to_the_county_through_the_manager(tree, judged):
     with scopes_disabled():
         assert Judge.objects.count() == 3
+
+
+def test_judge_gets_an_assigned_works_picture_and_the_redacted_docx_named_by_code(tree, users, client, judged):
+    from jinguo.contests import services
+    from tests.contests.files import docx_bytes, png_bytes, upload
+
+    round_, staff, chief, expert, token, qxg_entry, dafang_entry = judged
+    contest = round_.contest
+    contest.status = contest.Status.OPEN  # still taking entries (the fixture's round opened judging)
+    contest.save()
+    essay = "巾帼心向党，奋进新征程。我是陈红。" * 5
+    document = services.submit_entry(
+        contest, category=contest.categories.get(name="散文"), title="文档", author_name="陈红",
+        author_phone="13600000009", author_org=tree.dafang_town, declared=True,
+        upload=upload("陈红的征文.docx", docx_bytes([essay], author="陈红")),
+    )  # fmt: skip
+    contest.kind, contest.allowed_media = contest.Kind.WORKS, "image"  # the same judging for works
+    contest.save()
+    picture = services.submit_entry(
+        contest, category=contest.categories.get(name="诗歌"), title="图", author_name="陈红",
+        author_phone="13600000009", author_org=tree.dafang_town, declared=True,
+        upload=upload("陈红.png", png_bytes()),
+    )  # fmt: skip
+    on_document = Assignment.objects.create(round=round_, entry=document, judge=expert)
+    on_picture = Assignment.objects.create(round=round_, entry=picture, judge=expert)
+    not_mine = Assignment.objects.create(round=round_, entry=picture, judge=chief)
+
+    page = client.get(f"/contests/j/{token}/a/{on_picture.pk}/").content.decode()
+    assert f'src="/contests/j/{token}/a/{on_picture.pk}/file"' in page
+    image = client.get(f"/contests/j/{token}/a/{on_picture.pk}/file")
+    assert (image.status_code, image["Content-Type"]) == (200, "image/png")
+    assert "陈红" not in image.get("Content-Disposition", "")
+    word = client.get(f"/contests/j/{token}/a/{on_document.pk}/file")
+    assert word.status_code == 200
+    assert f"{document.code}.docx" in word["Content-Disposition"] and "陈红" not in word["Content-Disposition"]
+    assert b"".join(word.streaming_content) == document.current_version.redacted_file.open("rb").read()
+    assert client.get(f"/contests/j/{token}/a/{not_mine.pk}/file").status_code == 404
