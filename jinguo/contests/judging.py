@@ -419,6 +419,7 @@ def save_score(
     if round.status != Round.Status.OPEN:
         raise JudgingError("本轮评审未开始或已结束，不能再评分。")
     criteria = rubric(round)
+    points = {str(c.id): points[str(c.id)] for c in criteria if str(c.id) in points}  # the rubric's, nothing else
     for criterion in criteria:
         value = points.get(str(criterion.id))
         if value is not None and not 0 <= value <= criterion.max_points:
@@ -802,11 +803,11 @@ def organisation_tallies(contest: Contest) -> list[scoring.OrganisationProposal]
 
 
 def judge_assignments(judge: Judge, round: Round | None = None):
-    """The judge's assignments in open or closed rounds (never another judge's), with the entry's
-    code, category and the judge's own score (one query)."""
+    """The judge's assignments in open or closed rounds (never another judge's, never a withdrawn or
+    disqualified entry), with the entry's code, category and the judge's own score (one query)."""
     with scopes_disabled():  # a judge reads only what is assigned to them
         qs = (
-            Assignment.objects.filter(judge=judge)
+            Assignment.objects.filter(judge=judge, entry__status=Entry.Status.SUBMITTED)
             .exclude(round__status=Round.Status.SETUP)
             .select_related("round", "entry", "entry__category", "score")
             .only(
@@ -834,7 +835,7 @@ def assignment_of_judge(judge: Judge, pk: int) -> Assignment | None:
     """One of the judge's own assignments (in an open or closed round), else None (→ 404)."""
     with scopes_disabled():  # a judge reads only what is assigned to them
         return (
-            Assignment.objects.filter(pk=pk, judge=judge)
+            Assignment.objects.filter(pk=pk, judge=judge, entry__status=Entry.Status.SUBMITTED)
             .exclude(round__status=Round.Status.SETUP)
             .select_related("round", "round__contest", "entry", "entry__category", "entry__current_version", "judge")
             .first()

@@ -399,3 +399,14 @@ def test_judge_gets_an_assigned_works_picture_and_the_redacted_docx_named_by_cod
     assert f"{document.code}.docx" in word["Content-Disposition"] and "陈红" not in word["Content-Disposition"]
     assert b"".join(word.streaming_content) == document.current_version.redacted_file.open("rb").read()
     assert client.get(f"/contests/j/{token}/a/{not_mine.pk}/file").status_code == 404
+
+
+def test_a_disqualified_entry_leaves_the_judges_list(users, client, judged):
+    from jinguo.contests import services
+
+    round_, staff, chief, expert, token, qxg_entry, dafang_entry = judged
+    mine = assignment_of(expert, qxg_entry)
+    services.disqualify_entry(qxg_entry, by=users.city_admin, reason="抄袭")
+
+    assert 'data-testid="assignment"' not in client.get(f"/contests/j/{token}/").content.decode()
+    assert client.get(f"/contests/j/{token}/a/{mine.pk}/").status_code == 404
