@@ -663,6 +663,9 @@ def propose_contest_awards(contest: Contest, *, by, quotas=scoring.DEFAULT_QUOTA
     if last is None:
         raise JudgingError("还没有结束的评审轮次，无法生成获奖建议。")
     with scopes_disabled():  # the organiser's contest
+        later = contest.rounds.filter(number__gt=last.number).order_by("number").first()
+        if later is not None:
+            raise JudgingError(f"“{later.name}”尚未结束：获奖建议按最后一轮的排名生成。")
         if Award.objects.filter(contest=contest, confirmed_at__isnull=False).exists():
             raise JudgingError("获奖名单已确认，不能重新生成建议。")
         rows = list(Advancement.objects.filter(round=last, rank__isnull=False).select_related("entry"))

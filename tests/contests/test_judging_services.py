@@ -324,3 +324,14 @@ def test_save_judge_refuses_the_same_user_twice(users, contest, setup):
     with pytest.raises(JudgingError, match="已经是本赛事的评委"):
         make_judge(contest, users.city_admin, round_, user=users.qxg_admin)
     assert UserFactory  # the factory is imported for the staff judges of other tests
+
+
+def test_awards_wait_for_the_last_round(users, setup):
+    round_, judges, entries = open_setup(users, setup)
+    score_all(round_, {e.pk: [40, 44] for e in entries})
+    judging.close_round(round_, by=users.city_admin)
+    make_round(round_.contest, users.city_admin, name="终评")
+
+    with pytest.raises(JudgingError, match="“终评”尚未结束"):
+        judging.propose_contest_awards(round_.contest, by=users.city_admin)
+    assert not Award.objects.exists()
