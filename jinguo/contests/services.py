@@ -76,6 +76,10 @@ def update_contest(contest: Contest, *, by, categories: list[str], **fields) -> 
     _check_window(fields["opens_at"], fields["closes_at"])
     if not categories:
         raise ContestError("至少要设一个组别")
+    if "kind" in fields and fields["kind"] != contest.kind:
+        with scopes_disabled():  # any entry of the contest, whoever submitted it
+            if Entry.objects.filter(contest=contest).exists():
+                raise ContestError("赛事已有作品，不能再更改类型")
     with transaction.atomic():
         changed = [name for name, value in fields.items() if getattr(contest, name) != value]
         for name, value in fields.items():
@@ -437,9 +441,9 @@ def _goes_straight(contest: Contest, author_org: Org) -> bool:
 
 
 def _recommended_count(contest: Contest, org: Org) -> int:
-    return Recommendation.objects.filter(
-        entry__contest=contest, org=org, status=Recommendation.Status.RECOMMENDED
-    ).count()
+    from jinguo.contests.selectors import recommended_count
+
+    return recommended_count(contest, org)
 
 
 def decide_recommendation(entry: Entry, *, org: Org, recommend: bool, reason: str = "", by) -> Recommendation:

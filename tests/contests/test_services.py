@@ -193,3 +193,17 @@ def test_works_contest_takes_images_with_thumbnails(tree, users):
             contest, category=contest.categories.get(), title="x", author_name="张三", author_phone="13900000002",
             author_org=tree.qxg, declared=True, upload=upload("a.docx", docx_bytes(["x"])),
         )  # fmt: skip
+
+
+def test_a_contest_with_entries_keeps_its_kind(tree, users, contest):
+    _submit(contest, org=tree.qxg)
+    fields = {name: getattr(contest, name) for name in services.CONTEST_FIELDS}
+    fields["kind"] = Contest.Kind.WORKS
+    with pytest.raises(ContestError, match="不能再更改类型"):
+        services.update_contest(contest, by=users.city_admin, categories=["散文", "诗歌"], **fields)
+    fields["kind"] = Contest.Kind.ESSAY
+    fields["title"] = "新名称"
+    services.update_contest(contest, by=users.city_admin, categories=["散文", "诗歌", "小小说"], **fields)
+    assert [c.name for c in contest.categories.all()] == ["散文", "诗歌", "小小说"]
+    with pytest.raises(ContestError, match="组别“散文”已有作品，不能删除"):
+        services.update_contest(contest, by=users.city_admin, categories=["诗歌"], **fields)
