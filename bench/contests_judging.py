@@ -10,7 +10,7 @@ not judge their own county's entries, and 10 external experts, 5 of them with a 
 and a round of three judges per entry. It measures:
 
 - ``assign_round`` (the pure assignment plus reading entries and conflicts and writing 6,000
-  assignments and their audit entries), target < 2 s, and the pure ``assign`` alone;
+  assignments and the run's audit entry), target < 2 s, and the pure ``assign`` alone;
 - the organiser's round page (progress of 40 judges, 2,000 entries aggregated, page 1 of 50) and a
   judge's list (150 assignments), with their query counts, target < 300 ms, constant queries;
 - the score matrix export (6,000 submitted scores × 3 criteria), target < 5 s.
@@ -300,7 +300,7 @@ def run_step_version(url: str) -> str:
         "import os,sys;sys.path.insert(0,'bench');import run as b;b._django(sys.argv[1]);"
         "from django.db import connection as c;"
         "print(('SQLite '+__import__('sqlite3').sqlite_version) if c.vendor=='sqlite' else "
-        "'PostgreSQL '+c.cursor().connection.info.server_version.__str__())"
+        "'PostgreSQL %d.%d' % divmod(c.cursor().connection.info.server_version, 10000))"
     )
     env = dict(os.environ, SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-" + "x" * 40))
     proc = subprocess.run(
@@ -328,7 +328,7 @@ def render(results: dict, runs: int, command: str) -> str:
         lines.append(f"| {label} | " + " | ".join(fmt(results[db]) for db in dbs) + f" | {target} |")
 
     row(
-        "自动分配 assign_round（读取、分配、写入 6,000 条及审计）",
+        "自动分配 assign_round（读取、分配、写入 6,000 条及审计记录）",
         lambda r: f"{r['assign_s']:.2f} s {base._ok(r['assign_s'], TARGETS['assign_s'])}（负载 {r['assign_load']}）",
         "< 2 s",
     )

@@ -30,7 +30,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from jinguo.audit.services import Logged, log_action, log_actions
+from jinguo.audit.services import log_action
 from jinguo.contests import scoring
 from jinguo.contests.assignment import AssignmentImpossible, assign
 from jinguo.contests.models import (
@@ -263,7 +263,7 @@ def assign_round(round: Round, *, by) -> int:
     """Give every entry of the round ``judges_per_entry`` judges, keeping the assignments already
     made (a rerun after adding judges or entries only fills gaps). Returns how many were added.
     Raises ``JudgingError`` with the reason when no fair assignment exists. Audited: one entry for
-    the run, one per assignment made."""
+    the run, with every (entry, judge) pair it made."""
     if round.status == Round.Status.CLOSED:
         raise JudgingError("本轮已结束，不能再分配。")
     with scopes_disabled():  # the organiser's round: its entries come from every unit
@@ -299,23 +299,20 @@ def assign_round(round: Round, *, by) -> int:
     ]
     with transaction.atomic(), scopes_disabled():  # bulk writes of the organiser's own round
         Assignment.objects.bulk_create(new, batch_size=1000)
+        # One entry for the run, holding every pair it made (6,000 rows of audit would cost more than
+        # the assignment itself); each later change by hand is an entry of its own (swap_judge).
         log_action(
             round,
             "contests.round.assigned",
             by=by,
             org=round.contest.owner,
-            data={"added": len(new), "entries": len(entries), "judges": len(judges), "seed": round.seed},
-        )
-        log_actions(
-            Entry,
-            "contests.entry.assigned",
-            (
-                Logged(
-                    object_id=a.entry_id, org_id=round.contest.owner_id, data={"round": round.pk, "judge": a.judge_id}
-                )
-                for a in new
-            ),
-            by=by,
+            data={
+                "added": len(new),
+                "entries": len(entries),
+                "judges": len(judges),
+                "seed": round.seed,
+                "pairs": [[a.entry_id, a.judge_id] for a in new],
+            },
         )
     return len(new)
 
