@@ -215,12 +215,18 @@ def entry_list(request: HttpRequest, pk: int) -> HttpResponse:
         "status": request.GET.get("status", ""),
         "q": request.GET.get("q", "").strip(),
     }
-    qs = selectors.entries_of(contest, user=request.user, **filters)
+    # The units one level below the viewer's own (or the organiser's, for a viewer above it).
+    root = request.user.org if request.user.org.is_within(contest.owner) else contest.owner
+    units = list(children_of(root).order_by("path"))
+    unit = next((u for u in units if u.pk == int_or_none(request.GET.get("unit"))), None)
+    qs = selectors.entries_of(contest, user=request.user, org=unit, **filters)
     organiser = is_organiser(request.user, contest)
     context = {
         "contest": contest,
         "page": page_of(request, qs, PAGE_SIZE),
         "filters": filters,
+        "units": units,
+        "unit": unit,
         "categories": list(contest.categories.all()),
         "statuses": Entry.Status.choices,
         "organiser": organiser,

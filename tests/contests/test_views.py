@@ -370,3 +370,11 @@ def test_organiser_moves_the_contest_along_and_it_is_audited(tree, users, client
     assert list(
         AuditEntry.objects.filter(action="contests.contest.status_changed").values_list("to_state", flat=True)
     ) == ["open"]
+
+
+def test_entry_list_filters_by_a_unit_below_the_viewer(tree, users, client_for, contest, qxg_entry, dafang_entry):
+    html = client_for(users.city_admin).get(f"/contests/{contest.pk}/entries/?unit={tree.dafang.pk}").content.decode()
+    assert dafang_entry.code in html and qxg_entry.code not in html
+    # A county cannot widen its list with a sibling's id: the filter offers its own units only.
+    html = client_for(users.qxg_admin).get(f"/contests/{contest.pk}/entries/?unit={tree.dafang.pk}").content.decode()
+    assert qxg_entry.code in html and dafang_entry.code not in html and "大方县" not in html
