@@ -110,6 +110,10 @@ def save_round(
             org=contest.owner,
             data={"criteria": [list(c) for c in criteria], "judges_per_entry": judges_per_entry},
         )
+        # Live links expire with their judge's last round: a moved deadline moves them too.
+        for judge in round.judges.filter(user__isnull=True, revoked_at__isnull=True).exclude(token_hash=""):
+            judge.token_expires_at = _link_expiry(judge)
+            judge.save(update_fields=["token_expires_at"])
     return round
 
 

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jinguo.contests import judging, rules
+from jinguo.contests import judging, rules, scoring
 from jinguo.contests.forms_judging import AWARD_CHOICES, JudgeForm, ReasonForm, RoundForm
 from jinguo.contests.judging import JudgingError
 from jinguo.contests.models import Assignment, Award, Contest, Judge, Round, Score
@@ -406,6 +406,9 @@ def results(request: HttpRequest, contest_pk: int) -> HttpResponse:
             "has_awards": bool(awards),
             "confirmed": any(a.confirmed_at for a in awards.values()),
             "award_choices": AWARD_CHOICES,
+            "quota_fields": [
+                (f"quota_{level}", label, dict(scoring.DEFAULT_QUOTAS)[level]) for level, label in Award.Level.choices
+            ],
             "organisations": _organisation_rows(contest),
         },
     )
@@ -434,8 +437,17 @@ def _organisation_rows(contest: Contest) -> list[OrganisationRow]:
 @require_POST
 def awards_propose(request: HttpRequest, contest_pk: int) -> HttpResponse:
     contest = _contest_for_organiser(request, contest_pk)
+    quotas = []
+    for level, default in scoring.DEFAULT_QUOTAS:
+        text = request.POST.get(f"quota_{level}", "").strip()
+        number = int_or_none(text)
+        if text and (number is None or number > 999):
+            messages.error(request, "名额请填写 0 到 999 的整数（优秀奖留空表示其余排名作品全部获奖）。")
+            return redirect("contests:results", contest.pk)
+        # Left empty: the default (2 / 5 / 8), and for 优秀奖 every remaining ranked entry.
+        quotas.append((level, number if text else default))
     try:
-        awards = judging.propose_contest_awards(contest, by=request.user)
+        awards = judging.propose_contest_awards(contest, by=request.user, quotas=quotas)
     except JudgingError as exc:
         messages.error(request, str(exc))
     else:

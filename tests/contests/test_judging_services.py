@@ -335,3 +335,19 @@ def test_awards_wait_for_the_last_round(users, setup):
     with pytest.raises(JudgingError, match="“终评”尚未结束"):
         judging.propose_contest_awards(round_.contest, by=users.city_admin)
     assert not Award.objects.exists()
+
+
+def test_a_moved_round_deadline_moves_the_live_links(users, contest, setup):
+    round_, (qxg_judge, city_judge, expert), entries = setup
+    judging.issue_judge_link(expert, by=users.city_admin)
+    later = timezone.now() + dt.timedelta(days=20)
+
+    make_round(contest, users.city_admin) if False else None
+    judging.save_round(
+        contest, round_, by=users.city_admin, name="初评", judges_per_entry=2, aggregation="mean",
+        names_visible=False, peer_scores="never", advance_rule="top_n", advance_value=Decimal(2),
+        deadline=later, criteria=[("内容", 50), ("结构", 25), ("语言", 25)],
+    )  # fmt: skip
+
+    expert.refresh_from_db()
+    assert expert.token_expires_at == later

@@ -410,3 +410,23 @@ def test_a_disqualified_entry_leaves_the_judges_list(users, client, judged):
 
     assert 'data-testid="assignment"' not in client.get(f"/contests/j/{token}/").content.decode()
     assert client.get(f"/contests/j/{token}/a/{mine.pk}/").status_code == 404
+
+
+def test_award_quotas_typed_by_the_organiser(client_for, users, judged):
+    round_, staff, chief, expert, token, qxg_entry, dafang_entry = judged
+    for a in Assignment.objects.filter(round=round_):
+        content = 45 if a.entry_id == dafang_entry.pk else 30
+        judging.save_score(a, judge=a.judge, points=points_for(round_, content, 20, 20), comment="", submit=True)
+    organiser = client_for(users.city_admin)
+    contest = round_.contest
+    organiser.post(f"/contests/rounds/{round_.pk}/close/")
+
+    refused = organiser.post(f"/contests/{contest.pk}/awards/propose/", {"quota_first": "二"}, follow=True)
+    assert "名额请填写 0 到 999 的整数" in refused.content.decode()
+    assert not Award.objects.exists()
+
+    organiser.post(
+        f"/contests/{contest.pk}/awards/propose/",
+        {"quota_first": "0", "quota_second": "1", "quota_third": "0", "quota_excellent": "0"},
+    )
+    assert dict(Award.objects.values_list("entry_id", "level")) == {dafang_entry.pk: "second"}
