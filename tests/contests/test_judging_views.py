@@ -346,6 +346,7 @@ def test_results_flow_and_public_page_shows_names_and_units_only(client, client_
     organiser.post(f"/contests/{contest.pk}/results/publish/")
 
     assert dict(Award.objects.values_list("entry_id", "level")) == {dafang_entry.pk: "first", qxg_entry.pk: "third"}
+    assert f'href="/contests/r/{contest.public_key}/"' in client.get(f"/c/{contest.public_key}/").content.decode()
     public = client.get(f"/contests/r/{contest.public_key}/").content.decode()
     assert public.count('data-testid="winner"') == 2
     assert "张敏" in public and "大方县大方镇妇联" in public
