@@ -28,6 +28,13 @@ PUBLIC_BY_SLUG = {
     "quiz:board",
     "quiz:screen",
     "quiz:screen_rows",
+    # An external judge's pages (their personal link) and a contest's published results (its key).
+    "contests:ext_home",
+    "contests:ext_score",
+    "contests:ext_file",
+    "contests:ext_flags",
+    "contests:ext_unlock",
+    "contests:public_results",
     # A contest's public submission page and its unit search (tests/contests open them with a real key).
     "contests_public:submit",
     "contests_public:units",

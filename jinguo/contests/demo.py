@@ -23,6 +23,7 @@ from PIL import Image, ImageDraw
 from jinguo.accounts.models import User
 from jinguo.campaigns.models import ActivityLine
 from jinguo.contests import services
+from jinguo.contests.demo_judging import load_demo_judging
 from jinguo.contests.models import Contest, Entry
 from jinguo.orgs.models import Org
 
@@ -357,4 +358,6 @@ def load_demo_contests(seed: int = 2023) -> list[Contest]:
     if existing is not None:
         return list(Contest.objects.filter(title__in=[ESSAY_TITLE, ARTS_TITLE]))
     rng = random.Random(seed)
-    return [load_essay_contest(rng), load_arts_contest(rng)]
+    contests = [load_essay_contest(rng), load_arts_contest(rng)]
+    load_demo_judging(contests[0])  # two rounds, five judges, scores in every state (demo_judging.py)
+    return contests

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from jinguo.contests import views
+from jinguo.contests.urls_judging import urlpatterns as judging_urlpatterns
 
 app_name = "contests"
 
@@ -25,3 +26,4 @@ urlpatterns = [
     path("entries/<int:pk>/decide/", views.recommend_decide, name="recommend_decide"),
     path("versions/<int:pk>/<str:kind>/", views.version_file, name="version_file"),
 ]
+urlpatterns += judging_urlpatterns
