@@ -213,7 +213,6 @@ TEMPLATES = [
     "到了年底，{place}的{work}收入达到{money}，{count2}户{object}因此增收。",
     "在{thing}里，她{adverb}{verb}{object}，一坐就是{hours}。",
     "{time}，她接到{place}打来的电话，{object}遇到了难处，她连夜赶了过去。",
-    "{comm}，这是{person}心里最朴素的想法。",
     "回想起这些年走过的路，{person}{feeling}。",
     "她带着{object}学习{law}，讲案例、答疑问，{adverb}讲到大家都听懂为止。",
     "如今，{place}的{thing}成了{object}最爱去的地方。",
@@ -309,7 +308,7 @@ class EssayMaker:
             text = self.paragraph(body // paragraphs)
             if i < len(quotes):
                 text += quotes[i] + r.choice(["这条规定让她心里有了底。", "她把这一条念给大家听。", "大家都记住了。"])
-            if r.random() < 0.5:
+            if r.random() < 0.3:
                 text += r.choice(COMMON) + "。"
             parts.append(text)
         parts.append(

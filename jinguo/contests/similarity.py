@@ -10,9 +10,11 @@ Decision support, a person decides (issue 13 §4). The pipeline:
    many of its texts (a phrase everybody uses is no evidence of copying);
 4. candidates from MinHash LSH (datasketch) over windows of the n-gram sequence: windows, not whole
    texts, so that a short text copied into a long one (a poem inside a report) still looks alike;
-5. exact containment on the candidates' n-gram sets: shared n-grams over the smaller text's
-   n-grams, the smaller text counted as at least ``MIN_NGRAMS`` n-grams (a short text is not 100 %
-   copied because it shares one phrase), and at least ``MIN_SHARED`` shared n-grams.
+5. exact containment on the candidates: the share of a text's n-grams that lie in a shared run
+   of at least ``MIN_RUN`` consecutive n-grams (a passage of ~15 characters or more that the other
+   text has too; scattered short phrases are no copy), taken in the direction where it is larger,
+   a text counted as at least ``MIN_NGRAMS`` n-grams long (a short text is not 100 % copied
+   because it shares one sentence), and at least ``MIN_SHARED`` n-grams in shared runs.
 
 ``find_overlaps`` is the plain entry point and needs no database. A ``Corpus`` keeps fingerprints
 (the n-gram set and the window signatures, storable as bytes with ``Fingerprint.to_bytes``) so that
@@ -27,7 +29,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -43,9 +45,11 @@ LSH_BANDS, LSH_ROWS = 42, 3  # 42 bands of 3 rows: see the S-curve note in _lsh
 SEED = 2023
 WINDOW = 400  # n-grams per LSH window (about 400 characters); windows overlap by half
 MIN_NGRAMS = 100  # a text with fewer n-grams is "short": its containment counts it as this long
-MIN_SHARED = 40  # fewer shared n-grams than this is never reported (one shared sentence is not a copy)
+DEFAULT_THRESHOLD = 0.1  # unrelated essays score < 0.04, a third copied and edited > 0.15 (docs/benchmarks.md)
+MIN_SHARED = 40  # fewer n-grams in shared runs than this is never reported (one sentence is no copy)
+MIN_RUN = 8  # consecutive shared n-grams (about 13 characters) for a passage to count
 COMMON_MIN_TEXTS, COMMON_SHARE = 20, 0.05  # an n-gram in >= max(20, 5 % of the batch) texts is common
-MIN_PASSAGE = 15  # characters (normalised) for a highlighted passage
+MIN_PASSAGE = 13  # characters (normalised) for a highlighted passage
 PASSAGE_GAP = 3  # a passage broken by up to this many changed characters stays one passage
 
 _KEEP = re.compile(r"[^\W_]+")
@@ -106,6 +110,25 @@ def _isin_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     idx = np.searchsorted(sorted_set, values)
     idx[idx == len(sorted_set)] = 0
     return sorted_set[idx] == values
+
+
+def _covered(hashes: np.ndarray, discount: np.ndarray) -> np.ndarray:
+    """Per character of the normalised text: is it inside a discounted n-gram?"""
+    hit = np.flatnonzero(_isin_sorted(hashes, discount))
+    delta = np.zeros(len(hashes) + N, dtype=np.int32) if len(hashes) else np.zeros(0, dtype=np.int32)
+    np.add.at(delta, hit, 1)
+    np.add.at(delta, hit + N, -1)
+    return np.cumsum(delta[:-1]) > 0 if len(delta) else np.zeros(0, dtype=bool)
+
+
+def _counted(hashes: np.ndarray, discount: np.ndarray) -> np.ndarray:
+    """Per n-gram: does it count? Not when half or more of its characters are discounted, so that
+    the n-grams bridging two slogans, or a quotation and "第二条规定", go with them."""
+    covered = _covered(hashes, discount)
+    if not covered.any():
+        return np.ones(len(hashes), dtype=bool)
+    prefix = np.concatenate([[0], np.cumsum(covered)])
+    return (prefix[N : N + len(hashes)] - prefix[: len(hashes)]) * 2 < N
 
 
 def _shared_count(a: np.ndarray, b: np.ndarray) -> int:
@@ -170,22 +193,24 @@ def _signature(window: np.ndarray) -> np.ndarray:
 
 
 def _windows(sequence: np.ndarray) -> list[np.ndarray]:
-    """Windows of ``WINDOW`` n-grams overlapping by half; a text up to 1.5 windows is one window."""
+    """Windows of ``WINDOW`` n-grams overlapping by half, and the whole text: windows find a
+    passage copied into another text, the whole text a copy whose sentences were reordered.
+    A text up to 1.5 windows long is one window."""
     if len(sequence) <= WINDOW * 3 // 2:
         return [sequence] if len(sequence) else []
     step = WINDOW // 2
     starts = list(range(0, len(sequence) - WINDOW + 1, step))
     if starts[-1] + WINDOW < len(sequence):
         starts.append(len(sequence) - WINDOW)  # the tail gets a full window too
-    return [sequence[s : s + WINDOW] for s in starts]
+    return [sequence, *(sequence[s : s + WINDOW] for s in starts)]
 
 
 @dataclass(frozen=True, eq=False)
 class Fingerprint:
-    """What copy detection keeps of a text: its n-gram set (discount applied) and one MinHash
-    signature per window. Store it with ``to_bytes`` (about 8 bytes per character)."""
+    """What copy detection keeps of a text: its n-grams in text order (discount applied) and one
+    MinHash signature per window. Store it with ``to_bytes`` (about 8 bytes per character)."""
 
-    hashes: np.ndarray  # sorted, unique uint64
+    sequence: np.ndarray  # uint64 n-gram hashes in text order
     signatures: np.ndarray  # (windows, NUM_PERM) uint32
     version: str  # the Discount's version it was made with
 
@@ -193,23 +218,28 @@ class Fingerprint:
     def of(cls, text: str, *, discount: Discount | None = None) -> Fingerprint:
         discount = discount or default_discount()
         sequence = _hashes_of(text)
-        sequence = sequence[~_isin_sorted(sequence, discount.hashes)]
+        sequence = sequence[_counted(sequence, discount.hashes)]
         windows = _windows(sequence)
         signatures = np.array([_signature(w) for w in windows], dtype=np.uint32).reshape(len(windows), NUM_PERM)
-        return cls(hashes=np.unique(sequence), signatures=signatures, version=discount.version)
+        return cls(sequence=sequence, signatures=signatures, version=discount.version)
 
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
-        np.savez(buffer, hashes=self.hashes, signatures=self.signatures, version=np.array(self.version))
+        np.savez(buffer, sequence=self.sequence, signatures=self.signatures, version=np.array(self.version))
         return buffer.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Fingerprint:
         with np.load(io.BytesIO(data), allow_pickle=False) as stored:
-            return cls(hashes=stored["hashes"], signatures=stored["signatures"], version=str(stored["version"]))
+            return cls(sequence=stored["sequence"], signatures=stored["signatures"], version=str(stored["version"]))
 
     def __len__(self) -> int:
-        return len(self.hashes)
+        return len(self.sequence)
+
+    @cached_property
+    def hashes(self) -> np.ndarray:
+        """The n-gram set: sorted, unique."""
+        return np.unique(self.sequence)
 
 
 # --- comparing --------------------------------------------------------------------------------
@@ -226,11 +256,39 @@ def _lean(signature: np.ndarray) -> LeanMinHash:
     return LeanMinHash(seed=SEED, hashvalues=signature, scheme="affine32")
 
 
-def containment(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
-    """(score, shared n-grams) of two sorted n-gram sets: shared over the smaller set, the smaller
-    set counted as at least ``MIN_NGRAMS``."""
-    shared = _shared_count(a, b)
-    return shared / max(min(len(a), len(b)), MIN_NGRAMS), shared
+def _in_runs(present: np.ndarray) -> int:
+    """How many positions lie in runs of at least ``MIN_RUN`` consecutive ``True``."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], present.astype(np.int8), [0]])))
+    lengths = edges[1::2] - edges[::2]
+    return int(lengths[lengths >= MIN_RUN].sum())
+
+
+@dataclass(frozen=True, eq=False)
+class _Text:
+    """A fingerprint's n-grams with the batch's common ones taken out: the sequence and its set."""
+
+    sequence: np.ndarray
+    hashes: np.ndarray
+
+    @classmethod
+    def of(cls, fingerprint: Fingerprint, common: np.ndarray) -> _Text:
+        if not len(common):
+            return cls(sequence=fingerprint.sequence, hashes=fingerprint.hashes)
+        sequence = fingerprint.sequence[~_isin_sorted(fingerprint.sequence, common)]
+        return cls(sequence=sequence, hashes=np.unique(sequence))
+
+
+def containment(a: _Text, b: _Text) -> tuple[float, int]:
+    """(score, n-grams in shared runs): the larger of "how much of A is in B" and "how much of B
+    is in A", each the n-grams in shared runs over the text's n-grams (at least ``MIN_NGRAMS``);
+    (0.0, 0) as soon as it is clear that fewer than ``MIN_SHARED`` n-grams are shared."""
+    in_a_mask = _isin_sorted(a.sequence, b.hashes)
+    if np.count_nonzero(in_a_mask) < MIN_SHARED:  # then B has fewer than MIN_SHARED of A's either
+        return 0.0, 0
+    in_a = _in_runs(in_a_mask)
+    in_b = _in_runs(_isin_sorted(b.sequence, a.hashes))
+    score = max(in_a / max(len(a.sequence), MIN_NGRAMS), in_b / max(len(b.sequence), MIN_NGRAMS))
+    return score, max(in_a, in_b)
 
 
 class Corpus:
@@ -274,10 +332,10 @@ class Corpus:
         order inside a pair) and, given ``against``, each of this corpus's keys with each of its
         keys (this corpus's key first). Pairs within ``against`` are not compared."""
         common = _common_hashes([self, against] if against is not None else [self])
-        trimmed = {key: _without(fp.hashes, common) for key, fp in self.prints.items()}
+        trimmed = {key: _Text.of(fp, common) for key, fp in self.prints.items()}
         other = {}
         if against is not None:
-            other = {key: _without(fp.hashes, common) for key, fp in against.prints.items()}
+            other = {key: _Text.of(fp, common) for key, fp in against.prints.items()}
         results: dict[tuple[str, str], float] = {}
         for key in sorted(self.prints):
             fingerprint = self.prints[key]
@@ -307,16 +365,12 @@ def _common_hashes(corpora: list[Corpus]) -> np.ndarray:
     return values[counts >= cutoff]
 
 
-def _without(hashes: np.ndarray, common: np.ndarray) -> np.ndarray:
-    return hashes[~_isin_sorted(hashes, common)] if len(common) else hashes
-
-
 def find_overlaps(texts: Mapping[str, str], *, threshold: float) -> list[tuple[str, str, float]]:
     """Pairs of keys of ``texts`` whose containment score is at least ``threshold``, best first.
 
-    The score is the share of the smaller text's n-grams (quoted law, boilerplate and phrases
-    common to the batch left out) that the other text has too: 1.0 for a whole copy, about 0.5
-    for a text half copied. No database."""
+    The score is the share of a text's n-grams (quoted law, boilerplate and phrases common to the
+    batch left out) that lie in passages the other text has too, in the direction where it is
+    larger: 1.0 for a whole copy, about 0.5 for a text half copied. No database."""
     corpus = Corpus()
     for key in sorted(texts):
         corpus.add(key, texts[key])
@@ -345,7 +399,7 @@ def shared_passages(a: str, b: str, *, discount: Discount | None = None) -> list
     codes_a, offsets_a = _normalise(a)
     codes_b, offsets_b = _normalise(b)
     ha, hb = _ngram_hashes(codes_a), _ngram_hashes(codes_b)
-    counted = ~_isin_sorted(ha, discount.hashes)
+    counted = _counted(ha, discount.hashes)
     ha_list, hb_list = ha.tolist(), hb.tolist()
     wanted = set(ha_list)
     where_b: dict[int, list[int]] = {}
@@ -373,7 +427,7 @@ def shared_passages(a: str, b: str, *, discount: Discount | None = None) -> list
         a_span, b_span = [i, i + k - 1 + N], [j, j + k - 1 + N]
         if merged:
             last = merged[-1]
-            if 0 <= i - last[1] <= PASSAGE_GAP and -N < j - last[3] <= PASSAGE_GAP:
+            if 0 <= i - last[1] <= PASSAGE_GAP and j - last[3] == i - last[1]:  # same diagonal: edited
                 last[1], last[3] = max(last[1], a_span[1]), max(last[3], b_span[1])
                 continue
         merged.append([a_span[0], a_span[1], b_span[0], b_span[1]])
@@ -393,13 +447,9 @@ def discounted_spans(text: str, *, discount: Discount | None = None) -> list[tup
     """Where ``text`` has quoted law or boilerplate: (start, end) offsets, end exclusive, merged."""
     discount = discount or default_discount()
     codes, offsets = _normalise(text)
-    hashes = _ngram_hashes(codes)
-    spans: list[list[int]] = []
-    for i in np.flatnonzero(_isin_sorted(hashes, discount.hashes)).tolist():
-        if spans and i <= spans[-1][1]:
-            spans[-1][1] = i + N
-        else:
-            spans.append([i, i + N])
+    covered = _covered(_ngram_hashes(codes), discount.hashes)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], covered.astype(np.int8), [0]])))
+    spans = zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True)
     return [(int(offsets[s]), int(offsets[e - 1]) + 1) for s, e in spans if e - s >= MIN_PASSAGE]
 
 
