@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "jinguo.activities",
     "jinguo.reports",
     "jinguo.quiz",
+    "jinguo.contests",
     "jinguo.dashboard",
     "jinguo.api",
     "jinguo.demo",

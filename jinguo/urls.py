@@ -13,6 +13,8 @@ urlpatterns = [
     path("activities/", include("jinguo.activities.urls")),
     path("reports/", include("jinguo.reports.urls")),
     path("quiz/", include("jinguo.quiz.urls")),
+    path("contests/", include("jinguo.contests.urls")),
+    path("c/", include("jinguo.contests.public_urls")),  # a contest's public submission page
     path("dashboard/", include("jinguo.dashboard.urls")),
     path("notifications/", include("jinguo.notifications.urls")),
     path("api/", api.urls),

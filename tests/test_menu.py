@@ -27,7 +27,7 @@ def test_menu_offers_each_role_what_it_can_use(tree, users, client_for, who, hid
     client = client_for(getattr(users, who))
     links = _menu_links(client)
     everything = {"首页", "督导看板", "消息通知", "收到的通知", "发布的活动", "方案审核", "本单位信息", "信息审核", "采用排行",
-                  "典型经验库", "活动台账", "维权周覆盖", "所需所盼", "竞赛", "题库", "组织机构", "用户管理", "API 文档"}  # fmt: skip
+                  "典型经验库", "活动台账", "维权周覆盖", "所需所盼", "竞赛", "题库", "赛事", "组织机构", "用户管理", "API 文档"}  # fmt: skip
     assert set(links.values()) == everything - hidden
     for url, label in links.items():
         assert client.get(url).status_code == 200, label

@@ -38,6 +38,11 @@ def test_status_badge_fields_are_the_ones_we_show():
         "campaigns.Campaign.status",
         "campaigns.Plan.status",
         "campaigns.PlanVersion.outcome",
+        "contests.Contest.status",
+        "contests.Entry.status",
+        "contests.Recommendation.status",
+        "contests.Round.status",
+        "contests.Score.status",
         "quiz.Attempt.status",
         "reports.Report.status",
     ]

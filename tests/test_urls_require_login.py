@@ -28,6 +28,9 @@ PUBLIC_BY_SLUG = {
     "quiz:board",
     "quiz:screen",
     "quiz:screen_rows",
+    # A contest's public submission page and its unit search (tests/contests open them with a real key).
+    "contests_public:submit",
+    "contests_public:units",
 }
 API_NAMESPACE = "api"
 # django-ninja's own routes in that namespace: the docs (login required) and the root, which only

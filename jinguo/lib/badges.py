@@ -37,8 +37,17 @@ BADGE_CLASSES = {
     "unresolvable": "text-bg-secondary",
     # activities.Validity (a voided ledger entry, attendee or need; "voided" as for reports)
     "counted": "text-bg-light border",
-    # quiz.Attempt
+    # quiz.Attempt; contests.Contest and Round ("open": collecting entries, a round being judged)
     "open": "text-bg-primary",
+    # contests: Contest ("draft", "open" above), Entry, Recommendation, Round ("closed" above), Score
+    "judging": "text-bg-info",
+    "finished": "text-bg-success",
+    "withdrawn": "text-bg-secondary",
+    "disqualified": "text-bg-dark",
+    "pending": "text-bg-warning",
+    "recommended": "text-bg-success",
+    "declined": "text-bg-secondary",
+    "setup": "text-bg-light border",
 }
 UNKNOWN_CLASS = "text-bg-light border"
 

@@ -43,6 +43,9 @@ EXPECTED = {
     "quiz.quizzes:write": {ADMIN},
     "quiz.banks:write": {ADMIN},
     "quiz.results:read": {ADMIN, REVIEWER, LIAISON},
+    "contests.contests:write": {ADMIN},
+    "contests.entries:write": {ADMIN, LIAISON},
+    "contests.entries:recommend": {ADMIN, REVIEWER},
 }
 
 
@@ -82,7 +85,7 @@ def test_registered_permissions_are_exactly_the_granted_table():
 
 def test_every_rules_module_declares_its_own_permissions_and_each_is_registered():
     modules = _rules_modules()
-    assert sorted(modules) == ["accounts", "activities", "campaigns", "orgs", "quiz", "reports"]
+    assert sorted(modules) == ["accounts", "activities", "campaigns", "contests", "orgs", "quiz", "reports"]
     declared = {}
     for label, module in modules.items():
         for name, perm in _declared(module).items():
