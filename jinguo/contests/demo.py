@@ -149,7 +149,11 @@ def _picture(rng: random.Random, *, painting: bool) -> bytes:
         draw = ImageDraw.Draw(image)
         for _ in range(rng.randint(5, 9)):
             x, y = rng.randint(20, width - 60), rng.randint(20, height - 60)
-            draw.line([(x, y), (x + rng.randint(20, 90), y + rng.randint(-40, 80))], fill=(30, 30, 30), width=rng.randint(4, 12))
+            draw.line(
+                [(x, y), (x + rng.randint(20, 90), y + rng.randint(-40, 80))],
+                fill=(30, 30, 30),
+                width=rng.randint(4, 12),
+            )
         draw.rectangle([width - 60, height - 70, width - 30, height - 40], fill=(180, 30, 40))  # the seal
     else:
         sky = (rng.randint(120, 180), rng.randint(170, 210), 235)
@@ -160,7 +164,9 @@ def _picture(rng: random.Random, *, painting: bool) -> bytes:
         for layer in range(3):
             green = (40 + layer * 30, 110 + layer * 30, 50 + layer * 10)
             top = 160 + layer * 50
-            points = [(0, height)] + [(x, top + rng.randint(-40, 30)) for x in range(0, width + 60, 60)] + [(width, height)]
+            points = (
+                [(0, height)] + [(x, top + rng.randint(-40, 30)) for x in range(0, width + 60, 60)] + [(width, height)]
+            )
             draw.polygon(points, fill=green)
     out = io.BytesIO()
     image.save(out, "PNG")
@@ -238,8 +244,21 @@ def load_essay_contest(rng: random.Random, *, per_county: int = 5) -> Contest:
                 services.submit_entry(
                     contest,
                     category=poetry if is_poem else prose,
-                    title=rng.choice(["我的母亲", "山里的光", "半边天", "家风", "春到乌蒙", "她的合作社", "一堂普法课",
-                                      "灯下", "杜鹃花开", "新家训"]) + ("（诗）" if is_poem else ""),  # fmt: skip
+                    title=rng.choice(
+                        [
+                            "我的母亲",
+                            "山里的光",
+                            "半边天",
+                            "家风",
+                            "春到乌蒙",
+                            "她的合作社",
+                            "一堂普法课",
+                            "灯下",
+                            "杜鹃花开",
+                            "新家训",
+                        ]
+                    )
+                    + ("（诗）" if is_poem else ""),  # fmt: skip
                     author_name=author,
                     author_phone=phone,
                     author_org=unit,

@@ -48,7 +48,10 @@ MIN_NGRAMS = 100  # a text with fewer n-grams is "short": its containment counts
 DEFAULT_THRESHOLD = 0.1  # unrelated essays score < 0.04, a third copied and edited > 0.15 (docs/benchmarks.md)
 MIN_SHARED = 40  # fewer n-grams in shared runs than this is never reported (one sentence is no copy)
 MIN_RUN = 8  # consecutive shared n-grams (about 13 characters) for a passage to count
-COMMON_MIN_TEXTS, COMMON_SHARE = 20, 0.05  # an n-gram in >= max(20, 5 % of the batch) texts is common
+# An n-gram in at least max(5, 5 % of the batch) texts is a common phrase, not evidence: writers of
+# one contest share its theme's wording. The price: a passage that five or more texts of the batch
+# share (one source copied four times) is not reported as a copy either.
+COMMON_MIN_TEXTS, COMMON_SHARE = 5, 0.05
 MIN_PASSAGE = 13  # characters (normalised) for a highlighted passage
 PASSAGE_GAP = 3  # a passage broken by up to this many changed characters stays one passage
 

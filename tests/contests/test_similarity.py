@@ -118,8 +118,8 @@ def test_phrase_shared_by_many_texts_is_discounted_but_by_two_is_a_copy():
     many = {f"t{i:02d}": _essay(100 + i, 900) + shared for i in range(similarity.COMMON_MIN_TEXTS)}
     two = {f"t{i:02d}": _essay(100 + i, 900) + shared for i in range(2)}
 
-    # 0.15: twenty generated essays share their templates' wording up to ~0.12 (a batch that
-    # small learns no common phrases of its own); the paragraph alone scores ~0.3.
+    # 0.15: a handful of generated essays share their templates' wording up to ~0.12 (a batch
+    # that small learns few common phrases of its own); the paragraph alone scores ~0.3.
     assert find_overlaps(many, threshold=0.15) == []
     assert _pairs(find_overlaps(two, threshold=0.15)) == {("t00", "t01")}
 
