@@ -275,6 +275,7 @@ class Segment:
     text: str
     kind: str = ""  # "" | "copy" | "quote"
     number: int = 0  # the passage's number, the same on both sides
+    first: bool = False  # the passage's first segment: its number is shown there
 
 
 def segments(text: str, passages: list[tuple[int, int, int]], quotes: list[tuple[int, int]]) -> list[Segment]:
@@ -283,14 +284,18 @@ def segments(text: str, passages: list[tuple[int, int, int]], quotes: list[tuple
     for start, end in quotes:
         labels[start:end] = [-1] * (end - start)
     for start, end, number in passages:
-        labels[start:end] = [number] * (end - start)
+        for i in range(start, end):
+            if labels[i] <= 0:  # a text that repeats itself: the first passage keeps its characters
+                labels[i] = number
     out: list[Segment] = []
+    numbered: set[int] = set()
     start = 0
     for i in range(1, len(text) + 1):
         if i == len(text) or labels[i] != labels[start]:
             label = labels[start]
             kind = "copy" if label > 0 else "quote" if label < 0 else ""
-            out.append(Segment(text[start:i], kind, max(label, 0)))
+            out.append(Segment(text[start:i], kind, max(label, 0), first=label > 0 and label not in numbered))
+            numbered.add(label)
             start = i
     return out
 

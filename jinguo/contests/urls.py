@@ -25,3 +25,8 @@ urlpatterns = [
     path("entries/<int:pk>/decide/", views.recommend_decide, name="recommend_decide"),
     path("versions/<int:pk>/<str:kind>/", views.version_file, name="version_file"),
 ]
+
+# Copy detection (wip-copies).
+from jinguo.contests.urls_copies import urlpatterns as copies_urlpatterns  # noqa: E402
+
+urlpatterns += copies_urlpatterns
