@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from jinguo.campaigns.models import ActivityLine
+from jinguo.contests.documents import DOCUMENT_LABEL, DOCUMENT_TYPES, MEDIA_LABELS, MEDIA_TYPES
 from jinguo.contests.models import Contest
 
 TEXT = {"class": "form-control"}
@@ -142,9 +143,13 @@ class EntryForm(forms.Form):
         if contest.kind == Contest.Kind.WORKS:
             del self.fields["text"]
             self.fields["file"].required = True
-            self.fields["file"].help_text = f"不超过 {contest.max_file_mb} MB。"
+            kinds = [MEDIA_LABELS[k] for k in contest.media_kinds if k in MEDIA_LABELS]
+            self.fields["file"].help_text = f"{'、'.join(kinds)}，不超过 {contest.max_file_mb} MB。"
+            accept = [ext for ext, (kind, _) in MEDIA_TYPES.items() if kind in contest.media_kinds]
         else:
-            self.fields["file"].help_text = f"支持 .docx、.pdf、.txt，不超过 {contest.max_file_mb} MB。"
+            self.fields["file"].help_text = f"支持 {DOCUMENT_LABEL}，不超过 {contest.max_file_mb} MB。"
+            accept = list(DOCUMENT_TYPES)
+        self.fields["file"].widget.attrs["accept"] = ",".join(accept)
 
     def clean(self):
         data = super().clean()

@@ -312,7 +312,9 @@ def submit_entry(
         contest=contest, category=category, author_name=author_name, author_phone=author_phone, author_org=author_org
     )
     if other := _existing_entry(category, author_name, author_phone):
-        raise ContestError(f"{author_name} 在“{category.name}”组已有作品（{other.code}），每人每组限投一件")
+        # The public page names no code: whoever types a name and phone learns only that it is taken.
+        code = f"（{other.code}）" if source == Entry.Source.LIAISON else ""
+        raise ContestError(f"{author_name} 在“{category.name}”组已有作品{code}，每人每组限投一件")
     prepared = prepare_work(contest, text=text, upload=upload)
     try:
         with transaction.atomic():
@@ -425,15 +427,6 @@ def correct_redaction(version: EntryVersion, *, redacted_text: str, by) -> None:
 
 
 # ---- 推荐 ------------------------------------------------------------------------------------
-
-
-def quota_unit_for(entry: Entry, quotas: dict[str, Quota]) -> Org | None:
-    """The unit that recommends ``entry``: the nearest unit with a quota at or above the author's
-    (``quotas`` by org path). None: the entry needs no recommendation (直报)."""
-    for path in reversed(ancestor_paths(entry.author_org.path)):
-        if path in quotas:
-            return quotas[path].org
-    return None
 
 
 def _goes_straight(contest: Contest, author_org: Org) -> bool:
