@@ -300,3 +300,26 @@ def test_reference_delete_is_the_owners(tree, users, client_for, contest):
     assert response.status_code == 302
     assert not ReferenceText.objects.filter(pk=city_text.pk).exists()
     assert AuditEntry.objects.filter(action="contests.reference.deleted", object_id=city_text.pk).count() == 1
+
+
+def test_a_large_contest_is_sent_to_the_command(tree, users, client_for, contest, copied, monkeypatch):
+    from jinguo.contests import views_copies
+
+    monkeypatch.setattr(views_copies, "WEB_CHECK_MAX_ENTRIES", 2)
+
+    response = client_for(users.city_admin).post(f"/contests/{contest.pk}/copies/check/", follow=True)
+
+    assert "本赛事有 3 件作品，网页查重可能超时" in response.content.decode()
+    assert f"manage.py checkcopies {contest.pk}" in response.content.decode()
+    assert not Overlap.objects.exists()
+
+
+def test_the_organisers_button_runs_the_check(tree, users, client_for, contest, copied):
+    original, copy = copied
+
+    response = client_for(users.city_admin).post(f"/contests/{contest.pk}/copies/check/", follow=True)
+
+    assert (
+        "查重完成：比对 3 件作品、往届 0 件、比对文本 0 篇，疑似重复 1 对（新发现 1 对）。" in response.content.decode()
+    )
+    assert _pairs(contest) == [(original.code, copy.code, None)]
