@@ -8,16 +8,17 @@ Decision support, a person decides (issue 13 §4). The pipeline:
 3. discounted n-grams removed: quoted law (every text in ``data/laws/``), the shared boilerplate
    list ``data/contests/boilerplate.txt``, and — when a batch is compared — n-grams that appear in
    many of its texts (a phrase everybody uses is no evidence of copying);
-4. candidates from MinHash LSH (datasketch) over windows of the n-gram sequence: windows, not whole
-   texts, so that a short text copied into a long one (a poem inside a report) still looks alike;
+4. candidates from MinHash LSH (datasketch) over windows of the n-gram sequence and the whole
+   sequence: windows so that a short text copied into a long one (a poem inside a report) still
+   looks alike, the whole text so that a copy with its sentences reordered does;
 5. exact containment on the candidates: the share of a text's n-grams that lie in a shared run
-   of at least ``MIN_RUN`` consecutive n-grams (a passage of ~15 characters or more that the other
+   of at least ``MIN_RUN`` consecutive n-grams (a passage of ~13 characters or more that the other
    text has too; scattered short phrases are no copy), taken in the direction where it is larger,
    a text counted as at least ``MIN_NGRAMS`` n-grams long (a short text is not 100 % copied
    because it shares one sentence), and at least ``MIN_SHARED`` n-grams in shared runs.
 
 ``find_overlaps`` is the plain entry point and needs no database. A ``Corpus`` keeps fingerprints
-(the n-gram set and the window signatures, storable as bytes with ``Fingerprint.to_bytes``) so that
+(the n-gram sequence and the window signatures, storable as bytes with ``Fingerprint.to_bytes``) so that
 earlier contests' entries and reference texts are not re-hashed for every check.
 ``shared_passages`` and ``discounted_spans`` give the character spans for a side-by-side view.
 """
