@@ -92,7 +92,8 @@ def _fingerprints(
             reference__in=[fp.reference_id for fp in new if fp.reference_id]
         )
         TextFingerprint.objects.filter(stale).delete()
-        TextFingerprint.objects.bulk_create(new, batch_size=200)
+        # ignore_conflicts: two checks at once store the same fingerprints; either copy will do.
+        TextFingerprint.objects.bulk_create(new, batch_size=200, ignore_conflicts=True)
     return by_version, by_reference
 
 
@@ -160,7 +161,7 @@ def check_copies(
             for (e, o, r), s in found.items()
             if (e, o, r) not in existing
         ]
-        Overlap.objects.bulk_create(new)
+        Overlap.objects.bulk_create(new, ignore_conflicts=True)  # a check running at the same time
         changed = []
         for key, overlap in existing.items():
             if key in found and overlap.score != found[key]:
