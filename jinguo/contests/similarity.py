@@ -50,9 +50,10 @@ DEFAULT_THRESHOLD = 0.1  # unrelated essays score < 0.04, a third copied and edi
 MIN_SHARED = 40  # fewer n-grams in shared runs than this is never reported (one sentence is no copy)
 MIN_RUN = 8  # consecutive shared n-grams (about 13 characters) for a passage to count
 # An n-gram in at least max(5, 5 % of the batch) texts is a common phrase, not evidence: writers of
-# one contest share its theme's wording. The price: a passage that five or more texts of the batch
-# share (one source copied four times) is not reported as a copy either.
+# one contest share its theme's wording. Unless it lies in a stretch of LONG_COMMON_RUN common
+# n-grams (~105 characters): that is a passage several texts copied from one source, and counts.
 COMMON_MIN_TEXTS, COMMON_SHARE = 5, 0.05
+LONG_COMMON_RUN = 100
 MIN_PASSAGE = 13  # characters (normalised) for a highlighted passage
 PASSAGE_GAP = 3  # a passage broken by up to this many changed characters stays one passage
 
@@ -260,6 +261,17 @@ def _lean(signature: np.ndarray) -> LeanMinHash:
     return LeanMinHash(seed=SEED, hashvalues=signature, scheme="affine32")
 
 
+def _run_mask(present: np.ndarray, min_length: int) -> np.ndarray:
+    """The positions that lie in runs of at least ``min_length`` consecutive ``True``."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], present.astype(np.int8), [0]])))
+    delta = np.zeros(len(present) + 1, dtype=np.int32)
+    for start, end in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+        if end - start >= min_length:
+            delta[start] += 1
+            delta[end] -= 1
+    return np.cumsum(delta[:-1]) > 0
+
+
 def _in_runs(present: np.ndarray) -> int:
     """How many positions lie in runs of at least ``MIN_RUN`` consecutive ``True``."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], present.astype(np.int8), [0]])))
@@ -278,7 +290,11 @@ class _Text:
     def of(cls, fingerprint: Fingerprint, common: np.ndarray) -> _Text:
         if not len(common):
             return cls(sequence=fingerprint.sequence, hashes=fingerprint.hashes)
-        sequence = fingerprint.sequence[~_isin_sorted(fingerprint.sequence, common)]
+        is_common = _isin_sorted(fingerprint.sequence, common)
+        # A long stretch of common n-grams is a passage many texts copied (one 范文 behind several
+        # entries), not a phrase: it stays.
+        keep = ~is_common | _run_mask(is_common, LONG_COMMON_RUN)
+        sequence = fingerprint.sequence[keep]
         return cls(sequence=sequence, hashes=np.unique(sequence))
 
 

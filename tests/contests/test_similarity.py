@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from functools import cache
@@ -113,13 +114,20 @@ def test_boilerplate_is_not_flagged():
     assert find_overlaps({"a": a, "b": b}, threshold=0.05) == []
 
 
-def test_phrase_shared_by_many_texts_is_discounted_but_by_two_is_a_copy():
-    shared = EssayMaker(40).paragraph(400)
-    many = {f"t{i:02d}": _essay(100 + i, 900) + shared for i in range(similarity.COMMON_MIN_TEXTS)}
-    two = {f"t{i:02d}": _essay(100 + i, 900) + shared for i in range(2)}
+def test_phrases_shared_by_many_texts_are_discounted_but_by_two_are_a_copy():
+    maker = EssayMaker(40)
+    phrases = [maker.sentence() for _ in range(10)]  # short stretches, each well under LONG_COMMON_RUN
+
+    def with_phrases(seed: int) -> str:
+        """An essay with the phrases spread through it, two of its own sentences between them."""
+        own = re.findall(r"[^。]+。", _essay(seed, 1200))
+        return "".join(s + (phrases[i // 2] if i % 2 and i // 2 < len(phrases) else "") for i, s in enumerate(own))
+
+    many = {f"t{i:02d}": with_phrases(100 + i) for i in range(similarity.COMMON_MIN_TEXTS)}
+    two = {f"t{i:02d}": with_phrases(100 + i) for i in range(2)}
 
     # 0.15: a handful of generated essays share their templates' wording up to ~0.12 (a batch
-    # that small learns few common phrases of its own); the paragraph alone scores ~0.3.
+    # that small learns few common phrases of its own); the phrases alone score ~0.3.
     assert find_overlaps(many, threshold=0.15) == []
     assert _pairs(find_overlaps(two, threshold=0.15)) == {("t00", "t01")}
 
@@ -242,3 +250,15 @@ def test_normalise_ignores_punctuation_spacing_and_full_width():
 
     assert codes_a.tolist() == codes_b.tolist()
     assert offsets.tolist() == list(range(10))
+
+
+def test_one_source_copied_by_many_is_still_found():
+    """Six texts sharing a whole essay are not a "common phrase": its stretches are too long."""
+    maker = EssayMaker(90)
+    source = maker.essay(1500)
+    ring = {"s": source, **{f"c{i}": maker.whole_copy(source, edited=False) for i in range(5)}}
+    others = {f"o{i:02d}": _essay(300 + i, 1500) for i in range(14)}
+
+    found = _pairs(find_overlaps({**ring, **others}, threshold=THRESHOLD))
+
+    assert found == {(a, b) for a in ring for b in ring if a < b}
