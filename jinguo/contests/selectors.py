@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from jinguo.contests.models import Contest, Entry, Quota, Recommendation
 from jinguo.lib.scoping import scopes_disabled, subtree_q
@@ -61,8 +61,28 @@ def recommendable_entries(contest: Contest, *, org: Org) -> QuerySet[Entry]:
     return qs.select_related("category", "author_org", "current_version").order_by("number")
 
 
-def decisions_by_entry(contest: Contest, *, org: Org) -> dict[int, Recommendation]:
-    return {r.entry_id: r for r in Recommendation.objects.filter(entry__contest=contest, org=org)}
+DECISION_FILTERS = {"pending": "待推荐", "recommended": "已推荐", "declined": "不推荐"}
+
+
+def with_decision(qs: QuerySet[Entry], *, org: Org, decision: str) -> QuerySet[Entry]:
+    """``qs`` narrowed to the entries ``org`` has not decided on ("pending"), or has recommended or declined."""
+    if decision not in DECISION_FILTERS:
+        return qs
+    decided = Recommendation.objects.filter(entry=OuterRef("pk"), org=org)
+    if decision == "pending":
+        return qs.exclude(Exists(decided))
+    return qs.filter(Exists(decided.filter(status=decision)))
+
+
+def decisions_by_entry(entries: list[Entry], *, org: Org) -> dict[int, Recommendation]:
+    return {r.entry_id: r for r in Recommendation.objects.filter(entry__in=[e.pk for e in entries], org=org)}
+
+
+def recommended_count(contest: Contest, org: Org) -> int:
+    """How much of ``org``'s 名额 is used: its recommendations of entries still in the contest."""
+    return Recommendation.objects.filter(
+        entry__contest=contest, entry__status=Entry.Status.SUBMITTED, org=org, status=Recommendation.Status.RECOMMENDED
+    ).count()
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from jinguo.audit.selectors import history_of
 from jinguo.campaigns.models import ActivityLine
 from jinguo.contests import selectors, services
 from jinguo.contests.forms import ContestForm, EntryForm, ReasonForm, RedactionForm, ReplaceForm
-from jinguo.contests.models import Contest, Entry, EntryVersion, Quota, Recommendation
+from jinguo.contests.models import Contest, Entry, EntryVersion, Quota
 from jinguo.contests.rules import CONTEST_WRITE, is_organiser, may_recommend, may_submit_for
 from jinguo.contests.services import ContestError
 from jinguo.lib.excel import Caption, xlsx_response
@@ -215,12 +215,18 @@ def entry_list(request: HttpRequest, pk: int) -> HttpResponse:
         "status": request.GET.get("status", ""),
         "q": request.GET.get("q", "").strip(),
     }
-    qs = selectors.entries_of(contest, user=request.user, **filters)
+    # The units one level below the viewer's own (or the organiser's, for a viewer above it).
+    root = request.user.org if request.user.org.is_within(contest.owner) else contest.owner
+    units = list(children_of(root).order_by("path"))
+    unit = next((u for u in units if u.pk == int_or_none(request.GET.get("unit"))), None)
+    qs = selectors.entries_of(contest, user=request.user, org=unit, **filters)
     organiser = is_organiser(request.user, contest)
     context = {
         "contest": contest,
         "page": page_of(request, qs, PAGE_SIZE),
         "filters": filters,
+        "units": units,
+        "unit": unit,
         "categories": list(contest.categories.all()),
         "statuses": Entry.Status.choices,
         "organiser": organiser,
@@ -402,17 +408,19 @@ def recommend(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if not may_recommend(request.user, org):
         raise PermissionDenied
-    entries = list(selectors.recommendable_entries(contest, org=org))
-    decisions = selectors.decisions_by_entry(contest, org=org)
-    rows = [(entry, decisions.get(entry.pk)) for entry in entries]
-    used = sum(1 for _, d in rows if d is not None and d.status == Recommendation.Status.RECOMMENDED)
+    show = request.GET.get("show", "")
+    qs = selectors.with_decision(selectors.recommendable_entries(contest, org=org), org=org, decision=show)
+    page = page_of(request, qs, 30)
+    decisions = selectors.decisions_by_entry(page.object_list, org=org)
     context = {
         "contest": contest,
         "quota": quota,
-        "rows": rows,
-        "used": used,
+        "page": page,
+        "rows": [(entry, decisions.get(entry.pk)) for entry in page.object_list],
+        "used": selectors.recommended_count(contest, org),
+        "show": show,
+        "filters": selectors.DECISION_FILTERS,
         "open": contest.status == Contest.Status.OPEN,
-        "reason_form": ReasonForm(),
     }
     return render(request, "contests/recommend.html", context)
 
@@ -435,7 +443,10 @@ def recommend_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"{entry.code}：{exc.message}")
     else:
         messages.success(request, f"{entry.code}：{'已推荐' if recommend_it else '不推荐'}。")
-    return redirect(reverse("contests:recommend", args=[entry.contest_id]) + f"#entry-{entry.pk}")
+    back = request.POST.get("next", "")
+    if not back.startswith(reverse("contests:recommend", args=[entry.contest_id])):
+        back = reverse("contests:recommend", args=[entry.contest_id])
+    return redirect(f"{back}#entry-{entry.pk}")
 
 
 @login_required

@@ -43,6 +43,11 @@ def test_public_essay_from_a_phone_is_recommended_by_its_county(tree, users, new
     county.goto(f"/contests/{contest.pk}/recommend/")
     county.get_by_role("button", name="推荐", exact=True).click()
     assert county.get_by_test_id("quota-used").inner_text() == "已推荐 1 / 1"
+    # The county's pages keep to a phone's width (tables included: nothing scrolls sideways).
+    overflow = "Math.max(document.documentElement.scrollWidth - 375, ...[...document.querySelectorAll('.table-responsive')].map(e => e.scrollWidth - e.clientWidth), 0)"
+    for url in (f"/contests/{contest.pk}/recommend/", f"/contests/{contest.pk}/entries/", f"/contests/{contest.pk}/"):
+        county.goto(url)
+        assert county.evaluate(overflow) == 0, url
     entry = Entry.objects.get()
     assert (entry.source, entry.author_org, entry.recommended) == (Entry.Source.PUBLIC, tree.qxg_town, True)
     assert entry.current_version.redacted_text == "我是■■，家住■■。巾帼心向党，奋进新征程。"

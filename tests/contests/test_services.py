@@ -193,3 +193,38 @@ def test_works_contest_takes_images_with_thumbnails(tree, users):
             contest, category=contest.categories.get(), title="x", author_name="张三", author_phone="13900000002",
             author_org=tree.qxg, declared=True, upload=upload("a.docx", docx_bytes(["x"])),
         )  # fmt: skip
+
+
+def test_a_contest_with_entries_keeps_its_kind(tree, users, contest):
+    _submit(contest, org=tree.qxg)
+    fields = {name: getattr(contest, name) for name in services.CONTEST_FIELDS}
+    fields["kind"] = Contest.Kind.WORKS
+    with pytest.raises(ContestError, match="不能再更改类型"):
+        services.update_contest(contest, by=users.city_admin, categories=["散文", "诗歌"], **fields)
+    fields["kind"] = Contest.Kind.ESSAY
+    fields["title"] = "新名称"
+    services.update_contest(contest, by=users.city_admin, categories=["散文", "诗歌", "小小说"], **fields)
+    assert [c.name for c in contest.categories.all()] == ["散文", "诗歌", "小小说"]
+    with pytest.raises(ContestError, match="组别“散文”已有作品，不能删除"):
+        services.update_contest(contest, by=users.city_admin, categories=["诗歌"], **fields)
+
+
+def test_video_is_checked_by_its_first_bytes_and_copied_whole(tree, users):
+    contest = make_contest(tree.city, kind=Contest.Kind.WORKS, allowed_media="video", max_file_mb=2)
+    contest.categories.create(name="微视频")
+    mp4 = b"\x00\x00\x00\x20ftypisom" + b"\x01" * (1024 * 1024)
+
+    def submit(name, data, phone):
+        return services.submit_entry(
+            contest, category=contest.categories.get(), title="巾帼风采", author_name="李娟", author_phone=phone,
+            author_org=tree.qxg, declared=True, upload=upload(name, data),
+        )  # fmt: skip
+
+    with pytest.raises(ContestError, match="内容与扩展名不符"):
+        submit("短片.mp4", png_bytes(), "13900000001")
+    with pytest.raises(ContestError, match="最大 2 MB"):
+        submit("短片.mp4", mp4 * 3, "13900000001")
+    version = submit("短片.mp4", mp4, "13900000001").current_version
+    assert (version.media_kind, version.content_type, version.size) == ("video", "video/mp4", len(mp4))
+    with version.file.open("rb") as f:
+        assert f.read() == mp4

@@ -313,3 +313,68 @@ def test_public_submissions_are_rate_limited_per_address(tree, client, contest):
     assert "提交过于频繁" in response.content.decode()
     assert Entry.objects.count() == 10
     limits.reset()
+
+
+def test_recommend_page_filters_by_decision_and_returns_to_the_same_view(tree, users, client_for, contest):
+    a = _submit(contest, tree.qxg_town, name="甲", phone="13900000101")
+    b = _submit(contest, tree.qxg_town, name="乙", phone="13900000102")
+    services.decide_recommendation(a, org=tree.qxg, recommend=False, reason="主题不符", by=users.qxg_admin)
+    client = client_for(users.qxg_admin)
+    pending = client.get(f"/contests/{contest.pk}/recommend/?show=pending").content.decode()
+    assert b.code in pending and a.code not in pending
+    declined = client.get(f"/contests/{contest.pk}/recommend/?show=declined").content.decode()
+    assert a.code in declined and b.code not in declined and "理由：主题不符" in declined
+    response = client.post(
+        f"/contests/entries/{b.pk}/decide/",
+        {"decision": "recommend", "next": f"/contests/{contest.pk}/recommend/?show=pending"},
+    )
+    assert response["Location"] == f"/contests/{contest.pk}/recommend/?show=pending#entry-{b.pk}"
+    response = client.post(
+        f"/contests/entries/{a.pk}/decide/", {"decision": "recommend", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == f"/contests/{contest.pk}/recommend/#entry-{a.pk}"
+
+
+def test_every_page_opens_for_those_who_may_use_it(tree, users, client_for, contest, qxg_entry):
+    services.decide_recommendation(qxg_entry, org=tree.qxg, recommend=True, by=users.qxg_admin)
+    city = client_for(users.city_admin)
+    for url in ("/contests/", "/contests/new/", f"/contests/{contest.pk}/", f"/contests/{contest.pk}/edit/",
+                f"/contests/{contest.pk}/quotas/", f"/contests/{contest.pk}/entries/", f"/contests/{contest.pk}/qr.png",
+                f"/contests/{contest.pk}/recommendations/", f"/contests/entries/{qxg_entry.pk}/",
+                f"/contests/entries/{qxg_entry.pk}/redaction/", f"/contests/{contest.pk}/entries/new/"):  # fmt: skip
+        assert city.get(url).status_code == 200, url
+    liaison = client_for(users.qxg_liaison)
+    for url in (
+        f"/contests/{contest.pk}/",
+        f"/contests/{contest.pk}/entries/new/",
+        f"/contests/entries/{qxg_entry.pk}/replace/",
+    ):
+        assert liaison.get(url).status_code == 200, url
+    assert "代为投稿" in liaison.get(f"/contests/{contest.pk}/").content.decode()
+
+
+def test_organiser_moves_the_contest_along_and_it_is_audited(tree, users, client_for):
+    contest = make_contest(tree.city, by=users.city_admin, status=Contest.Status.DRAFT)
+    client = client_for(users.city_admin)
+    client.post(f"/contests/{contest.pk}/status/", {"status": "open"})
+    contest.refresh_from_db()
+    assert contest.status == Contest.Status.DRAFT  # no category yet
+    Category.objects.create(contest=contest, name="散文")
+    client.post(f"/contests/{contest.pk}/status/", {"status": "open"})
+    client.post(f"/contests/{contest.pk}/status/", {"status": "finished"})  # a step skipped: refused
+    contest.refresh_from_db()
+    assert contest.status == Contest.Status.OPEN
+    assert client_for(users.qxg_admin).post(f"/contests/{contest.pk}/status/", {"status": "judging"}).status_code == 403
+    from jinguo.audit.models import AuditEntry
+
+    assert list(
+        AuditEntry.objects.filter(action="contests.contest.status_changed").values_list("to_state", flat=True)
+    ) == ["open"]
+
+
+def test_entry_list_filters_by_a_unit_below_the_viewer(tree, users, client_for, contest, qxg_entry, dafang_entry):
+    html = client_for(users.city_admin).get(f"/contests/{contest.pk}/entries/?unit={tree.dafang.pk}").content.decode()
+    assert dafang_entry.code in html and qxg_entry.code not in html
+    # A county cannot widen its list with a sibling's id: the filter offers its own units only.
+    html = client_for(users.qxg_admin).get(f"/contests/{contest.pk}/entries/?unit={tree.dafang.pk}").content.decode()
+    assert qxg_entry.code in html and dafang_entry.code not in html and "大方县" not in html
