@@ -538,3 +538,7 @@ class ReferenceText(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# Copy detection (wip-copies): its own module, found by Django through this import.
+from jinguo.contests.models_copies import Overlap, TextFingerprint  # noqa: E402, F401

@@ -27,3 +27,8 @@ urlpatterns = [
     path("versions/<int:pk>/<str:kind>/", views.version_file, name="version_file"),
 ]
 urlpatterns += judging_urlpatterns
+
+# Copy detection (wip-copies).
+from jinguo.contests.urls_copies import urlpatterns as copies_urlpatterns  # noqa: E402
+
+urlpatterns += copies_urlpatterns

@@ -50,6 +50,9 @@ BADGE_CLASSES = {
     "recommended": "text-bg-success",
     "declined": "text-bg-secondary",
     "setup": "text-bg-light border",
+    # contests.Overlap's verdict ("open" above: not checked yet)
+    "copy": "text-bg-danger",
+    "not_copy": "text-bg-secondary",
 }
 UNKNOWN_CLASS = "text-bg-light border"
 
