@@ -87,7 +87,16 @@ def test_registered_permissions_are_exactly_the_granted_table():
 
 def test_every_rules_module_declares_its_own_permissions_and_each_is_registered():
     modules = _rules_modules()
-    assert sorted(modules) == ["accounts", "activities", "campaigns", "contests", "orgs", "quiz", "reports", "summaries"]
+    assert sorted(modules) == [
+        "accounts",
+        "activities",
+        "campaigns",
+        "contests",
+        "orgs",
+        "quiz",
+        "reports",
+        "summaries",
+    ]
     declared = {}
     for label, module in modules.items():
         for name, perm in _declared(module).items():
