@@ -43,6 +43,7 @@ def load_users() -> list[User]:
             is_org_admin="admin" in roles,
             is_reviewer="reviewer" in roles,
             is_liaison="liaison" in roles,
+            is_care_worker="care" in roles,
         )
         user.password = hashed
         user.save()

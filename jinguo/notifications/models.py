@@ -15,6 +15,7 @@ class Notification(models.Model):
         REPORT_ADOPTED = "report_adopted", _("信息已采用")
         REPORT_REJECTED = "report_rejected", _("信息未采用")
         REMINDER = "reminder", _("督办提醒")
+        CARE_DUPLICATE = "care_duplicate", _("关爱对象重复登记")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)

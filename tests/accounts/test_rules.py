@@ -22,7 +22,7 @@ from jinguo.accounts.rules import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-ADMIN, REVIEWER, LIAISON = User.Role.ADMIN, User.Role.REVIEWER, User.Role.LIAISON
+ADMIN, REVIEWER, LIAISON, CARE = User.Role.ADMIN, User.Role.REVIEWER, User.Role.LIAISON, User.Role.CARE
 CHECKS = {"has_perm", "has_perm_here", "holds_perm"}
 
 # Who may do what, as the product has always granted it; a change here is a change of policy.
@@ -43,6 +43,11 @@ EXPECTED = {
     "quiz.quizzes:write": {ADMIN},
     "quiz.banks:write": {ADMIN},
     "quiz.results:read": {ADMIN, REVIEWER, LIAISON},
+    # The care registry: people for 关爱工作者 only; counts for everyone; a care admin is ADMIN + CARE.
+    "care.people:read": {CARE},
+    "care.people:write": {CARE},
+    "care.counts:read": {ADMIN, REVIEWER, LIAISON, CARE},
+    "care.registry:administer": {ADMIN},
 }
 
 
@@ -72,7 +77,7 @@ def _source_files():
 
 
 def _user(role: str, org, **extra) -> User:
-    flag = {ADMIN: "is_org_admin", REVIEWER: "is_reviewer", LIAISON: "is_liaison"}[role]
+    flag = {ADMIN: "is_org_admin", REVIEWER: "is_reviewer", LIAISON: "is_liaison", CARE: "is_care_worker"}[role]
     return User(username=f"{role}_{org.pk}", org=org, is_active=True, **{flag: True}, **extra)
 
 
@@ -82,7 +87,7 @@ def test_registered_permissions_are_exactly_the_granted_table():
 
 def test_every_rules_module_declares_its_own_permissions_and_each_is_registered():
     modules = _rules_modules()
-    assert sorted(modules) == ["accounts", "activities", "campaigns", "orgs", "quiz", "reports"]
+    assert sorted(modules) == ["accounts", "activities", "campaigns", "care", "orgs", "quiz", "reports"]
     declared = {}
     for label, module in modules.items():
         for name, perm in _declared(module).items():
