@@ -13,6 +13,7 @@ urlpatterns = [
     path("activities/", include("jinguo.activities.urls")),
     path("reports/", include("jinguo.reports.urls")),
     path("quiz/", include("jinguo.quiz.urls")),
+    path("care/", include("jinguo.care.urls")),
     path("dashboard/", include("jinguo.dashboard.urls")),
     path("notifications/", include("jinguo.notifications.urls")),
     path("api/", api.urls),

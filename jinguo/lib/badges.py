@@ -37,8 +37,12 @@ BADGE_CLASSES = {
     "unresolvable": "text-bg-secondary",
     # activities.Validity (a voided ledger entry, attendee or need; "voided" as for reports)
     "counted": "text-bg-light border",
-    # quiz.Attempt
+    # quiz.Attempt; care.DuplicateReport
     "open": "text-bg-primary",
+    # care.Person (在册 / 结案 is "closed" above), care.DuplicateReport
+    "active": "text-bg-primary",
+    "transferred": "text-bg-success",
+    "dismissed": "text-bg-secondary",
 }
 UNKNOWN_CLASS = "text-bg-light border"
 
