@@ -1,3 +1,4 @@
+import io
 import json
 
 import pytest
@@ -63,7 +64,10 @@ def test_key_file_is_owner_only(people, settings):
 def test_rotation_reencrypts_every_value_under_the_new_key(people, settings):
     HouseholdMember.objects.create(person=people.qxg, name="张父", relation="父亲", phone="13800001111")
     before = _raw(people.qxg, "id_number")
-    call_command("rotatecarekeys", "--new-key", "--batch", "1", stdout=open("/dev/null", "w"))
+    out = io.StringIO()
+    call_command("rotatecarekeys", "--new-key", "--batch", "1", stdout=out)
+    # 张小芳: ID, phone, health; 李秀英: ID, phone; the household member: phone
+    assert "re-encrypted 6 values" in out.getvalue()
     data = json.loads(settings.CARE_KEYS_FILE.read_text())
     assert data["current"] != "k1" and set(data["keys"]) == {"k1", data["current"]}
     after = _raw(people.qxg, "id_number")
