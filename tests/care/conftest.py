@@ -69,3 +69,13 @@ def people(tree, care):
     )
     dafang = register(care.dafang, tree.dafang_town, name="李秀英", id_number=DAFANG_ID, phone=DAFANG_PHONE)
     return SimpleNamespace(qxg=qxg, dafang=dafang)
+
+
+def xlsx(header, rows) -> bytes:
+    import io
+
+    from jinguo.lib.excel import build_workbook
+
+    buf = io.BytesIO()
+    build_workbook([("关爱对象", header, rows)]).save(buf)
+    return buf.getvalue()
