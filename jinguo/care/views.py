@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from jinguo.accounts.rules import has_perm
@@ -54,9 +55,11 @@ IMPORTS = ImportFlow(
 
 
 def registry_page(view):
-    """Signed in, never cached by the browser, and only for the care role (others: 403)."""
+    """Signed in, never cached by the browser, and only for the care role (others: 403). Every
+    posted value (ID numbers, phones, reasons, passwords) is starred in error reports."""
 
     @functools.wraps(view)
+    @sensitive_post_parameters()
     @login_required
     @never_cache
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -69,7 +72,7 @@ def registry_page(view):
 
 def care_page(view):
     """Signed in and never cached; the view checks what the viewer may see (counts, admin pages)."""
-    return functools.wraps(view)(login_required(never_cache(view)))
+    return functools.wraps(view)(sensitive_post_parameters()(login_required(never_cache(view))))
 
 
 def _person_for(request: HttpRequest, pk: int, *, write: bool = False) -> Person:
