@@ -90,7 +90,7 @@ class Person(models.Model):
     basis = models.CharField(_("处理依据"), max_length=10, choices=Basis.choices, default=Basis.CONSENT)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     closed_on = models.DateField(_("结案日期"), null=True, blank=True)
-    closed_reason = models.CharField(_("结案原因"), max_length=100, blank=True)
+    closed_reason = EncryptedTextField(_("结案原因"), blank=True)  # free text: may say why, i.e. about health
     followup_days = models.PositiveSmallIntegerField(_("回访周期（天）"), null=True, blank=True)
     next_followup_on = models.DateField(_("下次回访"), null=True, blank=True, db_index=True)
     purge_on = models.DateField(_("到期匿名化日期"), null=True, blank=True, db_index=True)
@@ -103,7 +103,17 @@ class Person(models.Model):
 
     # The columns a list may load: nothing encrypted (a list decrypts nothing it does not show).
     LIST_FIELDS = ("id", "org", "name", "birth_date", "sex", "status", "next_followup_on", "anonymised_at")
-    SENSITIVE_FIELDS = ("id_number", "phone", "address", "health", "disability", "minor_situation", "needs", "notes")
+    SENSITIVE_FIELDS = (
+        "id_number",
+        "phone",
+        "address",
+        "health",
+        "disability",
+        "minor_situation",
+        "needs",
+        "notes",
+        "closed_reason",
+    )
     REVEALABLE = {"id_number": "身份证号", "phone": "联系电话"}
 
     class Meta:

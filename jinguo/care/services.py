@@ -376,7 +376,7 @@ def close_person(person: Person, *, by: User, reason: str, on: dt.date | None = 
         person.status, person.closed_on, person.closed_reason = (
             Person.Status.CLOSED,
             on or timezone.localdate(),
-            reason[:100],
+            reason[:200],
         )
         person.next_followup_on = None
         person.save(update_fields=["status", "closed_on", "closed_reason", "next_followup_on", "updated_at"])
