@@ -91,6 +91,14 @@ def followup_counts_by_org(*, today: dt.date) -> dict[int, tuple[int, int]]:
     return {r["org_id"]: (r["overdue"], r["total"] - r["overdue"]) for r in rows}
 
 
+def help_during_campaign_q(campaign, *, family: list[int] | None = None) -> Q:
+    """Help given "during the campaign": linked to it (or to a re-issue of it), or given within its
+    period. One definition for the campaign board's care line and the care dashboard."""
+    return Q(campaign_id__in=family or [campaign.pk]) | Q(
+        given_on__gte=campaign.starts_on, given_on__lte=campaign.ends_on
+    )
+
+
 def access_log_of(person: Person) -> QuerySet[AccessLog]:
     return AccessLog.objects.filter(person=person).select_related("user_org").order_by("-at", "-pk")
 

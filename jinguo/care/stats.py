@@ -15,6 +15,7 @@ from jinguo.accounts.models import User
 from jinguo.campaigns.models import Campaign
 from jinguo.care.models import Category, HelpRecord, Person
 from jinguo.care.rules import SMALL_CELL, sees_small_cells
+from jinguo.care.selectors import help_during_campaign_q
 from jinguo.orgs.models import Org
 from jinguo.orgs.selectors import branches, totals_by_branch
 
@@ -64,7 +65,7 @@ def figures(*, org: Org, since: dt.date, until: dt.date, campaign: Campaign | No
     )
     helps = HelpRecord.objects.filter(org.subtree_q("person__org"), given_on__gte=since, given_on__lte=until)
     if campaign is not None:
-        helps = helps.filter(campaign=campaign)
+        helps = helps.filter(help_during_campaign_q(campaign))
     help_fig = totals_by_branch(
         helps,
         root=org,
@@ -139,11 +140,12 @@ def dashboard_context(*, user: User, org: Org, params) -> dict:
     }
 
 
-def campaign_care_figures(campaign: Campaign, *, org: Org) -> dict:
-    """The campaign dashboard's care line: households visited and help given during the campaign
-    (its period, or linked to it), in ``org``'s subtree, from the help records — never retyped."""
-    helps = HelpRecord.objects.filter(org.subtree_q("person__org")).filter(
-        Q(campaign=campaign) | Q(given_on__gte=campaign.starts_on, given_on__lte=campaign.ends_on)
-    )
-    row = helps.aggregate(households=Count("person", distinct=True), count=Count("pk"), amount=Sum("amount"))
-    return {"households": row["households"], "count": row["count"], "amount": row["amount"] or Decimal(0)}
+def care_cells(row, *, exact: bool) -> dict:
+    """The campaign board's care line for one row, as ``shown`` to the viewer: households visited;
+    help count and amount hidden too where fewer than 5 households would be singled out."""
+    few = not exact and 0 < row.care_households < SMALL_CELL
+    return {
+        "households": shown(row.care_households, exact=exact),
+        "help": SMALL if few else row.care_help,
+        "amount": SMALL if few else row.care_amount,
+    }
