@@ -22,11 +22,13 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _load_campaign(self) -> None:
+        from jinguo.care.demo import load_demo_care
         from jinguo.demo import campaign
         from jinguo.quiz.demo import load_demo_quiz
 
         campaign.load_campaign()
         load_demo_quiz()
+        load_demo_care()
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\n演示账号（密码均为 {people.DEMO_PASSWORD}）：")
