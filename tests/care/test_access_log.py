@@ -124,3 +124,36 @@ def test_error_reports_star_every_posted_value(tree, care, client_for, rf):
 def test_person_str_and_repr_carry_no_name(people):
     assert str(people.qxg) == f"关爱对象 #{people.qxg.pk}"
     assert "张" not in repr(people.qxg)
+
+
+def test_sql_logs_carry_only_ciphertext_and_digests(tree, care, client_for, settings, caplog):
+    """With query logging on (DEBUG), registering, searching by ID and revealing log no clear value."""
+    import logging
+
+    from django.db import connection
+
+    settings.DEBUG = True
+    connection.force_debug_cursor = True
+    try:
+        with caplog.at_level(logging.DEBUG, logger="django.db.backends"):
+            client = client_for(care.qxg_town)
+            client.post(
+                "/care/new/",
+                {
+                    "org": tree.qxg_town.pk,
+                    "name": "王某",
+                    "id_number": QXG_ID,
+                    "phone": QXG_PHONE,
+                    "categories": [1],
+                    "basis": "duty",
+                    "health": "乳腺癌",
+                },  # fmt: skip
+            )
+            person = Person.objects.get(name="王某")
+            client.post("/care/", {"q": QXG_ID})
+            client.post(f"/care/{person.pk}/reveal/", {"field": "phone", "reason": "电话回访需要"})
+    finally:
+        connection.force_debug_cursor = False
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "INSERT INTO" in text and person.id_digest in text
+    assert QXG_ID not in text and QXG_PHONE not in text and "乳腺癌" not in text and "电话回访需要" not in text

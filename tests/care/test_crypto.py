@@ -63,11 +63,19 @@ def test_key_file_is_owner_only(people, settings):
 
 def test_rotation_reencrypts_every_value_under_the_new_key(people, settings):
     HouseholdMember.objects.create(person=people.qxg, name="张父", relation="父亲", phone="13800001111")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jinguo.care import services
+
+    record = services.record_help(people.qxg, by=people.qxg.created_by, given_on=people.qxg.created_at.date(),
+                                  kind="cash", given_by="妇联")  # fmt: skip
+    attachment = services.add_attachment(record, by=people.qxg.created_by, kind="receipt",
+                                         upload=SimpleUploadedFile("r.pdf", b"%PDF receipt"))  # fmt: skip
     before = _raw(people.qxg, "id_number")
     out = io.StringIO()
     call_command("rotatecarekeys", "--new-key", "--batch", "1", stdout=out)
-    # 张小芳: ID, phone, health; 李秀英: ID, phone; the household member: phone
-    assert "re-encrypted 6 values" in out.getvalue()
+    # 张小芳: ID, phone, health; 李秀英: ID, phone; the household member: phone; the attachment: its name
+    assert "re-encrypted 7 values and 1 attachments" in out.getvalue()
     data = json.loads(settings.CARE_KEYS_FILE.read_text())
     assert data["current"] != "k1" and set(data["keys"]) == {"k1", data["current"]}
     after = _raw(people.qxg, "id_number")
@@ -79,6 +87,9 @@ def test_rotation_reencrypts_every_value_under_the_new_key(people, settings):
         cursor.execute("SELECT phone FROM care_householdmember")
         assert cursor.fetchone()[0].startswith(data["current"] + ":")
     assert Person.objects.get(pk=people.qxg.pk).id_number == QXG_ID
+    attachment.refresh_from_db()
+    assert attachment.file.read().startswith(data["current"].encode() + b":")
+    assert services.read_attachment(attachment) == b"%PDF receipt"
     # The old key can now leave the file: nothing needs it.
     data["keys"] = {data["current"]: data["keys"][data["current"]]}
     crypto.write_key_file(settings.CARE_KEYS_FILE, data)
