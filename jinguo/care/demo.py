@@ -95,7 +95,9 @@ def load_demo_care() -> int:
                 next_followup_on=today + dt.timedelta(days=rng.randrange(-20, 25))
             )
         if campaign is not None and rng.random() < 0.6:
-            given_on = campaign.starts_on + dt.timedelta(days=rng.randrange(0, max(1, (today - campaign.starts_on).days)))
+            given_on = campaign.starts_on + dt.timedelta(
+                days=rng.randrange(0, max(1, (today - campaign.starts_on).days))
+            )
             kind = rng.choice([HelpRecord.Kind.CASH, HelpRecord.Kind.GOODS, HelpRecord.Kind.SCHOOLING])
             services.record_help(
                 person,
