@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from functools import partial
 
 from django.contrib import messages
@@ -46,6 +47,7 @@ from jinguo.lib.views import int_or_none, page_of, require_viewer_org
 from jinguo.orgs.models import Org
 
 PAGE_SIZE = 20
+denials = logging.getLogger("jinguo.care.access")
 # The kept upload holds ID numbers: it is written encrypted, like the registry itself.
 IMPORTS = ImportFlow(
     "care",
@@ -54,14 +56,41 @@ IMPORTS = ImportFlow(
 )
 
 
+def _logging_denials(view):
+    """Every refused request (403, or 404 for something outside the viewer's subtree) is logged to
+    ``jinguo.care.access`` with who, which page, which ids and from where — never a posted or
+    queried value. Successful reads are ``AccessLog`` rows."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except (PermissionDenied, Http404) as exc:
+            match = request.resolver_match
+            denials.warning(
+                "care access refused: %s user=%s unit=%s page=%s ids=%s ip=%s",
+                403 if isinstance(exc, PermissionDenied) else 404,
+                request.user.pk,
+                request.user.org_id,
+                match.view_name if match else "",
+                {k: v for k, v in kwargs.items() if isinstance(v, int)},
+                client_ip(request),
+            )
+            raise
+
+    return wrapped
+
+
 def registry_page(view):
     """Signed in, never cached by the browser, and only for the care role (others: 403). Every
-    posted value (ID numbers, phones, reasons, passwords) is starred in error reports."""
+    posted value (ID numbers, phones, reasons, passwords) is starred in error reports; refusals
+    are logged."""
 
     @functools.wraps(view)
     @sensitive_post_parameters()
     @login_required
     @never_cache
+    @_logging_denials
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not has_perm(request.user, REGISTRY_READ, at=require_viewer_org(request)):
             raise PermissionDenied
@@ -72,7 +101,7 @@ def registry_page(view):
 
 def care_page(view):
     """Signed in and never cached; the view checks what the viewer may see (counts, admin pages)."""
-    return functools.wraps(view)(sensitive_post_parameters()(login_required(never_cache(view))))
+    return functools.wraps(view)(sensitive_post_parameters()(login_required(never_cache(_logging_denials(view)))))
 
 
 def _person_for(request: HttpRequest, pk: int, *, write: bool = False) -> Person:

@@ -157,3 +157,19 @@ def test_sql_logs_carry_only_ciphertext_and_digests(tree, care, client_for, sett
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "INSERT INTO" in text and person.id_digest in text
     assert QXG_ID not in text and QXG_PHONE not in text and "乳腺癌" not in text and "电话回访需要" not in text
+
+
+def test_refused_requests_are_logged_without_values(people, care, users, client_for, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="jinguo.care.access"):
+        client_for(care.dafang).get(f"/care/{people.qxg.pk}/")
+        client_for(users.qxg_liaison).get(f"/care/{people.qxg.pk}/")
+        client_for(care.dafang).post(f"/care/{people.qxg.pk}/reveal/", {"field": "phone", "reason": QXG_PHONE})
+    lines = [r.getMessage() for r in caplog.records if r.name == "jinguo.care.access"]
+    assert lines[0].startswith(
+        f"care access refused: 404 user={care.dafang.pk} unit={care.dafang.org_id} page=care:person"
+    )
+    assert f"ids={{'pk': {people.qxg.pk}}}" in lines[0]
+    assert lines[1].startswith(f"care access refused: 403 user={users.qxg_liaison.pk}")
+    assert len(lines) == 3 and all(QXG_PHONE not in line and "张小芳" not in line for line in lines)
