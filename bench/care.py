@@ -16,6 +16,7 @@ Not a test: a slow machine fails nothing.
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import json
 import os
@@ -243,7 +244,11 @@ def run_step(step: str, db_url: str, runs: int) -> dict:
 
 def bench_database(db: str, runs: int) -> dict:
     url = base.prepare(db)
-    (WORK / "care-keys.json").unlink(missing_ok=True)
+    keys = WORK / "care-keys.json"
+    keys.unlink(missing_ok=True)
+    fresh = [base64.b64encode(secrets.token_bytes(32)).decode() for _ in range(2)]
+    keys.write_text(json.dumps({"current": "k1", "keys": {"k1": fresh[0]}, "hmac": fresh[1]}))
+    keys.chmod(0o600)
     figures: dict = {}
     try:
         for step in ("info", "migrate", "import", "seed", "pages", "dedup", "rotate"):
