@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import datetime as dt
 import json
 import os
 import random
+import secrets
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import contextlib
-
 import run as base  # noqa: E402 - bench/run.py: the tree generator, the process and database helpers
 
 ROOT = base.ROOT
