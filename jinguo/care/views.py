@@ -152,6 +152,7 @@ def people(request: HttpRequest) -> HttpResponse:
         "categories": Category.objects.all(),
         "can_write": has_perm(request.user, REGISTRY_WRITE, at=org),
         "can_admin": is_care_admin(request.user, at=org),
+        "city_care_admin": is_city_care_admin(request.user),
     }
     return render(request, "care/people.html", context)
 
