@@ -135,11 +135,11 @@ def people(request: HttpRequest) -> HttpResponse:
         _named(result.people, request.user)
     status = request.GET.get("status", Person.Status.ACTIVE)
     category = int_or_none(request.GET.get("category"))
-    unit = int_or_none(request.GET.get("org"))
-    page = page_of(
-        request, selectors.people_list(user=request.user, status=status, category=category, org_id=unit), PAGE_SIZE
-    )
-    if result is None:
+    page = None
+    if result is None:  # a search shows its hits only: the list is not read (nor logged) under it
+        unit = int_or_none(request.GET.get("org"))
+        people_qs = selectors.people_list(user=request.user, status=status, category=category, org_id=unit)
+        page = page_of(request, people_qs, PAGE_SIZE)
         services.log_request_reads(request, page.object_list, AccessLog.Action.LIST)
         _named(page.object_list, request.user)
     context = {
