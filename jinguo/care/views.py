@@ -196,16 +196,25 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @registry_page
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ID number and phone are not put back into the form (they would be shown whole): the
+    fields show the masks and stay empty; left empty, they keep their values."""
     person = _person_for(request, pk, write=True)
-    initial = {f: getattr(person, f) for f in services.PERSON_FIELDS}
-    initial |= {"id_number": person.id_number, "birth_date": person.birth_date, "sex": person.sex}
-    initial["categories"] = list(person.categories.all())
+    initial = {f: getattr(person, f) for f in services.PERSON_FIELDS if f != "phone"}
+    initial |= {"birth_date": person.birth_date, "sex": person.sex, "categories": list(person.categories.all())}
     form = PersonForm(request.POST or None, initial=initial, viewer_org=request.user.org, registering=False)
+    form.fields["id_number"].widget.attrs["placeholder"] = mask_id_number(person.id_number) or "未填写"
+    form.fields["phone"].widget.attrs["placeholder"] = mask_phone(person.phone) or "未填写"
+    form.fields["id_number"].help_text = "留空表示不修改。"
+    form.fields["phone"].help_text = "留空表示不修改。"
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        changes = form.person_fields()
+        for kept in ("id_number", "phone"):
+            if not changes.get(kept):
+                changes.pop(kept, None)
         try:
             services.update_person(
-                person, by=request.user, categories=data["categories"], ip=client_ip(request), **form.person_fields()
+                person, by=request.user, categories=data["categories"], ip=client_ip(request), **changes
             )
         except (DuplicateInside, DuplicateElsewhere) as exc:
             form.add_error("id_number", str(exc))
@@ -214,6 +223,8 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已保存。")
             return redirect("care:person", person.pk)
+    else:
+        services.log_request_reads(request, [person], AccessLog.Action.VIEW)
     return render(request, "care/person_form.html", {"form": form, "person": person, "registering": False})
 
 

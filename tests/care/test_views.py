@@ -273,3 +273,15 @@ def test_the_daily_digest_tells_caseworkers_counts_and_never_names(tree, care, u
     assert note.recipient == care.qxg_town
     assert "1 人的回访已逾期" in note.body and "赵留守" not in note.body and "赵" not in note.title
     assert send_reminders() == (0, 0)  # once a day
+
+
+def test_the_edit_form_shows_masks_not_numbers_and_blank_keeps_them(people, care, client_for):
+    client = client_for(care.qxg_town)
+    html = client.get(f"/care/{people.qxg.pk}/edit/").content.decode()
+    assert QXG_ID not in html and QXG_PHONE not in html and "139****1234" in html
+    categories = [c.pk for c in people.qxg.categories.all()]
+    data = {"name": "张小芳", "categories": categories, "basis": "consent", "needs": "新的需求"}
+    assert client.post(f"/care/{people.qxg.pk}/edit/", data).status_code == 302
+    person = Person.objects.get(pk=people.qxg.pk)
+    assert (person.id_number, person.phone, person.needs) == (QXG_ID, QXG_PHONE, "新的需求")
+    assert AccessLog.objects.filter(person=person, action=AccessLog.Action.VIEW, where="care:edit").count() == 1
