@@ -38,6 +38,8 @@ def test_status_badge_fields_are_the_ones_we_show():
         "campaigns.Campaign.status",
         "campaigns.Plan.status",
         "campaigns.PlanVersion.outcome",
+        "care.DuplicateReport.status",
+        "care.Person.status",
         "quiz.Attempt.status",
         "reports.Report.status",
     ]
