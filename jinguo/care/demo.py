@@ -39,6 +39,7 @@ def load_demo_care() -> int:
     """Create the demo registry (the demo loads inside ``scopes_disabled``). Returns the people made."""
     rng = random.Random(2023)
     today = timezone.localdate()
+    services.ensure_default_categories()
     categories = {c.name: c for c in Category.objects.all()}
     campaign = Campaign.objects.filter(doc_number="毕妇发〔2023〕2号").first()
     line = ActivityLine.objects.filter(campaign=campaign, title__contains="关心关爱").first() if campaign else None

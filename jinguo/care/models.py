@@ -33,6 +33,20 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+# The categories the notice names (name, for minors, retention years); migration 0001 creates them.
+DEFAULT_CATEGORIES = [
+    ("低收入妇女", False, 5),
+    ("失业妇女", False, 5),
+    ("患病妇女（含两癌）", False, 5),
+    ("单亲困难母亲", False, 5),
+    ("留守未成年人", True, 3),
+    ("孤儿", True, 3),
+    ("残疾儿童", True, 3),
+    ("困境儿童", True, 3),
+    ("其他", False, 5),
+]
+
+
 class Category(models.Model):
     """A kind of hardship (低收入妇女, 留守未成年人 …). One list for the whole tree: the city extends it.
 

@@ -24,6 +24,7 @@ from jinguo.audit.services import log_action
 from jinguo.care import crypto
 from jinguo.care.models import (
     CHILD_CONSENT_AGE,
+    DEFAULT_CATEGORIES,
     MINOR_AGE,
     AccessLog,
     Category,
@@ -648,6 +649,15 @@ def log_request_reads(request, people: Iterable[Person], action: str, *, field: 
 
 # ---------------------------------------------------------------------------------------------
 # Categories (the city keeps the list)
+
+
+def ensure_default_categories() -> None:
+    """Create any of the notice's categories that is missing (the demo; a test database flushed by a
+    transactional test). Existing rows, and the city's own additions, are left as they are."""
+    for order, (name, for_minors, years) in enumerate(DEFAULT_CATEGORIES, start=1):
+        Category.objects.get_or_create(
+            name=name, defaults={"for_minors": for_minors, "retention_years": years, "order": order * 10}
+        )
 
 
 def add_category(*, by: User, name: str, for_minors: bool, retention_years: int) -> Category:
