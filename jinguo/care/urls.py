@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/help/new/", views.help_add, name="help_add"),
     path("<int:pk>/followups/new/", views.followup_add, name="followup_add"),
     path("<int:pk>/access/", views.access_log, name="access_log"),
+    path("consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("help/<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("followups/", views.followups, name="followups"),

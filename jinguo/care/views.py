@@ -37,7 +37,7 @@ from jinguo.care.forms import (
     RevealForm,
     SearchForm,
 )
-from jinguo.care.models import AccessLog, Category, DuplicateReport, HelpAttachment, HelpRecord, Person
+from jinguo.care.models import AccessLog, Category, Consent, DuplicateReport, HelpAttachment, HelpRecord, Person
 from jinguo.care.rules import COUNTS_READ, REGISTRY_READ, REGISTRY_WRITE, is_care_admin, is_city_care_admin
 from jinguo.care.services import CareError, DuplicateElsewhere, DuplicateInside
 from jinguo.lib.client_ip import client_ip
@@ -341,6 +341,18 @@ def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
         services.record_consent(person, by=request.user, consent=form.consent())
 
     return _sub_form(request, pk, ConsentForm, "care/sub_form.html", "登记同意记录", save, anchor="#consents")
+
+
+@require_POST
+@registry_page
+def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person (or guardian) withdraws a consent (PIPL Art. 15): recorded, from today."""
+    consent = get_object_or_404(Consent.objects.select_related("person__org"), pk=pk)
+    person = _person_for(request, consent.person_id, write=True)
+    if consent.withdrawn_on is None:
+        services.withdraw_consent(consent, by=request.user)
+        messages.success(request, "已记录撤回同意。")
+    return redirect(reverse("care:person", args=[person.pk]) + "#consents")
 
 
 @registry_page

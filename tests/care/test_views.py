@@ -285,3 +285,22 @@ def test_the_edit_form_shows_masks_not_numbers_and_blank_keeps_them(people, care
     person = Person.objects.get(pk=people.qxg.pk)
     assert (person.id_number, person.phone, person.needs) == (QXG_ID, QXG_PHONE, "新的需求")
     assert AccessLog.objects.filter(person=person, action=AccessLog.Action.VIEW, where="care:edit").count() == 1
+
+
+def test_a_withdrawn_photo_consent_stops_person_photos(people, care, client_for):
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jinguo.care import services
+
+    consent = services.record_consent(people.qxg, by=care.qxg_town, consent=services.ConsentInput(
+        given_by="张小芳", relation="本人", given_on=dt.date.today() - dt.timedelta(days=3), covers_photo=True))  # fmt: skip
+    record = services.record_help(people.qxg, by=care.qxg_town, given_on=dt.date.today(), kind="cash", given_by="妇联")
+    assert client_for(care.dafang).post(f"/care/consents/{consent.pk}/withdraw/").status_code == 404
+    client_for(care.qxg_town).post(f"/care/consents/{consent.pk}/withdraw/")
+    consent.refresh_from_db()
+    assert consent.withdrawn_on == dt.date.today()
+    with pytest.raises(services.CareError, match="没有本人"):
+        services.add_attachment(record, by=care.qxg_town, kind="person_photo",
+                                upload=SimpleUploadedFile("p.jpg", b"\xff\xd8\xff"))  # fmt: skip
