@@ -16,6 +16,7 @@ from jinguo.care.models import AccessLog, Category, Person
 from jinguo.care.rules import REGISTRY_READ
 from jinguo.lib.idnumbers import IdNumberError, parse_id_number
 from jinguo.lib.masking import mask_name
+from jinguo.orgs.models import Org
 
 SOON_DAYS = 7
 SEARCH_LIMIT = 50
@@ -29,7 +30,10 @@ def people_visible_to(*, user: User) -> QuerySet[Person]:
 
 
 def people_list(*, user: User, status: str = "", category: int | None = None, org_id: int | None = None):
-    qs = people_visible_to(user=user).only(*Person.LIST_FIELDS).select_related("org")
+    # The units of the subtree first, by id: PostgreSQL otherwise scans the whole table for a name
+    # (ILIKE '%…%') before joining the units (290 -> a few ms at 200,000 people, bench/care.py).
+    units = Org.objects.filter(user.org.subtree_q()).values("pk")
+    qs = people_visible_to(user=user).filter(org__in=units).only(*Person.LIST_FIELDS).select_related("org")
     qs = qs.prefetch_related(Prefetch("categories", queryset=Category.objects.only("id", "name")))
     if status in Person.Status.values:
         qs = qs.filter(status=status)
