@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jinguo.accounts.rules import USER_WRITE, holds_perm
 from jinguo.campaigns.rules import CAMPAIGN_WRITE, PLAN_REVIEW
+from jinguo.care.rules import COUNTS_READ, REGISTRY_READ
 from jinguo.quiz.rules import BANK_WRITE
 from jinguo.reports.rules import REPORT_REVIEW
 
@@ -14,6 +15,8 @@ MENU_PERMISSIONS = {
     "report_review": REPORT_REVIEW,
     "banks": BANK_WRITE,
     "users": USER_WRITE,
+    "care": REGISTRY_READ,
+    "care_stats": COUNTS_READ,
 }
 
 

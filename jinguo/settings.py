@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "jinguo.reports",
     "jinguo.quiz",
     "jinguo.contests",
+    "jinguo.care",
     "jinguo.dashboard",
     "jinguo.documents",
     "jinguo.summaries",
@@ -216,6 +217,11 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 # Spreadsheet imports kept between their preview and their confirmation (jinguo/lib/uploads.py).
 UPLOADS_DIR = Path(env_str("JINGUO_UPLOADS_DIR", str(VAR_DIR / "uploads")))
+
+# The care registry's encryption keys (jinguo/care/crypto.py): a JSON file outside the database.
+# Production must name it (jinguo.care.checks); the local demo generates one under var/.
+CARE_KEYS_FROM_ENV = bool(env_str("CARE_KEYS_FILE"))
+CARE_KEYS_FILE = Path(env_str("CARE_KEYS_FILE", str(VAR_DIR / "care-keys.json")))
 
 # Attachments: what a notice may carry.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)

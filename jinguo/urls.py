@@ -15,6 +15,7 @@ urlpatterns = [
     path("quiz/", include("jinguo.quiz.urls")),
     path("contests/", include("jinguo.contests.urls")),
     path("c/", include("jinguo.contests.public_urls")),  # a contest's public submission page
+    path("care/", include("jinguo.care.urls")),
     path("dashboard/", include("jinguo.dashboard.urls")),
     path("documents/", include("jinguo.documents.urls")),
     path("summaries/", include("jinguo.summaries.urls")),

@@ -26,6 +26,7 @@ def _files_in_tmp(settings, tmp_path_factory):
     settings.VAR_DIR = root
     settings.MEDIA_ROOT = root / "media"
     settings.UPLOADS_DIR = root / "uploads"
+    settings.CARE_KEYS_FILE = root / "care-keys.json"
 
 
 @pytest.fixture(autouse=True)

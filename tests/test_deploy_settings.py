@@ -23,9 +23,18 @@ def _readme_exports() -> dict[str, str]:
     return env
 
 
-def test_readme_production_settings_pass_check_deploy():
+def _care_key_file(folder: Path) -> Path:
+    from jinguo.care import crypto
+
+    path = folder / "care-keys.json"
+    crypto.write_key_file(path, {"current": "k1", "keys": {"k1": crypto.new_key_text()}, "hmac": crypto.new_key_text()})
+    return path
+
+
+def test_readme_production_settings_pass_check_deploy(tmp_path):
     env = _readme_exports()
-    assert {"DATABASE_URL", "ALLOWED_HOSTS", "SECURE_COOKIES", "TRUSTED_PROXIES"} <= set(env)
+    assert {"DATABASE_URL", "ALLOWED_HOSTS", "SECURE_COOKIES", "TRUSTED_PROXIES", "CARE_KEYS_FILE"} <= set(env)
+    env["CARE_KEYS_FILE"] = str(_care_key_file(tmp_path))  # the README's path, made here
     result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

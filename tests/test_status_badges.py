@@ -43,6 +43,8 @@ def test_status_badge_fields_are_the_ones_we_show():
         "contests.Recommendation.status",
         "contests.Round.status",
         "contests.Score.status",
+        "care.DuplicateReport.status",
+        "care.Person.status",
         "quiz.Attempt.status",
         "reports.Report.status",
         "summaries.Summary.status",

@@ -23,6 +23,7 @@ class User(AbstractUser):
         ADMIN = "admin", _("管理员")
         REVIEWER = "reviewer", _("审核员")
         LIAISON = "liaison", _("联络员")
+        CARE = "care", _("关爱工作者")
 
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
@@ -32,6 +33,8 @@ class User(AbstractUser):
     is_org_admin = models.BooleanField(_("管理员"), default=False)
     is_reviewer = models.BooleanField(_("审核员"), default=False)
     is_liaison = models.BooleanField(_("联络员"), default=False)
+    # Keeps the care registry (people in hardship) of the unit's subtree; see jinguo.care.rules.
+    is_care_worker = models.BooleanField(_("关爱工作者"), default=False)
 
     # Scoped like every org-owned model; authentication, which runs before any scope exists,
     # looks users up through ``jinguo.accounts.backends`` inside ``scopes_disabled()``.
@@ -64,6 +67,7 @@ class User(AbstractUser):
             (self.is_org_admin, self.Role.ADMIN),
             (self.is_reviewer, self.Role.REVIEWER),
             (self.is_liaison, self.Role.LIAISON),
+            (self.is_care_worker, self.Role.CARE),
         ]
         return [role for on, role in flags if on]
 

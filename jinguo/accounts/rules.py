@@ -25,6 +25,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     User.Role.ADMIN: {UNIT_WRITE, USER_WRITE},
     User.Role.REVIEWER: set(),
     User.Role.LIAISON: set(),
+    User.Role.CARE: set(),
 }
 
 PERMISSION_RE = re.compile(r"^[a-z]+\.[a-z_]+:[a-z_]+$")

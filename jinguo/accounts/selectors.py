@@ -13,6 +13,7 @@ _ROLE_FIELDS = {
     User.Role.ADMIN: "is_org_admin",
     User.Role.REVIEWER: "is_reviewer",
     User.Role.LIAISON: "is_liaison",
+    User.Role.CARE: "is_care_worker",
 }
 
 

@@ -49,6 +49,7 @@ def _role_flags(roles: Iterable[str]) -> dict[str, bool]:
         "is_org_admin": User.Role.ADMIN in roles,
         "is_reviewer": User.Role.REVIEWER in roles,
         "is_liaison": User.Role.LIAISON in roles,
+        "is_care_worker": User.Role.CARE in roles,
     }
 
 

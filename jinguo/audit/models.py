@@ -86,6 +86,23 @@ ACTION_LABELS = {
     "summaries.summary.submitted": "报送总结",
     "summaries.summary.returned": "退回修改",
     "summaries.summary.accepted": "总结审核通过",
+    "care.person.registered": "登记关爱对象",
+    "care.person.updated": "修改关爱对象",
+    "care.person.closed": "结案",
+    "care.person.reopened": "恢复在册",
+    "care.person.transferred": "转移责任单位",
+    "care.person.imported": "导入关爱对象",
+    "care.person.anonymised": "到期匿名化",
+    "care.member.added": "添加家庭成员",
+    "care.consent.recorded": "登记同意记录",
+    "care.consent.withdrawn": "撤回同意",
+    "care.help.recorded": "登记帮扶记录",
+    "care.attachment.added": "上传帮扶附件",
+    "care.followup.recorded": "登记回访",
+    "care.duplicate.reported": "发现重复登记",
+    "care.duplicate.dismissed": "维持原责任单位",
+    "care.category.added": "新增关爱类别",
+    "care.registry.exported": "导出关爱对象",
 }
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from jinguo.accounts.models import User
 from jinguo.activities.models import Need
 from jinguo.campaigns.models import Campaign, CampaignTarget, CampaignTargetQuerySet, PlanState
+from jinguo.care.selectors import SOON_DAYS, followup_counts_by_org
 from jinguo.lib.scoping import scopes_disabled
 from jinguo.notifications.models import Notification
 from jinguo.notifications.services import notify_users
@@ -88,6 +89,21 @@ def collect_digests(*, now: dt.datetime | None = None) -> dict[int, Digest]:
     return digests
 
 
+def collect_care_digests(*, now: dt.datetime | None = None) -> dict[int, Digest]:
+    """The care registry's follow-ups due, per unit, for its caseworkers: counts only, never a
+    name (an e-mail leaves the system)."""
+    today = timezone.localdate(now or timezone.now())
+    with scopes_disabled():  # reminders go to every unit with follow-ups due
+        counts = followup_counts_by_org(today=today)
+        orgs = Org.objects.in_bulk(list(counts))
+    digests: dict[int, Digest] = {}
+    for org_id, (overdue, soon) in counts.items():
+        parts = [f"{overdue} 人的回访已逾期" if overdue else "", f"{soon} 人将在 {SOON_DAYS} 天内到期" if soon else ""]
+        text = "，".join(p for p in parts if p)
+        digests[org_id] = Digest(org=orgs[org_id], items=[f"关爱对象回访：{text}，请到“待回访”查看。"])
+    return digests
+
+
 def send_reminders(*, now: dt.datetime | None = None, dry_run: bool = False) -> tuple[int, int]:
     """Send each behind unit's digest to its active liaisons and admins, once a day per user.
 
@@ -96,36 +112,44 @@ def send_reminders(*, now: dt.datetime | None = None, dry_run: bool = False) -> 
     """
     now = now or timezone.now()
     digests = collect_digests(now=now)
-    if not digests:
-        return 0, 0
     day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     already = set(
         Notification.objects.filter(kind=Notification.Kind.REMINDER, created_at__gte=day_start).values_list(
             "recipient_id", flat=True
         )
     )
-    users_by_org: dict[int, list[User]] = defaultdict(list)
-    for user in User.objects.filter(org_id__in=digests, is_active=True).filter(
-        Q(is_liaison=True) | Q(is_org_admin=True)
-    ):
-        if user.pk not in already:
-            users_by_org[user.org_id].append(user)
-    units = users = 0
+    care = collect_care_digests(now=now)
+    # One digest per user: a unit's work to its liaisons and admins, its follow-ups to its caseworkers.
+    items_of: dict[int, list[str]] = defaultdict(list)
+    user_by_pk: dict[int, User] = {}
+    with scopes_disabled():  # recipients in every unit that is behind
+        recipients = User.objects.filter(org_id__in=set(digests) | set(care), is_active=True).filter(
+            Q(is_liaison=True) | Q(is_org_admin=True) | Q(is_care_worker=True)
+        )
+        for user in recipients.select_related("org"):
+            if user.pk in already:
+                continue
+            if (user.is_liaison or user.is_org_admin) and user.org_id in digests:
+                items_of[user.pk] += digests[user.org_id].items
+            if user.is_care_worker and user.org_id in care:
+                items_of[user.pk] += care[user.org_id].items
+            user_by_pk[user.pk] = user
+    units, users = set(), 0
     mails = []
     url = reverse("home")
-    for org_id, digest in digests.items():
-        recipients = users_by_org.get(org_id, [])
-        if not recipients:
+    for user_pk, items in items_of.items():
+        if not items:
             continue
-        units += 1
-        users += len(recipients)
+        user = user_by_pk[user_pk]
+        units.add(user.org_id)
+        users += 1
         if dry_run:
             continue
+        digest = Digest(org=user.org, items=items)
         title = f"{digest.org.display_name}有 {len(digest.items)} 项工作待办"
-        notify_users(users=recipients, kind=Notification.Kind.REMINDER, title=title, url=url, body=digest.text)
-        mails.extend(
-            (f"【巾帼】{title}", digest.text, settings.DEFAULT_FROM_EMAIL, [u.email]) for u in recipients if u.email
-        )
+        notify_users(users=[user], kind=Notification.Kind.REMINDER, title=title, url=url, body=digest.text)
+        if user.email:
+            mails.append((f"【巾帼】{title}", digest.text, settings.DEFAULT_FROM_EMAIL, [user.email]))
     if mails:
         send_mass_mail(mails, fail_silently=False)
-    return units, users
+    return len(units), users

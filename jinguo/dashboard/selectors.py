@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import (
     Count,
+    DecimalField,
     F,
     IntegerField,
     OuterRef,
@@ -22,6 +24,8 @@ from django.utils import timezone
 from jinguo.activities.models import Activity, ActivityDayRollup, ActivityRollup, Need
 from jinguo.campaigns.models import ActivityLine, Campaign, CampaignTarget, Plan, PlanState, VenueType
 from jinguo.campaigns.selectors import REISSUE_LEVELS, campaign_family, receipt_counts
+from jinguo.care.models import HelpRecord
+from jinguo.care.selectors import help_during_campaign_q
 from jinguo.lib.rates import rate
 from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import Org
@@ -242,6 +246,12 @@ def board_breakdown(*, family: list[int], unit: Org) -> list[dict]:
     for g in groups:
         g["line"] = titles.get(g.pop("line_id"), "")
     return groups
+def board_care_help(*, campaign: Campaign, family: list[int], unit: Org):
+    """The care registry's help records given during the campaign (the board's care line)."""
+    with scopes_disabled():  # unit.subtree_q is the scope, narrower than the manager's OR (see above)
+        return HelpRecord.objects.filter(unit.subtree_q("person__org")).filter(
+            help_during_campaign_q(campaign, family=family)
+        )
 
 
 @dataclass
@@ -270,12 +280,17 @@ class BoardRow:
     needs_raised: int = 0
     needs_resolved: int = 0
     needs_overdue: int = 0
+    # The care line: households visited and help given during the campaign, from the help records.
+    care_households: int = 0
+    care_help: int = 0
+    care_amount: Decimal = Decimal(0)
 
     COUNTERS = (
         "targets", "signed", "approved", "plans_overdue", "plans_late",
         "family_targets", "family_signed", "family_approved", "family_plans_overdue",
         "events", "participants", "women",
         "reports_submitted", "reports_adopted", "needs_raised", "needs_resolved", "needs_overdue",
+        "care_households", "care_help", "care_amount",
     )  # fmt: skip
 
     def __post_init__(self) -> None:
@@ -392,9 +407,17 @@ def board(*, user, campaign: Campaign, unit: Org, now=None, today=None) -> Board
         needs_resolved=Count("pk", filter=Q(status=Need.Status.RESOLVED)),
         needs_overdue=Count("pk", filter=Need.overdue_q(today)),
     )
+    care = totals_by_branch(
+        board_care_help(campaign=campaign, family=family, unit=unit),
+        root=unit,
+        path_field="person__org__path",
+        care_households=Count("person", distinct=True),
+        care_help=Count("pk"),
+        care_amount=Coalesce(Sum("amount"), Value(Decimal(0), output_field=DecimalField())),
+    )
     rows = [
         BoardRow(org=b.org, own=b.own, has_children=b.has_children)
-        for b in branches(unit, targets, activities, reports, needs)
+        for b in branches(unit, targets, activities, reports, needs, care)
     ]
     # 本级 = the unit's subtree totals minus every child's (shown or not).
     activities[unit.path] = [
@@ -404,7 +427,7 @@ def board(*, user, campaign: Campaign, unit: Org, now=None, today=None) -> Board
     total = BoardRow(org=None)
     for row in rows:
         branch = row.org.path
-        for source in (targets, reports, needs):
+        for source in (targets, reports, needs, care):
             for name, value in source.get(branch, {}).items():
                 setattr(row, name, value)
         for g in activities.get(branch, ()):

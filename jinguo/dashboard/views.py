@@ -7,6 +7,8 @@ from django.utils import timezone
 from jinguo.activities.models import Activity
 from jinguo.campaigns.models import Campaign, PlanState, VenueType
 from jinguo.campaigns.selectors import receipt_figures
+from jinguo.care.rules import sees_small_cells
+from jinguo.care.stats import care_cells
 from jinguo.dashboard import selectors as board_selectors
 from jinguo.dashboard.columns import matrix_columns, with_columns
 from jinguo.dashboard.selectors import MatrixFilters, matrix_rows, sees_whole_matrix
@@ -157,8 +159,10 @@ def board(request: HttpRequest) -> HttpResponse:
     }
     if campaign is not None:
         data = board_selectors.board(user=request.user, campaign=campaign, unit=unit, now=now)
+        exact = sees_small_cells(request.user, at=unit)
         for r in [*data.rows, data.total]:
             r.query = f"campaign={campaign.pk}&unit={(r.org or unit).pk}" + ("&own=1" if r.own else "")
+            r.care = care_cells(r, exact=exact)
         context.update({"board": data, "charts": _chart_data(data), "reissues": len(data.family) - 1})
     return render(request, "dashboard/board.html", context)
 
@@ -169,10 +173,12 @@ BOARD_HEADER = [
     "活动场次", "参加人数", "其中妇女",
     *[str(label) for label in VenueType.labels],
     "报送信息", "采用信息", "所需所盼", "已办结", "逾期方案", "逾期诉求", "逾期合计", "逾期报送方案",
+    "关爱走访户数", "关爱帮扶次数", "关爱帮扶金额（元）",
 ]  # fmt: skip
 
 
-def _board_line(name: str, r: board_selectors.BoardRow) -> list:
+def _board_line(name: str, r: board_selectors.BoardRow, *, exact: bool) -> list:
+    care = care_cells(r, exact=exact)
     return [
         name, r.targets, r.signed, rate_cell(r.signed_rate), r.approved, rate_cell(r.approved_rate),
         r.family_targets, r.family_signed, rate_cell(r.family_signed_rate), r.family_approved,
@@ -181,6 +187,7 @@ def _board_line(name: str, r: board_selectors.BoardRow) -> list:
         *r.venues.values(),
         r.reports_submitted, r.reports_adopted, r.needs_raised, r.needs_resolved, r.plans_overdue,
         r.needs_overdue, r.overdue, r.plans_late,
+        care["households"], care["help"], care["amount"],
     ]  # fmt: skip
 
 
@@ -190,8 +197,9 @@ def board_export(request: HttpRequest) -> HttpResponse:
     if campaign is None:
         raise Http404
     data = board_selectors.board(user=request.user, campaign=campaign, unit=unit)
-    lines = [_board_line(f"{unit.name}（本级）" if r.own else r.org.name, r) for r in data.rows]
-    lines.append(_board_line("合计", data.total))
+    exact = sees_small_cells(request.user, at=unit)
+    lines = [_board_line(f"{unit.name}（本级）" if r.own else r.org.name, r, exact=exact) for r in data.rows]
+    lines.append(_board_line("合计", data.total, exact=exact))
     daily = [[d["date"], d["events"], d["participants"], d["women"]] for d in data.daily]
     format_labels = _labels(Activity.Format.choices)
     formats = [[format_labels[f], n] for f, n in data.total.formats.items()]

@@ -27,6 +27,11 @@ DEMO_USERS = [
     ("jhh_lly", "田甜（金海湖联络员）", "金海湖新区妇联", {"liaison"}),
     ("sxjd_lly", "龙燕（市西街道联络员）", "市西街道妇联", {"liaison"}),
     ("jyj_lly", "宋佳（市教育局妇委会）", "毕节市教育局妇委会", {"liaison"}),
+    # The care registry (关心关爱): caseworkers of two counties and a township, and the city's care admin.
+    ("sj_care", "许丽（市妇联关爱工作管理员）", "毕节市妇联", {"admin", "care"}),
+    ("qxg_care", "付芸（七星关区关爱工作者）", "七星关区妇联", {"care"}),
+    ("df_care", "邓兰（大方县关爱工作者）", "大方县妇联", {"care"}),
+    ("sxjd_care", "潘梅（市西街道关爱工作者）", "市西街道妇联", {"care"}),
 ]
 
 
@@ -43,6 +48,7 @@ def load_users() -> list[User]:
             is_org_admin="admin" in roles,
             is_reviewer="reviewer" in roles,
             is_liaison="liaison" in roles,
+            is_care_worker="care" in roles,
         )
         user.password = hashed
         user.save()

@@ -37,7 +37,7 @@ BADGE_CLASSES = {
     "unresolvable": "text-bg-secondary",
     # activities.Validity (a voided ledger entry, attendee or need; "voided" as for reports)
     "counted": "text-bg-light border",
-    # quiz.Attempt; contests.Contest and Round ("open": collecting entries, a round being judged)
+    # quiz.Attempt; contests.Contest and Round ("open": collecting entries, a round being judged); care.DuplicateReport
     "open": "text-bg-primary",
     # summaries.Summary (and SummaryState: "none" as for plans)
     "accepted": "text-bg-success",
@@ -53,6 +53,10 @@ BADGE_CLASSES = {
     # contests.Overlap's verdict ("open" above: not checked yet)
     "copy": "text-bg-danger",
     "not_copy": "text-bg-secondary",
+    # care.Person (在册 / 结案 is "closed" above), care.DuplicateReport
+    "active": "text-bg-primary",
+    "transferred": "text-bg-success",
+    "dismissed": "text-bg-secondary",
 }
 UNKNOWN_CLASS = "text-bg-light border"
 

@@ -106,8 +106,8 @@ class ImportRun(Generic[R]):
 class ImportFlow:
     """The kept uploads and the two steps of one kind of import (``orgs``, ``activities`` …)."""
 
-    def __init__(self, kind: str, *, preview_limit: int = PREVIEW_LIMIT):
-        self.uploads = KeptUploads(kind)
+    def __init__(self, kind: str, *, preview_limit: int = PREVIEW_LIMIT, seal=None, unseal=None):
+        self.uploads = KeptUploads(kind, seal=seal, unseal=unseal)
         self.preview_limit = preview_limit
 
     def upload(self, request: HttpRequest, form: forms.Form, *, tag: str = "") -> str | None:
@@ -132,7 +132,7 @@ class ImportFlow:
         None (with an error message for the user) if the kept file no longer reads."""
         path, filename = self.uploads.get(request, token, tag)
         try:
-            rows = read_table(path.read_bytes(), filename)
+            rows = read_table(self.uploads.read(path), filename)
         except TableReadError as exc:
             messages.error(request, str(exc))
             return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -23,9 +24,13 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 class KeptUploads:
     """The kept uploads of one kind of import (``orgs``, ``activities`` …)."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, *, seal: Callable[[bytes], bytes] | None = None, unseal=None):
+        """``seal``/``unseal``: how the file is written and read back (the care registry encrypts
+        its uploads, which hold ID numbers, so they never lie on disk in clear)."""
         self.kind = kind
         self.session_key = f"{kind}_imports"
+        self.seal = seal or (lambda data: data)
+        self.unseal = unseal or (lambda data: data)
 
     def _folder(self) -> Path:
         folder = Path(settings.UPLOADS_DIR)
@@ -43,7 +48,7 @@ class KeptUploads:
             if old.stat().st_mtime < cutoff:
                 old.unlink(missing_ok=True)
         token = secrets.token_urlsafe(24)
-        self._path(token, filename).write_bytes(data)
+        self._path(token, filename).write_bytes(self.seal(data))
         uploads = request.session.get(self.session_key, {})
         uploads[token] = [filename, tag]
         request.session[self.session_key] = uploads
@@ -60,6 +65,9 @@ class KeptUploads:
         if not path.is_file():
             raise Http404
         return path, filename
+
+    def read(self, path: Path) -> bytes:
+        return self.unseal(path.read_bytes())
 
     def discard(self, request: HttpRequest, token: str) -> None:
         uploads = request.session.get(self.session_key, {})

@@ -18,6 +18,7 @@ class Notification(models.Model):
         SUMMARY_SUBMITTED = "summary_submitted", _("总结待审核")
         SUMMARY_RETURNED = "summary_returned", _("总结被退回")
         SUMMARY_ACCEPTED = "summary_accepted", _("总结已通过")
+        CARE_DUPLICATE = "care_duplicate", _("关爱对象重复登记")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -56,8 +56,11 @@ def test_without_a_key_each_process_draws_its_own():
 
 
 @pytest.mark.parametrize("key, served", [("", False), ("a-deployment-key-" + "k" * 40, True)])
-def test_wsgi_refuses_to_serve_in_production_without_a_key(key, served):
-    env = {"DATABASE_URL": "postgres://jinguo@127.0.0.1:1/none", "SECRET_KEY": key}
+def test_wsgi_refuses_to_serve_in_production_without_a_key(key, served, tmp_path):
+    from tests.test_deploy_settings import _care_key_file
+
+    care_keys = str(_care_key_file(tmp_path))  # the care registry's keys are checked too (tests/care)
+    env = {"DATABASE_URL": "postgres://jinguo@127.0.0.1:1/none", "SECRET_KEY": key, "CARE_KEYS_FILE": care_keys}
     code = "import jinguo.wsgi; print('served')"
     clean = {"PATH": "/usr/bin:/bin", **env}
     result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed snippet

@@ -22,7 +22,7 @@ from jinguo.accounts.rules import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-ADMIN, REVIEWER, LIAISON = User.Role.ADMIN, User.Role.REVIEWER, User.Role.LIAISON
+ADMIN, REVIEWER, LIAISON, CARE = User.Role.ADMIN, User.Role.REVIEWER, User.Role.LIAISON, User.Role.CARE
 CHECKS = {"has_perm", "has_perm_here", "holds_perm"}
 
 # Who may do what, as the product has always granted it; a change here is a change of policy.
@@ -48,6 +48,11 @@ EXPECTED = {
     "contests.contests:write": {ADMIN},
     "contests.entries:write": {ADMIN, LIAISON},
     "contests.entries:recommend": {ADMIN, REVIEWER},
+    # The care registry: people for 关爱工作者 only; counts for everyone; a care admin is ADMIN + CARE.
+    "care.people:read": {CARE},
+    "care.people:write": {CARE},
+    "care.counts:read": {ADMIN, REVIEWER, LIAISON, CARE},
+    "care.registry:administer": {ADMIN},
 }
 
 
@@ -77,7 +82,7 @@ def _source_files():
 
 
 def _user(role: str, org, **extra) -> User:
-    flag = {ADMIN: "is_org_admin", REVIEWER: "is_reviewer", LIAISON: "is_liaison"}[role]
+    flag = {ADMIN: "is_org_admin", REVIEWER: "is_reviewer", LIAISON: "is_liaison", CARE: "is_care_worker"}[role]
     return User(username=f"{role}_{org.pk}", org=org, is_active=True, **{flag: True}, **extra)
 
 
@@ -91,6 +96,7 @@ def test_every_rules_module_declares_its_own_permissions_and_each_is_registered(
         "accounts",
         "activities",
         "campaigns",
+        "care",
         "contests",
         "orgs",
         "quiz",

@@ -385,13 +385,14 @@ def test_board_query_count_does_not_grow_with_children(
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(BOARD, params)
     assert len(response.context["board"].rows) == children + 1
-    with django_assert_max_num_queries(18):
+    # The care line (help records during the campaign) is one grouped query more, whatever the rows.
+    with django_assert_max_num_queries(19):
         client.get(BOARD, params)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         client.get(EXPORT, params)
     with django_assert_max_num_queries(14):
         client.get(RECORDS, params | {"kind": "events"})
-    assert len(ctx.captured_queries) <= 18
+    assert len(ctx.captured_queries) <= 19
 
 
 def test_board_query_count_is_the_same_for_one_and_many_children(tree, users, client_for, data):

@@ -24,6 +24,7 @@ class Command(BaseCommand):
     def _load_campaign(self) -> None:
         from jinguo.contests.demo import load_demo_contests
         from jinguo.contests.demo_copies import load_demo_copies
+        from jinguo.care.demo import load_demo_care
         from jinguo.demo import campaign
         from jinguo.quiz.demo import load_demo_quiz
         from jinguo.summaries.demo import load_demo_summaries
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         load_demo_summaries()
         load_demo_contests()
         load_demo_copies()
+        load_demo_care()
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\n演示账号（密码均为 {people.DEMO_PASSWORD}）：")
