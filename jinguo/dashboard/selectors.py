@@ -246,6 +246,8 @@ def board_breakdown(*, family: list[int], unit: Org) -> list[dict]:
     for g in groups:
         g["line"] = titles.get(g.pop("line_id"), "")
     return groups
+
+
 def board_care_help(*, campaign: Campaign, family: list[int], unit: Org):
     """The care registry's help records given during the campaign (the board's care line)."""
     with scopes_disabled():  # unit.subtree_q is the scope, narrower than the manager's OR (see above)

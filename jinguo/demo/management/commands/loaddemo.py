@@ -22,9 +22,9 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _load_campaign(self) -> None:
+        from jinguo.care.demo import load_demo_care
         from jinguo.contests.demo import load_demo_contests
         from jinguo.contests.demo_copies import load_demo_copies
-        from jinguo.care.demo import load_demo_care
         from jinguo.demo import campaign
         from jinguo.quiz.demo import load_demo_quiz
         from jinguo.summaries.demo import load_demo_summaries
