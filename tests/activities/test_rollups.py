@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 
 import pytest
@@ -210,3 +211,23 @@ def test_failed_update_leaves_rollups_untouched(tree, users, campaign):
     with pytest.raises(services.ActivityError):
         services.update_activity(entry, by=users.qxg_liaison, **(fields | {"participants_women": 11}))
     assert stored_rollups() == before == fresh_aggregate()
+
+
+def test_migration_builds_the_breakdown_from_the_existing_ledger(tree, users, campaign):
+    from django.apps import apps
+
+    fill = importlib.import_module("jinguo.activities.migrations.0006_breakdown_rollup").fill_breakdown
+    rng = random.Random(9)
+    for org in (tree.qxg_town, tree.qxg, tree.dafang):
+        services.record_activity(org=org, by=users.city_admin, **(_fields(rng, campaign) | {"campaign": campaign}))
+    voided = services.record_activity(
+        org=tree.qxg, by=users.city_admin, **(_fields(rng, campaign) | {"campaign": campaign})
+    )
+    services.void_activity(voided, by=users.city_admin, reason="重复记录")
+    expected = stored_rollups()
+    ActivityBreakdownRollup.objects.all().delete()  # as before the migration: ledger and the other two totals only
+
+    fill(apps, None)
+
+    assert stored_rollups() == expected == fresh_aggregate()
+    assert ActivityBreakdownRollup.objects.filter(org=tree.city).aggregate(n=Sum("events"))["n"] == 3
