@@ -1,6 +1,6 @@
 """Running totals of the activity ledger for the supervision board (台账汇总).
 
-The board must not scan a million ledger entries per view, so every ledger write also adjusts two
+The board must not scan a million ledger entries per view, so every ledger write also adjusts three
 small tables inside the same transaction (voiding an entry subtracts it, restoring adds it back):
 
 - ``ActivityRollup`` per (campaign, unit, venue type, format): events, participants (total, women,
