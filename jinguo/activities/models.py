@@ -348,6 +348,42 @@ class ActivityRollup(models.Model):
         return f"{self.campaign_id}/{self.org_id}/{self.venue_type}/{self.format}: {self.events}"
 
 
+class ActivityBreakdownRollup(models.Model):
+    """Running totals of the ledger per (campaign, unit, activity line, venue type, format, speaker
+    type), for the summary's per-line and per-speaker figures; same rules as ``ActivityRollup``.
+
+    ``line`` is the ``ActivityLine`` id, 0 for an entry without one: a plain integer, not a nullable
+    foreign key, because NULLs never collide in the unique key (SQLite, PostgreSQL < 15), so the
+    insert-if-missing before each increment would add a row per write. The lines' titles are read
+    with the totals. A campaign's lines are only rewritten while it is a draft (no ledger yet).
+    """
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+")
+    line = models.BigIntegerField(default=0)
+    venue_type = models.CharField(max_length=20)
+    format = models.CharField(max_length=20)
+    speaker_type = models.CharField(max_length=20, blank=True)
+    events = models.IntegerField(default=0)
+    participants_total = models.BigIntegerField(default=0)
+    participants_women = models.BigIntegerField(default=0)
+
+    objects = ScopedManager(org="org")
+
+    class Meta:
+        verbose_name = _("台账分类汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "org", "line", "venue_type", "format", "speaker_type"],
+                name="activity_breakdown_rollup_key",
+            )
+        ]
+        indexes = [models.Index(fields=["org", "campaign"], name="activity_breakdown_org")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.org_id}/{self.line}/{self.venue_type}/{self.format}/{self.speaker_type}: {self.events}"
+
+
 class ActivityDayRollup(models.Model):
     """Running totals of the ledger per (campaign, unit, day); same rules as ``ActivityRollup``."""
 

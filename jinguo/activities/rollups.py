@@ -1,11 +1,18 @@
 """Running totals of the activity ledger for the supervision board (台账汇总).
 
-The board must not scan a million ledger entries per view, so every ledger write also adjusts two
+The board must not scan a million ledger entries per view, so every ledger write also adjusts three
 small tables inside the same transaction (voiding an entry subtracts it, restoring adds it back):
 
 - ``ActivityRollup`` per (campaign, unit, venue type, format): events, participants (total, women,
   minors) and online reach;
-- ``ActivityDayRollup`` per (campaign, unit, day): events, participants (total, women).
+- ``ActivityDayRollup`` per (campaign, unit, day): events, participants (total, women);
+- ``ActivityBreakdownRollup`` per (campaign, unit, activity line, venue type, format, speaker type):
+  events, participants (total, women) — the summary's per-line and per-speaker figures
+  (``dashboard.selectors.board_breakdown``). Its line is the line's id, 0 for none (see the model).
+
+The three are one list (``_totals``: model, key fields, summed fields) that every path below walks —
+record, update, void, restore, import, unit move and rebuild — so a new running total is one entry
+there plus its model, never a second write path.
 
 ``unit`` is EVERY unit above or at the event's unit, so a unit's rows hold its whole subtree; the
 board reads the rows of the selected unit and of its children, and 本级 (the unit's own events) is
@@ -33,15 +40,22 @@ from itertools import islice
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Sum
-from django.db.models.functions import Length, Substr
+from django.db.models import Count, F, Sum, Value
+from django.db.models.functions import Coalesce, Length, Substr
 
 from jinguo.lib.scoping import scopes_disabled
 from jinguo.orgs.models import SEGMENT_WIDTH, Org
 
 ROLLUP_SUMS = ("participants_total", "participants_women", "participants_minors", "online_reach")
 DAY_SUMS = ("participants_total", "participants_women")
+BREAKDOWN_SUMS = ("participants_total", "participants_women")
+BREAKDOWN_KEYS = ("line", "venue_type", "format", "speaker_type")
 BATCH = 5000
+
+# The ledger's expression for a key field where it is not the entry's field of the same name:
+# the breakdown's ``line`` is the line's id with 0 for none (a NULL key is never "equal" in a unique
+# constraint, so ON CONFLICT DO NOTHING would add a row per write).
+LEDGER_KEYS = {"line": Coalesce("line_id", Value(0))}
 
 
 class RollupDriftError(RuntimeError):
@@ -56,14 +70,25 @@ def rollup_values(activity) -> dict[str, Any]:
         "venue_type": activity.venue_type,
         "format": activity.format,
         "date": activity.date,
+        "line": activity.line_id or 0,
+        "speaker_type": activity.speaker_type,
         **{name: getattr(activity, name) or 0 for name in ROLLUP_SUMS},
     }
 
 
-def _models():
-    from jinguo.activities.models import ActivityDayRollup, ActivityRollup
+def _totals(rollup, day, breakdown) -> list[tuple[Any, tuple[str, ...], tuple[str, ...]]]:
+    """The running totals: (model, key fields after campaign and unit, summed fields). ``breakdown``
+    is None for migration 0002's models, which predate it."""
+    totals = [(rollup, ("venue_type", "format"), ROLLUP_SUMS), (day, ("date",), DAY_SUMS)]
+    if breakdown is not None:
+        totals.append((breakdown, BREAKDOWN_KEYS, BREAKDOWN_SUMS))
+    return totals
 
-    return ActivityRollup, ActivityDayRollup
+
+def _models():
+    from jinguo.activities.models import ActivityBreakdownRollup, ActivityDayRollup, ActivityRollup
+
+    return ActivityRollup, ActivityDayRollup, ActivityBreakdownRollup
 
 
 def _apply(model, keys: tuple[str, ...], sums: tuple[str, ...], deltas: dict[tuple, list[int]]) -> None:
@@ -105,26 +130,20 @@ def apply_values(changes: list[tuple[dict[str, Any], int]]) -> None:
 
 
 def _apply_values(changes: list[tuple[dict[str, Any], int]]) -> None:
-    rollup, day = _models()
     # Paths read here, not from the callers' objects, which may predate a move of the unit.
     paths = dict(Org.objects.filter(pk__in={v["org_id"] for v, _ in changes}).values_list("pk", "path"))
     ids = _ancestor_ids(set(paths.values()))
-    main: dict[tuple, list[int]] = defaultdict(lambda: [0] * (1 + len(ROLLUP_SUMS)))
-    daily: dict[tuple, list[int]] = defaultdict(lambda: [0] * (1 + len(DAY_SUMS)))
-    for v, sign in changes:
-        path = paths[v["org_id"]]
-        for i in range(SEGMENT_WIDTH, len(path) + 1, SEGMENT_WIDTH):
-            org_id = ids[path[:i]]
-            row = main[(v["campaign_id"], org_id, v["venue_type"], v["format"])]
-            row[0] += sign
-            for j, name in enumerate(ROLLUP_SUMS, 1):
-                row[j] += sign * v[name]
-            row = daily[(v["campaign_id"], org_id, v["date"])]
-            row[0] += sign
-            for j, name in enumerate(DAY_SUMS, 1):
-                row[j] += sign * v[name]
-    _apply(rollup, ("venue_type", "format"), ROLLUP_SUMS, main)
-    _apply(day, ("date",), DAY_SUMS, daily)
+    for model, keys, sums in _totals(*_models()):
+        deltas: dict[tuple, list[int]] = defaultdict(lambda sums=sums: [0] * (1 + len(sums)))
+        for v, sign in changes:
+            path = paths[v["org_id"]]
+            key = tuple(v[k] for k in keys)
+            for i in range(SEGMENT_WIDTH, len(path) + 1, SEGMENT_WIDTH):
+                row = deltas[(v["campaign_id"], ids[path[:i]], *key)]
+                row[0] += sign
+                for j, name in enumerate(sums, 1):
+                    row[j] += sign * v[name]
+        _apply(model, keys, sums, deltas)
 
 
 def apply_activity_changes(changes: list[tuple[Any, int]]) -> None:
@@ -141,8 +160,7 @@ def move_rollups(org: Org, *, old_ancestors: list[int], new_ancestors: list[int]
 
 
 def _move_rollups(org: Org, *, old_ancestors: list[int], new_ancestors: list[int]) -> None:
-    rollup, day = _models()
-    for model, keys, sums in ((rollup, ("venue_type", "format"), ROLLUP_SUMS), (day, ("date",), DAY_SUMS)):
+    for model, keys, sums in _totals(*_models()):
         width = 1 + len(sums)
         deltas: dict[tuple, list[int]] = defaultdict(lambda width=width: [0] * width)
         for row in model.objects.filter(org=org).values("campaign_id", *keys, "events", *sums):
@@ -160,9 +178,11 @@ def follow_moved_org(sender, *, org: Org, old_ancestors: list[int], new_ancestor
     move_rollups(org, old_ancestors=old_ancestors, new_ancestors=new_ancestors)
 
 
-def _rebuild(activity_model, org_model, rollup, day, campaign_id: int | None) -> int:
+def _rebuild(activity_model, org_model, totals, campaign_id: int | None) -> int:
+    """Recompute ``totals`` (a list as ``_totals`` gives, or part of it: a migration adding a running
+    total builds only its own) from the ledger."""
     # Base managers: unscoped, and present on the historical models of a migration too.
-    for model in (rollup, day):
+    for model, _keys, _sums in totals:
         qs = model._base_manager.all()
         (qs.filter(campaign_id=campaign_id) if campaign_id else qs).delete()
     ledger = activity_model._base_manager.filter(campaign__isnull=False)
@@ -175,12 +195,13 @@ def _rebuild(activity_model, org_model, rollup, day, campaign_id: int | None) ->
     ids = dict(orgs.values_list("path", "pk"))
     written = 0
     for width in range(SEGMENT_WIDTH, max_len + 1, SEGMENT_WIDTH):
-        for model, keys, sums in ((rollup, ("venue_type", "format"), ROLLUP_SUMS), (day, ("date",), DAY_SUMS)):
+        for model, keys, sums in totals:
             groups = (
                 ledger.annotate(branch=Substr("org__path", 1, width), depth_len=Length("org__path"))
+                .annotate(**{f"k_{k}": LEDGER_KEYS.get(k, F(k)) for k in keys})
                 .filter(depth_len__gte=width)
                 .order_by()
-                .values("branch", "campaign_id", *keys)
+                .values("branch", "campaign_id", *(f"k_{k}" for k in keys))
                 .annotate(n=Count("pk"), **{f"s_{s}": Sum(s) for s in sums})
             )
             objs = (
@@ -188,7 +209,7 @@ def _rebuild(activity_model, org_model, rollup, day, campaign_id: int | None) ->
                     org_id=ids[g["branch"]],
                     campaign_id=g["campaign_id"],
                     events=g["n"],
-                    **{k: g[k] for k in keys},
+                    **{k: g[f"k_{k}"] for k in keys},
                     **{s: g[f"s_{s}"] or 0 for s in sums},
                 )
                 for g in groups.iterator(chunk_size=BATCH)
@@ -204,6 +225,5 @@ def rebuild_activity_rollups(campaign=None) -> int:
     transaction. Returns the number of rows written."""
     from jinguo.activities.models import Activity
 
-    rollup, day = _models()
     with transaction.atomic():
-        return _rebuild(Activity, Org, rollup, day, campaign.pk if campaign is not None else None)
+        return _rebuild(Activity, Org, _totals(*_models()), campaign.pk if campaign is not None else None)

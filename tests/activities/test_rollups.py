@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 
 import pytest
@@ -11,7 +12,7 @@ from django.db.models import Count, Sum
 
 from jinguo.activities import services
 from jinguo.activities.importing import import_activities
-from jinguo.activities.models import Activity, ActivityDayRollup, ActivityRollup
+from jinguo.activities.models import Activity, ActivityBreakdownRollup, ActivityDayRollup, ActivityRollup
 from jinguo.activities.rollups import rebuild_activity_rollups
 from jinguo.campaigns.models import CampaignTarget, Plan, PlannedEvent, VenueType
 from jinguo.orgs.models import Org
@@ -21,10 +22,10 @@ from tests.factories import make_plan
 SUMS = ("participants_total", "participants_women", "participants_minors", "online_reach")
 
 
-def fresh_aggregate() -> tuple[dict, dict]:
+def fresh_aggregate() -> tuple[dict, dict, dict]:
     """The rollups recomputed from the raw ledger, unit by unit (no shared code with the service);
     voided entries count nowhere."""
-    main, days = {}, {}
+    main, days, breakdown = {}, {}, {}
     for org in Org.objects.all():
         ledger = Activity.objects.filter(
             org__path__startswith=org.path, campaign__isnull=False, voided_at__isnull=True
@@ -37,10 +38,15 @@ def fresh_aggregate() -> tuple[dict, dict]:
             n=Count("pk"), t=Sum("participants_total"), w=Sum("participants_women")
         ):
             days[(g["campaign_id"], org.pk, g["date"])] = (g["n"], g["t"], g["w"])
-    return main, days
+        for g in ledger.values("campaign_id", "line_id", "venue_type", "format", "speaker_type").annotate(
+            n=Count("pk"), t=Sum("participants_total"), w=Sum("participants_women")
+        ):
+            key = (g["campaign_id"], org.pk, g["line_id"] or 0, g["venue_type"], g["format"], g["speaker_type"])
+            breakdown[key] = (g["n"], g["t"], g["w"])
+    return main, days, breakdown
 
 
-def stored_rollups() -> tuple[dict, dict]:
+def stored_rollups() -> tuple[dict, dict, dict]:
     main = {
         (r.campaign_id, r.org_id, r.venue_type, r.format): (r.events, *(getattr(r, s) for s in SUMS))
         for r in ActivityRollup.objects.all()
@@ -51,11 +57,21 @@ def stored_rollups() -> tuple[dict, dict]:
         for r in ActivityDayRollup.objects.all()
         if r.events or r.participants_total or r.participants_women
     }
-    return main, days
+    breakdown = {
+        (r.campaign_id, r.org_id, r.line, r.venue_type, r.format, r.speaker_type): (
+            r.events,
+            r.participants_total,
+            r.participants_women,
+        )
+        for r in ActivityBreakdownRollup.objects.all()
+        if r.events or r.participants_total or r.participants_women
+    }
+    return main, days, breakdown
 
 
 def _fields(rng: random.Random, campaign) -> dict:
     total = rng.randrange(0, 60)
+    in_campaign = rng.choice([campaign, campaign, None])
     return {
         "title": "维权周宣讲",
         "date": dt.date(2023, 3, rng.randrange(1, 9)),
@@ -66,7 +82,10 @@ def _fields(rng: random.Random, campaign) -> dict:
         "participants_women": rng.randrange(0, total + 1),
         "participants_minors": rng.randrange(0, total + 1),
         "online_reach": rng.randrange(0, 500),
-        "campaign": rng.choice([campaign, campaign, None]),
+        "campaign": in_campaign,
+        # A line only with its campaign (an entry without a campaign takes its line's).
+        "line": rng.choice([None, *campaign.lines.order_by("pk")]) if in_campaign else None,
+        "speaker_type": rng.choice(["", *Activity.SpeakerType.values]),
     }
 
 
@@ -120,7 +139,7 @@ def test_rollups_equal_a_fresh_aggregate_after_random_writes_and_moves(tree, use
         elif op == "planned" and events:
             event = events.pop(rng.randrange(len(events)))
             fields = _fields(rng, campaign)
-            del fields["campaign"]  # the plan's
+            del fields["campaign"], fields["line"]  # the plan's
             services.record_from_planned_event(event, by=users.city_admin, **fields)
         elif op == "import":
             county = Org.objects.get(pk=rng.choice([tree.qxg.pk, tree.dafang.pk]))
@@ -146,6 +165,7 @@ def test_rollups_equal_a_fresh_aggregate_after_random_writes_and_moves(tree, use
 def test_rollup_of_a_unit_holds_its_subtree_and_skips_entries_without_campaign(tree, users, campaign):
     fields = _fields(random.Random(7), campaign) | {"participants_total": 12, "participants_women": 5}
     fields |= {"participants_minors": 0, "online_reach": 3, "venue_type": VenueType.SCHOOL, "format": "lecture"}
+    fields["line"] = None  # a line would bring its campaign to the entry recorded without one
     services.record_activity(org=tree.qxg_town, by=users.qxg_liaison, **(fields | {"campaign": campaign}))
     services.record_activity(org=tree.qxg, by=users.qxg_liaison, **(fields | {"campaign": campaign}))
     services.record_activity(org=tree.qxg, by=users.qxg_liaison, **(fields | {"campaign": None}))
@@ -174,9 +194,11 @@ def test_rebuild_and_command_recompute_rollups_from_the_ledger(tree, users, camp
     expected = stored_rollups()
     ActivityRollup.objects.update(events=99)  # drifted, e.g. rows edited by hand
     ActivityDayRollup.objects.all().delete()
-    assert rebuild_activity_rollups(campaign=campaign) == 6  # 3 units × (1 venue/format row + 1 day row)
+    ActivityBreakdownRollup.objects.update(participants_women=7)
+    assert rebuild_activity_rollups(campaign=campaign) == 9  # 3 units × (venue/format + day + breakdown row)
     assert stored_rollups() == expected == fresh_aggregate()
     ActivityRollup.objects.all().delete()
+    ActivityBreakdownRollup.objects.all().delete()
     call_command("rebuildrollups")
     assert stored_rollups() == expected
 
@@ -189,3 +211,23 @@ def test_failed_update_leaves_rollups_untouched(tree, users, campaign):
     with pytest.raises(services.ActivityError):
         services.update_activity(entry, by=users.qxg_liaison, **(fields | {"participants_women": 11}))
     assert stored_rollups() == before == fresh_aggregate()
+
+
+def test_migration_builds_the_breakdown_from_the_existing_ledger(tree, users, campaign):
+    from django.apps import apps
+
+    fill = importlib.import_module("jinguo.activities.migrations.0006_breakdown_rollup").fill_breakdown
+    rng = random.Random(9)
+    for org in (tree.qxg_town, tree.qxg, tree.dafang):
+        services.record_activity(org=org, by=users.city_admin, **(_fields(rng, campaign) | {"campaign": campaign}))
+    voided = services.record_activity(
+        org=tree.qxg, by=users.city_admin, **(_fields(rng, campaign) | {"campaign": campaign})
+    )
+    services.void_activity(voided, by=users.city_admin, reason="重复记录")
+    expected = stored_rollups()
+    ActivityBreakdownRollup.objects.all().delete()  # as before the migration: ledger and the other two totals only
+
+    fill(apps, None)
+
+    assert stored_rollups() == expected == fresh_aggregate()
+    assert ActivityBreakdownRollup.objects.filter(org=tree.city).aggregate(n=Sum("events"))["n"] == 3

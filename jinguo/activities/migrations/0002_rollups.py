@@ -6,13 +6,12 @@ from django.db import migrations, models
 
 
 def fill_rollups(apps, schema_editor):
-    from jinguo.activities.rollups import _rebuild
+    from jinguo.activities.rollups import _rebuild, _totals
 
     _rebuild(
         apps.get_model("activities", "Activity"),
         apps.get_model("orgs", "Org"),
-        apps.get_model("activities", "ActivityRollup"),
-        apps.get_model("activities", "ActivityDayRollup"),
+        _totals(apps.get_model("activities", "ActivityRollup"), apps.get_model("activities", "ActivityDayRollup"), None),
         None,
     )
 
