@@ -83,7 +83,7 @@ def post_worker_init(worker):
     from jinguo import warmup
 
     try:
-        slugs = warmup.warm_worker()
+        slugs = warmup.warm_worker(getattr(worker, "wsgi", None))  # the app gunicorn loaded
         worker.log.info("warm-up: %s", ", ".join(slugs) or "no live quiz")
     except Exception:  # a warm-up must never keep a worker from serving
         worker.log.exception("warm-up failed; the first requests will load what they need")

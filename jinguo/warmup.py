@@ -54,14 +54,17 @@ def load_code() -> None:
             importlib.import_module("redis")  # Django imports it at the cache's first use
 
 
-def warm_worker() -> list[str]:
+def warm_worker(application=None) -> list[str]:
     """Per worker, with the database: live quizzes loaded and each one's page and unit list served
-    once through the application's own handler (read-only requests). Returns the quizzes' slugs."""
+    once through the application's handler (read-only requests): the one gunicorn loaded
+    (``worker.wsgi``), or a new one. Returns the quizzes' slugs."""
+    from django.core.handlers.wsgi import WSGIHandler
     from django.test import RequestFactory
 
     from jinguo.quiz import memory
-    from jinguo.wsgi import application
 
+    if application is None:
+        application = WSGIHandler()
     slugs = memory.warm()
     # From a documentation address (TEST-NET-1): counted by no real client's rate limit.
     factory = RequestFactory(REMOTE_ADDR="192.0.2.1")

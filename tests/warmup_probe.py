@@ -75,7 +75,7 @@ def probe(mode: str) -> None:
         from jinguo.wsgi import application
 
         if mode != "--loaded-only":
-            warmup.warm_worker()
+            warmup.warm_worker(application)
             warmup.warm_thread()
     before = set(sys.modules)
     statuses = {}
