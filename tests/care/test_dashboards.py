@@ -113,3 +113,99 @@ def test_the_campaign_board_gains_the_care_line_from_help_records(tree, care, us
     assert rows["大方县妇联"] == {"households": "<5", "help": "<5", "amount": "<5"}
     assert rows["合计"] == {"households": 7, "help": 7, "amount": Decimal(650)}
     assert Person.objects.count() == 7
+
+
+def test_figures_equal_a_plain_count_at_every_level(tree, care, users, client_for):
+    """The grouped-by-unit figures, folded into branches, against a count of the rows in Python:
+    people by category, overdue follow-ups, help in the period (distinct people, records, amount)."""
+    today = dt.date.today()
+    deep = make_org("七星关区市西街道一村妇联", parent=tree.qxg_town)
+    spread = {tree.city: 1, tree.qxg: 2, tree.qxg_town: 3, deep: 4, tree.dafang: 1, tree.dafang_town: 5}
+    people = []
+    for org, n in spread.items():
+        by = care.dafang if org in (tree.dafang, tree.dafang_town) else care.city_admin
+        for i in range(n):
+            cats = ("低收入妇女", "失业妇女") if i % 2 else ("失业妇女",)
+            people.append(register(by, org, name=f"计{org.pk}-{i}", categories=cats, followup_days=30))
+    for i, person in enumerate(people):
+        visited = today - dt.timedelta(days=40 if i % 3 == 0 else 5)
+        services.record_followup(person, by=care.city_admin, visited_on=visited, way="visit")
+        services.record_help(
+            person,
+            by=care.city_admin,
+            given_on=dt.date(2023, 3, i % 28 + 1),
+            kind="cash",
+            given_by="妇联",
+            amount=Decimal(10 * (i + 1)),
+        )
+        if i % 4 == 0:
+            services.record_help(
+                person,
+                by=care.city_admin,
+                given_on=dt.date(2023, 4, 1),
+                kind="goods",
+                given_by="妇联",
+                amount=Decimal(7),
+            )
+    services.record_help(  # outside the period
+        people[1], by=care.city_admin, given_on=dt.date(2022, 12, 31), kind="cash", given_by="妇联", amount=Decimal(1)
+    )
+    services.close_person(people[-1], by=care.dafang, reason="迁出")  # closed: not counted
+    client = client_for(care.city_admin)
+
+    def plain(org, own):
+        def here(p):
+            return p.org_id == org.pk if own else p.org.path.startswith(org.path)
+
+        everyone = [p for p in Person.objects.all() if here(p)]
+        rows = [p for p in everyone if p.status == Person.Status.ACTIVE and p.anonymised_at is None]
+        # Help given in the period counts whatever became of the person since (closed included).
+        helps = [
+            h
+            for p in everyone
+            for h in p.help_records.all()
+            if dt.date(2023, 1, 1) <= h.given_on <= dt.date(2023, 12, 31)
+        ]
+        by_cat = {}
+        for p in rows:
+            for c in p.categories.all():
+                by_cat[c.name] = by_cat.get(c.name, 0) + 1
+        return {
+            "people": len(rows),
+            "overdue": sum(1 for p in rows if p.next_followup_on and p.next_followup_on < today),
+            "helped": len({h.person_id for h in helps}),
+            "count": len(helps),
+            "amount": sum((h.amount for h in helps), Decimal(0)),
+            "by_cat": by_cat,
+        }
+
+    for root in (tree.city, tree.qxg, tree.qxg_town):
+        response = client.get(f"/care/stats/?org={root.pk}&since=2023-01-01&until=2023-12-31")
+        cats = [c.name for c in response.context["categories"]]
+        for row in response.context["rows"]:
+            want = plain(row.org, row.own)
+            got = {
+                "people": row.people,
+                "overdue": row.overdue,
+                "helped": row.helped,
+                "count": row.help_count,
+                "amount": row.help_amount,
+                "by_cat": {name: n for name, n in zip(cats, row.by_category, strict=True) if n},
+            }
+            assert got == want, (root.name, row.org.name, row.own)
+        total = response.context["total"]
+        want = plain(root, own=False)
+        assert (total["people"], total["overdue"], total["helped"], total["count"], total["amount"]) == (
+            want["people"],
+            want["overdue"],
+            want["helped"],
+            want["count"],
+            want["amount"],
+        )
+    city = client.get(f"/care/stats/?org={tree.city.pk}&since=2023-01-01&until=2023-12-31")
+    assert [(r.org.name, r.people) for r in city.context["rows"]] == [
+        ("毕节市妇联", 1),
+        ("七星关区妇联", 9),
+        ("大方县妇联", 5),
+        ("办公室", 0),
+    ]
