@@ -44,7 +44,9 @@ def contests_section(ctx: DraftContext) -> DraftSection | None:
         f = contest_figures(contest, ctx.unit)
         if not f["submitted"] and not f["awards"]:
             continue
-        text = f"参加“{contest.title}”，报送作品{f['submitted']}件，获推荐{f['recommended']}件"
+        name = contest.title if "“" in contest.title else f"“{contest.title}”"  # no quotes inside quotes
+        verb = "举办" if contest.owner_id == ctx.unit.pk else "参加"
+        text = f"{verb}{name}，报送作品{f['submitted']}件，获推荐{f['recommended']}件"
         figures = {"contest": contest.title, "submitted": f["submitted"], "recommended": f["recommended"]}
         if f["awards"]:
             won = "、".join(f"{Award.Level(lv).label}{n}件" for lv, n in f["by_level"].items() if n)

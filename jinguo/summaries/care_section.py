@@ -13,13 +13,23 @@ name or detail is ever read here: only the board's counters.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from jinguo.care.stats import care_cells
 from jinguo.summaries.sections import DraftContext, DraftParagraph, DraftSection, register_section
 
 
+def yuan(amount) -> str:
+    """1250 and 1250.00 (SQLite and PostgreSQL return either) both read 1250; 1250.5 reads 1250.50."""
+    if not isinstance(amount, Decimal):
+        return str(amount)  # "<5"
+    return f"{amount:.0f}" if amount == amount.to_integral_value() else f"{amount:.2f}"
+
+
 def care_figures(ctx: DraftContext) -> dict:
     """The board's care line for the unit's subtree, as a reader without the care role sees it."""
-    return care_cells(ctx.board.total, exact=False)
+    cells = care_cells(ctx.board.total, exact=False)
+    return cells | {"amount": yuan(cells["amount"])}
 
 
 @register_section("care", order=57)
@@ -31,5 +41,5 @@ def care_section(ctx: DraftContext) -> DraftSection | None:
     text = (
         f"开展关心关爱走访，活动期间走访帮扶困难群众{f['households']}户，帮扶{f['help']}次，帮扶金额{f['amount']}元。"
     )
-    figures = {"care_households": f["households"], "care_help": f["help"], "care_amount": str(f["amount"])}
+    figures = {"care_households": f["households"], "care_help": f["help"], "care_amount": f["amount"]}
     return DraftSection(heading="关心关爱情况", paragraphs=[DraftParagraph(text, figures)])

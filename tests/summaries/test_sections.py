@@ -166,8 +166,9 @@ def test_care_figures_are_the_boards_care_line(tree, users, world, carers, clien
     assert paragraph.figures == {
         "care_households": shown["households"],
         "care_help": shown["help"],
-        "care_amount": str(shown["amount"]),
+        "care_amount": "1250",
     }
+    assert Decimal(paragraph.figures["care_amount"]) == shown["amount"]
     assert paragraph.text == "开展关心关爱走访，活动期间走访帮扶困难群众7户，帮扶7次，帮扶金额1250元。"
     assert paragraph.data_text == paragraph.text
     assert "帮扶对象" not in all_text(summary)  # no person's name
