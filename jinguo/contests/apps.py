@@ -7,6 +7,6 @@ class ContestsConfig(AppConfig):
 
     def ready(self) -> None:
         from jinguo.accounts.rules import register_permissions
-        from jinguo.contests import rules
+        from jinguo.contests import rules, summary  # noqa: F401 - summary registers the summary's section
 
         register_permissions(rules.ROLE_PERMISSIONS)

@@ -8,7 +8,7 @@ class SummariesConfig(AppConfig):
     def ready(self) -> None:
         from jinguo.accounts.rules import register_permissions
         from jinguo.dashboard.columns import MatrixColumn, register_matrix_column
-        from jinguo.summaries import drafting, rules  # noqa: F401 - drafting registers the built-in sections
+        from jinguo.summaries import care_section, drafting, rules  # noqa: F401 - these register the sections
         from jinguo.summaries.models import Summary
 
         register_permissions(rules.ROLE_PERMISSIONS)

@@ -31,10 +31,10 @@ class Command(BaseCommand):
 
         campaign.load_campaign()
         load_demo_quiz()
-        load_demo_summaries()
         load_demo_contests()
         load_demo_copies()
         load_demo_care()
+        load_demo_summaries()  # last: the drafts quote the contests and care figures
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\n演示账号（密码均为 {people.DEMO_PASSWORD}）：")
