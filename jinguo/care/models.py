@@ -357,3 +357,37 @@ class DuplicateReport(models.Model):
 
     def __str__(self) -> str:
         return f"重复登记 #{self.pk}"
+
+
+class UnitCount(models.Model):
+    """Running total of the people 在册 (active, not anonymised) per unit, its whole subtree: ``org``
+    is every unit above or at the person's unit. Kept by the registry's writes in their transaction
+    (jinguo/care/counts.py); ``rebuild_care_counts`` recomputes it. Rows may hold zeros."""
+
+    org = models.OneToOneField("orgs.Org", on_delete=models.CASCADE, related_name="+")
+    people = models.IntegerField(default=0)
+
+    objects = ScopedManager(org="org")
+
+    class Meta:
+        verbose_name = _("在册人数汇总")
+
+    def __str__(self) -> str:
+        return f"{self.org_id}: {self.people}"
+
+
+class CategoryCount(models.Model):
+    """Running total of the people 在册 per (unit, category), subtree totals as ``UnitCount``."""
+
+    org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    people = models.IntegerField(default=0)
+
+    objects = ScopedManager(org="org")
+
+    class Meta:
+        verbose_name = _("分类在册人数汇总")
+        constraints = [models.UniqueConstraint(fields=["org", "category"], name="care_category_count_key")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id}/{self.category_id}: {self.people}"

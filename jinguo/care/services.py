@@ -22,6 +22,7 @@ from jinguo.accounts.models import User
 from jinguo.accounts.rules import has_perm
 from jinguo.audit.services import log_action
 from jinguo.care import crypto
+from jinguo.care.counts import tracking
 from jinguo.care.models import (
     CHILD_CONSENT_AGE,
     DEFAULT_CATEGORIES,
@@ -282,7 +283,7 @@ def register_person(
     check_duplicate(identity, by=by, ip=ip)
     categories = list(categories)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), tracking() as counted:
             person = Person(
                 org=org,
                 id_number=identity.id_number,
@@ -297,6 +298,7 @@ def register_person(
                 person.next_followup_on = today + dt.timedelta(days=person.followup_days)
             person.save()
             person.categories.set(categories)
+            counted.add([person.pk])
             if guardian is not None:
                 HouseholdMember.objects.create(
                     person=person,
@@ -348,7 +350,7 @@ def update_person(
         if key in changes and changes[key] != getattr(person, key):
             setattr(person, key, changes[key])
             changed.append(key)
-    with transaction.atomic():
+    with transaction.atomic(), tracking([person.pk]):
         if "followup_days" in changed and person.followup_days and person.next_followup_on is None:
             person.next_followup_on = timezone.localdate() + dt.timedelta(days=person.followup_days)
         person.save()
@@ -373,7 +375,7 @@ def close_person(person: Person, *, by: User, reason: str, on: dt.date | None = 
         raise CareError("请填写结案原因。")
     if person.status == Person.Status.CLOSED:
         raise CareError("已结案。")
-    with transaction.atomic():
+    with transaction.atomic(), tracking([person.pk]):
         person.status, person.closed_on, person.closed_reason = (
             Person.Status.CLOSED,
             on or timezone.localdate(),
@@ -389,7 +391,7 @@ def close_person(person: Person, *, by: User, reason: str, on: dt.date | None = 
 
 def reopen_person(person: Person, *, by: User) -> None:
     _require_write(by, person.org)
-    with transaction.atomic():
+    with transaction.atomic(), tracking([person.pk]):
         person.status, person.closed_on, person.closed_reason = Person.Status.ACTIVE, None, ""
         person.save(update_fields=["status", "closed_on", "closed_reason", "updated_at"])
         _set_retention(person)
@@ -569,7 +571,11 @@ def transfer_person(report: DuplicateReport, *, by: User) -> None:
         raise CareError("只有共同上级单位的关爱工作管理员可以协调转移。")
     if report.status != DuplicateReport.Status.OPEN:
         raise CareError("该重复登记已处理。")
-    with transaction.atomic(), scopes_disabled():  # the person moves between two subtrees below the admin
+    with (
+        transaction.atomic(),
+        scopes_disabled(),  # the person moves between two subtrees below the admin
+        tracking([report.person_id]),
+    ):
         person = Person.objects.select_for_update().get(pk=report.person_id)
         old = person.org
         person.org = report.requesting_org
